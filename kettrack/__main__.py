@@ -1,0 +1,5 @@
+"""Allows ``python -m kettrack``."""
+
+from kettrack.cli import main
+
+raise SystemExit(main())

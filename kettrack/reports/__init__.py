@@ -1,0 +1,1 @@
+"""ReportLab documents built from plain data of kettrack.core (superbills, appeal letters)."""

@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy models, engine and sessions, repositories, migrations and backups."""

@@ -1,0 +1,66 @@
+"""Verified SQLite backups: the backup API (never a file copy of a live database), an
+``integrity_check`` on the copy, then an atomic rename so a half-written backup never counts."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+from kettrack.store.location import make_private_dir
+
+
+class BackupFailed(RuntimeError):
+    """A backup could not be written or did not verify; nothing that depends on it may proceed."""
+
+
+def backup_dir_for(database: Path) -> Path:
+    return database.parent / f"{database.stem}-backups"
+
+
+def integrity_problems(path: Path) -> list[str]:
+    """Rows of ``PRAGMA integrity_check`` other than ``ok`` (empty when the file is sound)."""
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        rows = [str(row[0]) for row in connection.execute("PRAGMA integrity_check")]
+    finally:
+        connection.close()
+    return [] if rows == ["ok"] else rows
+
+
+def write_backup(database: Path, *, reason: str, directory: Path | None = None) -> Path:
+    """Copy ``database`` with SQLite's backup API into a verified, owner-only file; return its path."""
+    folder = make_private_dir(directory or backup_dir_for(database))
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    final = folder / f"{database.stem}-{stamp}-{reason}.sqlite3"
+    partial = final.with_name(final.name + ".partial")
+    fd = os.open(partial, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    os.close(fd)
+    source = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    try:
+        target = sqlite3.connect(partial)
+        try:
+            source.backup(target)
+            # The copy is a standalone file: no WAL beside it.
+            target.execute("PRAGMA journal_mode=DELETE")
+        finally:
+            target.close()
+    except sqlite3.Error as exc:
+        partial.unlink(missing_ok=True)
+        raise BackupFailed(f"could not back up the database: {exc}") from exc
+    finally:
+        source.close()
+    problems = integrity_problems(partial)
+    if problems:
+        partial.unlink(missing_ok=True)
+        raise BackupFailed("the backup copy failed its integrity check: " + "; ".join(problems[:3]))
+    with open(partial, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(partial, final)
+    dir_fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+    return final

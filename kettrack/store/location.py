@@ -1,0 +1,77 @@
+"""Where the database lives: the platform's user data folder, ``--db`` or ``KETTRACK_DB``."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from platformdirs import user_cache_dir, user_data_dir
+
+APP_NAME = "kettrack"
+DEFAULT_FILENAME = "kettrack.sqlite3"
+ENV_VARIABLE = "KETTRACK_DB"
+
+
+def data_dir() -> Path:
+    override = os.environ.get("KETTRACK_DATA_DIR")
+    return Path(override) if override else Path(user_data_dir(APP_NAME, appauthor=False))
+
+
+def cache_dir() -> Path:
+    override = os.environ.get("KETTRACK_CACHE_DIR")
+    return Path(override) if override else Path(user_cache_dir(APP_NAME, appauthor=False))
+
+
+def make_private_dir(path: Path) -> Path:
+    """Create a folder readable by its owner only (it will hold health information)."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+@dataclass(frozen=True)
+class DatabaseTarget:
+    """A resolved database location: a SQLite file or a server URL."""
+
+    url: str
+    sqlite_path: Path | None
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.sqlite_path is not None
+
+    @property
+    def display(self) -> str:
+        """A location safe to show and log: server URLs lose their password."""
+        if self.sqlite_path is not None:
+            return str(self.sqlite_path)
+        from sqlalchemy.engine import make_url
+
+        return make_url(self.url).render_as_string(hide_password=True)
+
+
+class BadDatabaseTarget(ValueError):
+    """The database location given cannot be used."""
+
+
+def resolve(target: str | Path | None) -> DatabaseTarget:
+    """Turn ``--db`` (or ``KETTRACK_DB``, or nothing) into a database location."""
+    text = str(target) if target is not None else os.environ.get(ENV_VARIABLE, "")
+    if not text:
+        path = data_dir() / DEFAULT_FILENAME
+    elif text.startswith(("postgresql://", "postgresql+")):
+        url = text.replace("postgresql://", "postgresql+psycopg://", 1)
+        return DatabaseTarget(url=url, sqlite_path=None)
+    elif text.startswith("sqlite:///"):
+        path = Path(text.removeprefix("sqlite:///"))
+    elif "://" in text:
+        raise BadDatabaseTarget(
+            f"unsupported database URL scheme in {text.split('://', 1)[0]!r}: "
+            "use a file path or postgresql+psycopg://user@host/dbname"
+        )
+    else:
+        path = Path(text).expanduser()
+    path = path.absolute()
+    if path.exists() and path.is_dir():
+        raise BadDatabaseTarget(f"{path} is a folder, not a database file")
+    return DatabaseTarget(url=f"sqlite:///{path}", sqlite_path=path)

@@ -1,0 +1,166 @@
+"""The migration runner: refuse a newer schema untouched, back up, then upgrade in one transaction.
+
+Alembic's scripts live in the top-level ``alembic/`` folder, shipped inside the wheel as
+``kettrack._alembic``. Downgrades are not offered to users: restoring the pre-upgrade backup is
+the way back.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, inspect, text
+
+from kettrack.store.backup import write_backup
+from kettrack.store.location import DatabaseTarget
+
+# Serialises migrations when several clinic desks open a shared database at once.
+_PG_MIGRATION_LOCK = 0x6B657474  # "kett"
+
+
+class SchemaTooNew(RuntimeError):
+    """The database was written by a newer kettrack; it is refused and left as it is."""
+
+
+class NotADatabase(RuntimeError):
+    """The file is not a SQLite database (or is damaged beyond opening)."""
+
+
+class MigrationFailed(RuntimeError):
+    """An upgrade step failed; the transaction was rolled back and the database is as it was."""
+
+
+@dataclass(frozen=True)
+class SchemaState:
+    revision: str | None
+    has_tables: bool
+
+
+def script_location() -> Path:
+    try:
+        packaged = Path(str(resources.files("kettrack._alembic")))
+        if (packaged / "env.py").exists():
+            return packaged
+    except ModuleNotFoundError:
+        pass
+    return Path(__file__).resolve().parents[2] / "alembic"
+
+
+@cache
+def _script_directory():  # type: ignore[no-untyped-def]
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory(str(script_location()))
+
+
+def _config(connection: Connection | None = None):  # type: ignore[no-untyped-def]
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(script_location()))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    head = _script_directory().get_current_head()
+    assert head is not None, "alembic/ has no migrations"
+    return str(head)
+
+
+def known_revisions() -> set[str]:
+    return {str(script.revision) for script in _script_directory().walk_revisions()}
+
+
+def peek_sqlite(path: Path) -> SchemaState:
+    """Read the schema revision without writing a byte (read-only open, no pragmas that write)."""
+    if not path.exists() or path.stat().st_size == 0:
+        return SchemaState(None, False)
+    with open(path, "rb") as handle:
+        header = handle.read(16)
+    if header != b"SQLite format 3\x00":
+        raise NotADatabase(f"{path} is not a kettrack database (not a SQLite file, or damaged)")
+    try:
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            revision = None
+            if "alembic_version" in tables:
+                row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+                revision = row[0] if row else None
+        finally:
+            connection.close()
+    except sqlite3.DatabaseError as exc:
+        raise NotADatabase(f"{path} cannot be read as a database: {exc}") from exc
+    return SchemaState(revision, bool(tables))
+
+
+def _peek_server(engine: Engine) -> SchemaState:
+    with engine.connect() as connection:
+        tables = inspect(connection).get_table_names()
+        revision = None
+        if "alembic_version" in tables:
+            revision = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    return SchemaState(revision, bool(tables))
+
+
+def refuse_if_newer(state: SchemaState, where: str) -> None:
+    if state.revision is not None and state.revision not in known_revisions():
+        raise SchemaTooNew(
+            f"{where} was written by a newer version of kettrack (schema {state.revision}); "
+            "this version cannot open it. Install the newer kettrack; the file was not changed."
+        )
+    if state.revision is None and state.has_tables:
+        raise NotADatabase(f"{where} holds tables but is not a kettrack database; it was not changed")
+
+
+def _raw_pragma(connection: Connection, statement: str) -> None:
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    driver.execute(statement)
+
+
+def upgrade(engine: Engine, target: DatabaseTarget, state: SchemaState) -> Path | None:
+    """Bring the schema to head; returns the verified pre-upgrade backup's path, if one was made."""
+    if state.revision == head_revision():
+        return None
+    backup: Path | None = None
+    if target.sqlite_path is not None and state.has_tables:
+        backup = write_backup(target.sqlite_path, reason=f"pre-upgrade-from-{state.revision}")
+    from alembic import command
+
+    is_sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        if is_sqlite:
+            # On the raw driver connection, outside any transaction (SQLite ignores it inside one):
+            # table rebuilds with foreign keys on would cascade deletes into child tables.
+            _raw_pragma(connection, "PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                if not is_sqlite:
+                    connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
+                command.upgrade(_config(connection), "head")
+                if is_sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise MigrationFailed(f"the upgrade would break {len(broken)} references")
+        except MigrationFailed:
+            raise
+        except Exception as exc:
+            where = f" The backup taken before it is {backup}." if backup else ""
+            raise MigrationFailed(f"the database upgrade failed and was undone: {exc}.{where}") from exc
+        finally:
+            if is_sqlite:
+                _raw_pragma(connection, "PRAGMA foreign_keys=ON")
+    return backup
+
+
+def inspect_target(engine: Engine, target: DatabaseTarget) -> SchemaState:
+    if target.sqlite_path is not None:
+        return peek_sqlite(target.sqlite_path)
+    return _peek_server(engine)

@@ -1,0 +1,229 @@
+"""SQLAlchemy 2 typed models. Every constraint is named (SQLite batch migrations need names);
+relationships raise on lazy load so an accidental query from outside the store fails in tests."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    Time,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from kettrack.core.enums import (
+    CoverageRank,
+    Drug,
+    Network,
+    PayerKind,
+    PaymentMethod,
+    ProviderKind,
+    Relationship,
+    Route,
+    Sex,
+    TreatmentKind,
+    TreatmentOutcome,
+)
+from kettrack.store.types import FixedPoint, Money, UTCDateTime, utcnow
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _enum(kind: type[StrEnum], name: str) -> Enum:
+    """A portable enum column: VARCHAR with a named CHECK, storing the member's value."""
+    return Enum(
+        kind, name=name, native_enum=False, create_constraint=True, length=40,
+        values_callable=lambda members: [m.value for m in members], validate_strings=True,
+    )
+
+
+class _Stamped:
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class _Addressed:
+    address_line1: Mapped[str] = mapped_column(String(200), default="")
+    address_line2: Mapped[str] = mapped_column(String(200), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    state: Mapped[str] = mapped_column(String(40), default="")
+    postal_code: Mapped[str] = mapped_column(String(10), default="")
+
+
+class AppSetting(Base):
+    """Per-database settings (who uses it, first-run done); never in QSettings, which is per machine."""
+
+    __tablename__ = "app_settings"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Patient(_Stamped, _Addressed, Base):
+    __tablename__ = "patients"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    legal_name: Mapped[str] = mapped_column(String(200))
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    sex: Mapped[Sex] = mapped_column(_enum(Sex, "sex"), default=Sex.UNKNOWN)
+    phone: Mapped[str] = mapped_column(String(30), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+
+
+class Provider(_Stamped, _Addressed, Base):
+    """A rendering clinician or a clinic (organization); a clinician may belong to a clinic."""
+
+    __tablename__ = "providers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[ProviderKind] = mapped_column(_enum(ProviderKind, "provider_kind"))
+    name: Mapped[str] = mapped_column(String(200))
+    credentials: Mapped[str] = mapped_column(String(50), default="")
+    npi: Mapped[str] = mapped_column(String(10), default="")
+    tin: Mapped[str] = mapped_column(String(11), default="")
+    taxonomy: Mapped[str] = mapped_column(String(10), default="")
+    license_number: Mapped[str] = mapped_column(String(50), default="")
+    license_state: Mapped[str] = mapped_column(String(2), default="")
+    phone: Mapped[str] = mapped_column(String(30), default="")
+    clinic_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id", ondelete="RESTRICT"))
+
+
+class Payer(_Stamped, Base):
+    __tablename__ = "payers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[PayerKind] = mapped_column(_enum(PayerKind, "payer_kind"))
+    payer_code: Mapped[str] = mapped_column(String(50), default="")
+    phone: Mapped[str] = mapped_column(String(30), default="")
+    claims_address: Mapped[str] = mapped_column(Text, default="")
+    appeals_address: Mapped[str] = mapped_column(Text, default="")
+
+
+class Coverage(_Stamped, Base):
+    """A patient's membership in a payer's plan."""
+
+    __tablename__ = "coverages"
+    __table_args__ = (
+        CheckConstraint(
+            "effective_to IS NULL OR effective_from IS NULL OR effective_to >= effective_from",
+            name="effective_order",
+        ),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="RESTRICT"), index=True)
+    payer_id: Mapped[int] = mapped_column(ForeignKey("payers.id", ondelete="RESTRICT"), index=True)
+    member_id: Mapped[str] = mapped_column(String(50))
+    group_number: Mapped[str] = mapped_column(String(50), default="")
+    relationship: Mapped[Relationship] = mapped_column(_enum(Relationship, "relationship"))
+    policyholder_name: Mapped[str] = mapped_column(String(200), default="")
+    policyholder_dob: Mapped[date | None] = mapped_column(Date)
+    rank: Mapped[CoverageRank] = mapped_column(_enum(CoverageRank, "coverage_rank"))
+    effective_from: Mapped[date | None] = mapped_column(Date)
+    effective_to: Mapped[date | None] = mapped_column(Date)
+    network: Mapped[Network] = mapped_column(_enum(Network, "network"))
+
+
+class Treatment(_Stamped, Base):
+    """An earlier medication or therapy the patient tried (evidence for medical necessity)."""
+
+    __tablename__ = "treatments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="RESTRICT"), index=True)
+    kind: Mapped[TreatmentKind] = mapped_column(_enum(TreatmentKind, "treatment_kind"))
+    name: Mapped[str] = mapped_column(String(200))
+    details: Mapped[str] = mapped_column(Text, default="")
+    started_on: Mapped[date | None] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    outcome: Mapped[TreatmentOutcome] = mapped_column(_enum(TreatmentOutcome, "treatment_outcome"))
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+
+class Infusion(_Stamped, Base):
+    """One treatment session."""
+
+    __tablename__ = "infusions"
+    __table_args__ = (
+        CheckConstraint("phq9_before BETWEEN 0 AND 27 AND phq9_after BETWEEN 0 AND 27", name="phq9_range"),
+        CheckConstraint("gad7_before BETWEEN 0 AND 21 AND gad7_after BETWEEN 0 AND 21", name="gad7_range"),
+        CheckConstraint("pain_before BETWEEN 0 AND 10 AND pain_after BETWEEN 0 AND 10", name="pain_range"),
+        CheckConstraint("dose_mg IS NULL OR dose_mg > 0", name="dose_positive"),
+        CheckConstraint("weight_kg IS NULL OR weight_kg > 0", name="weight_positive"),
+        Index("ix_infusions_patient_date", "patient_id", "service_date"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="RESTRICT"))
+    provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id", ondelete="RESTRICT"), index=True)
+    clinic_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id", ondelete="RESTRICT"), index=True)
+    service_date: Mapped[date] = mapped_column(Date, index=True)
+    start_time: Mapped[time | None] = mapped_column(Time)
+    end_time: Mapped[time | None] = mapped_column(Time)
+    # Derived from the times by the repository; stored so the table can sort on it in SQL.
+    duration_minutes: Mapped[int | None] = mapped_column(Integer)
+    place_of_service: Mapped[str] = mapped_column(String(2))
+    drug: Mapped[Drug] = mapped_column(_enum(Drug, "drug"))
+    route: Mapped[Route] = mapped_column(_enum(Route, "route"))
+    # Hundredths of a milligram / kilogram, stored as integers like money.
+    dose_mg: Mapped[Decimal | None] = mapped_column(FixedPoint(2))
+    weight_kg: Mapped[Decimal | None] = mapped_column(FixedPoint(2))
+    phq9_before: Mapped[int | None] = mapped_column(Integer)
+    phq9_after: Mapped[int | None] = mapped_column(Integer)
+    gad7_before: Mapped[int | None] = mapped_column(Integer)
+    gad7_after: Mapped[int | None] = mapped_column(Integer)
+    pain_before: Mapped[int | None] = mapped_column(Integer)
+    pain_after: Mapped[int | None] = mapped_column(Integer)
+    side_effects: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    # Denormalised "A, B" list of codes and the sum of payments, kept by the repository so the
+    # 100,000-row table can sort and filter on them without joins.
+    diagnosis_summary: Mapped[str] = mapped_column(String(120), default="")
+    amount_paid: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0.00"))
+
+    diagnoses: Mapped[list[InfusionDiagnosis]] = relationship(
+        order_by="InfusionDiagnosis.position", cascade="all, delete-orphan", lazy="raise",
+        passive_deletes=True,
+    )
+    payments: Mapped[list[Payment]] = relationship(
+        order_by="Payment.id", cascade="all, delete-orphan", lazy="raise", passive_deletes=True,
+    )
+
+
+class InfusionDiagnosis(Base):
+    """An ICD-10-CM code a session treated, in pointer order (A is position 0)."""
+
+    __tablename__ = "infusion_diagnoses"
+    __table_args__ = (CheckConstraint("position BETWEEN 0 AND 11", name="position_range"),)
+    infusion_id: Mapped[int] = mapped_column(
+        ForeignKey("infusions.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(8))
+
+
+class Payment(Base):
+    """A payment the person made for a session."""
+
+    __tablename__ = "payments"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    infusion_id: Mapped[int] = mapped_column(ForeignKey("infusions.id", ondelete="CASCADE"), index=True)
+    paid_on: Mapped[date] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(Money())
+    method: Mapped[PaymentMethod] = mapped_column(_enum(PaymentMethod, "payment_method"))
+    reference: Mapped[str] = mapped_column(String(50), default="")

@@ -1,0 +1,317 @@
+"""Repositories for patients, providers and clinics, payers, coverages and treatment history.
+
+Every write validates through ``kettrack.core.validation`` first, so the window, the command line
+and the importer refuse the same bad input with the same words. Reads return frozen records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kettrack.core import validation
+from kettrack.core.enums import ProviderKind
+from kettrack.core.problems import InvalidInput, NotFound
+from kettrack.core.records import (
+    Address,
+    Choice,
+    CoverageRecord,
+    PatientRecord,
+    PayerRecord,
+    ProviderRecord,
+    TreatmentRecord,
+)
+from kettrack.store.database import Database
+from kettrack.store.models import Base, Coverage, Infusion, Patient, Payer, Provider, Treatment
+
+R = TypeVar("R")
+M = TypeVar("M", bound=Base)
+
+_ADDRESS_COLUMNS = ("address_line1", "address_line2", "city", "state", "postal_code")
+
+
+def _address_of(row: Patient | Provider) -> Address:
+    return Address(row.address_line1, row.address_line2, row.city, row.state, row.postal_code)
+
+
+def _address_columns(address: Address) -> dict[str, str]:
+    values = (address.line1, address.line2, address.city, address.state, address.postal_code)
+    return dict(zip(_ADDRESS_COLUMNS, values, strict=True))
+
+
+def require(session: Session, model: type[Base], record_id: int | None, field: str, kind: str) -> None:
+    """Refuse a reference to a record that does not exist, with a message naming the field."""
+    if record_id is not None and session.get(model, record_id) is None:
+        raise InvalidInput.single(field, f"there is no {kind} with id {record_id}")
+
+
+class _Repository(Generic[R, M]):
+    """The shared shape: get, list, add, update, delete with validation and frozen records out."""
+
+    model: type[M]
+    kind: str
+
+    def __init__(self, db: Database, today: Callable[[], date] = date.today) -> None:
+        self.db = db
+        self.today = today
+
+    # Hooks each repository fills in.
+    def _to_record(self, row: M) -> R:
+        raise NotImplementedError
+
+    def _columns(self, record: R) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _check(self, record: R) -> R:
+        raise NotImplementedError
+
+    def _check_references(self, session: Session, record: R) -> None:
+        """Refuse references to rows that do not exist."""
+
+    def _blockers(self, session: Session, record_id: int) -> list[str]:
+        """Why a record cannot be deleted (rows that still refer to it)."""
+        return []
+
+    def _order(self) -> Any:
+        return self.model.id  # type: ignore[attr-defined]
+
+    def get(self, record_id: int) -> R:
+        with self.db.reader() as session:
+            row = session.get(self.model, record_id)
+            if row is None:
+                raise NotFound(self.kind, record_id)
+            return self._to_record(row)
+
+    def list(self) -> list[R]:
+        with self.db.reader() as session:
+            return [self._to_record(row) for row in session.scalars(select(self.model).order_by(self._order()))]
+
+    def count(self) -> int:
+        with self.db.reader() as session:
+            return int(session.scalar(select(func.count()).select_from(self.model)) or 0)
+
+    def add(self, record: R) -> R:
+        record = self._check(record)
+        with self.db.session() as session:
+            self._check_references(session, record)
+            row = self.model(**self._columns(record))
+            session.add(row)
+            session.flush()
+            return self._to_record(row)
+
+    def update(self, record: R) -> R:
+        record_id = getattr(record, "id", None)
+        if record_id is None:
+            raise InvalidInput.single("id", "an id is needed to update a record")
+        record = self._check(record)
+        with self.db.session() as session:
+            row = session.get(self.model, record_id)
+            if row is None:
+                raise NotFound(self.kind, record_id)
+            self._check_references(session, record)
+            for column, value in self._columns(record).items():
+                setattr(row, column, value)
+            session.flush()
+            return self._to_record(row)
+
+    def delete(self, record_id: int) -> None:
+        with self.db.session() as session:
+            row = session.get(self.model, record_id)
+            if row is None:
+                raise NotFound(self.kind, record_id)
+            blockers = self._blockers(session, record_id)
+            if blockers:
+                raise InvalidInput.single(
+                    "id", f"this {self.kind} is still used by " + " and ".join(blockers) + "; remove those first"
+                )
+            session.delete(row)
+
+
+def _count(session: Session, column: Any, value: int) -> int:
+    return int(session.scalar(select(func.count()).where(column == value)) or 0)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+class PatientRepository(_Repository[PatientRecord, Patient]):
+    model = Patient
+    kind = "patient"
+
+    def _order(self) -> Any:
+        return (Patient.legal_name, Patient.id)
+
+    def _to_record(self, row: Patient) -> PatientRecord:
+        return PatientRecord(
+            id=row.id, legal_name=row.legal_name, date_of_birth=row.date_of_birth, sex=row.sex,
+            address=_address_of(row), phone=row.phone, email=row.email,
+        )
+
+    def _columns(self, record: PatientRecord) -> dict[str, Any]:
+        return {
+            "legal_name": record.legal_name, "date_of_birth": record.date_of_birth, "sex": record.sex,
+            "phone": record.phone, "email": record.email, **_address_columns(record.address),
+        }
+
+    def _check(self, record: PatientRecord) -> PatientRecord:
+        return validation.check_patient(record, self.today())
+
+    def _blockers(self, session: Session, record_id: int) -> list[str]:
+        found = [
+            (_count(session, Infusion.patient_id, record_id), "infusion session"),
+            (_count(session, Coverage.patient_id, record_id), "coverage"),
+            (_count(session, Treatment.patient_id, record_id), "treatment-history entry"),
+        ]
+        return [_plural(n, noun) for n, noun in found if n]
+
+    def choices(self) -> list[Choice]:
+        with self.db.reader() as session:
+            rows = session.execute(select(Patient.id, Patient.legal_name).order_by(*self._order()))
+            return [Choice(pid, name) for pid, name in rows]
+
+
+class ProviderRepository(_Repository[ProviderRecord, Provider]):
+    model = Provider
+    kind = "provider"
+
+    def _order(self) -> Any:
+        return (Provider.kind, Provider.name, Provider.id)
+
+    def _to_record(self, row: Provider) -> ProviderRecord:
+        return ProviderRecord(
+            id=row.id, kind=row.kind, name=row.name, credentials=row.credentials, npi=row.npi, tin=row.tin,
+            taxonomy=row.taxonomy, license_number=row.license_number, license_state=row.license_state,
+            address=_address_of(row), phone=row.phone, clinic_id=row.clinic_id,
+        )
+
+    def _columns(self, record: ProviderRecord) -> dict[str, Any]:
+        return {
+            "kind": record.kind, "name": record.name, "credentials": record.credentials, "npi": record.npi,
+            "tin": record.tin, "taxonomy": record.taxonomy, "license_number": record.license_number,
+            "license_state": record.license_state, "phone": record.phone, "clinic_id": record.clinic_id,
+            **_address_columns(record.address),
+        }
+
+    def _check(self, record: ProviderRecord) -> ProviderRecord:
+        return validation.check_provider(record)
+
+    def _check_references(self, session: Session, record: ProviderRecord) -> None:
+        if record.clinic_id is None:
+            return
+        clinic = session.get(Provider, record.clinic_id)
+        if clinic is None or clinic.kind is not ProviderKind.ORGANIZATION:
+            raise InvalidInput.single("clinic_id", f"there is no clinic with id {record.clinic_id}")
+
+    def _blockers(self, session: Session, record_id: int) -> list[str]:
+        sessions = int(session.scalar(
+            select(func.count()).where((Infusion.provider_id == record_id) | (Infusion.clinic_id == record_id))
+        ) or 0)
+        members = _count(session, Provider.clinic_id, record_id)
+        found = [(sessions, "infusion session"), (members, "provider in this clinic")]
+        return [_plural(n, noun) for n, noun in found if n]
+
+    def list_kind(self, kind: ProviderKind) -> list[ProviderRecord]:
+        return [p for p in self.list() if p.kind is kind]
+
+    def choices(self, kind: ProviderKind) -> list[Choice]:
+        return [Choice(p.id, p.display_name) for p in self.list_kind(kind) if p.id is not None]
+
+
+class PayerRepository(_Repository[PayerRecord, Payer]):
+    model = Payer
+    kind = "payer"
+
+    def _order(self) -> Any:
+        return (Payer.name, Payer.id)
+
+    def _to_record(self, row: Payer) -> PayerRecord:
+        return PayerRecord(
+            id=row.id, name=row.name, kind=row.kind, payer_code=row.payer_code, phone=row.phone,
+            claims_address=row.claims_address, appeals_address=row.appeals_address,
+        )
+
+    def _columns(self, record: PayerRecord) -> dict[str, Any]:
+        return {
+            "name": record.name, "kind": record.kind, "payer_code": record.payer_code, "phone": record.phone,
+            "claims_address": record.claims_address, "appeals_address": record.appeals_address,
+        }
+
+    def _check(self, record: PayerRecord) -> PayerRecord:
+        return validation.check_payer(record)
+
+    def _blockers(self, session: Session, record_id: int) -> list[str]:
+        n = _count(session, Coverage.payer_id, record_id)
+        return [_plural(n, "coverage")] if n else []
+
+    def choices(self) -> list[Choice]:
+        return [Choice(p.id, p.name) for p in self.list() if p.id is not None]
+
+
+class CoverageRepository(_Repository[CoverageRecord, Coverage]):
+    model = Coverage
+    kind = "coverage"
+
+    def _order(self) -> Any:
+        return (Coverage.patient_id, Coverage.rank, Coverage.id)
+
+    def _to_record(self, row: Coverage) -> CoverageRecord:
+        return CoverageRecord(
+            id=row.id, patient_id=row.patient_id, payer_id=row.payer_id, member_id=row.member_id,
+            group_number=row.group_number, relationship=row.relationship,
+            policyholder_name=row.policyholder_name, policyholder_dob=row.policyholder_dob, rank=row.rank,
+            effective_from=row.effective_from, effective_to=row.effective_to, network=row.network,
+        )
+
+    def _columns(self, record: CoverageRecord) -> dict[str, Any]:
+        return {
+            "patient_id": record.patient_id, "payer_id": record.payer_id, "member_id": record.member_id,
+            "group_number": record.group_number, "relationship": record.relationship,
+            "policyholder_name": record.policyholder_name, "policyholder_dob": record.policyholder_dob,
+            "rank": record.rank, "effective_from": record.effective_from, "effective_to": record.effective_to,
+            "network": record.network,
+        }
+
+    def _check(self, record: CoverageRecord) -> CoverageRecord:
+        return validation.check_coverage(record, self.today())
+
+    def _check_references(self, session: Session, record: CoverageRecord) -> None:
+        require(session, Patient, record.patient_id, "patient_id", "patient")
+        require(session, Payer, record.payer_id, "payer_id", "payer")
+
+    def for_patient(self, patient_id: int) -> list[CoverageRecord]:
+        return [c for c in self.list() if c.patient_id == patient_id]
+
+
+class TreatmentRepository(_Repository[TreatmentRecord, Treatment]):
+    model = Treatment
+    kind = "treatment"
+
+    def _order(self) -> Any:
+        return (Treatment.patient_id, Treatment.started_on, Treatment.id)
+
+    def _to_record(self, row: Treatment) -> TreatmentRecord:
+        return TreatmentRecord(
+            id=row.id, patient_id=row.patient_id, kind=row.kind, name=row.name, details=row.details,
+            started_on=row.started_on, ended_on=row.ended_on, outcome=row.outcome, notes=row.notes,
+        )
+
+    def _columns(self, record: TreatmentRecord) -> dict[str, Any]:
+        return {
+            "patient_id": record.patient_id, "kind": record.kind, "name": record.name,
+            "details": record.details, "started_on": record.started_on, "ended_on": record.ended_on,
+            "outcome": record.outcome, "notes": record.notes,
+        }
+
+    def _check(self, record: TreatmentRecord) -> TreatmentRecord:
+        return validation.check_treatment(record, self.today())
+
+    def _check_references(self, session: Session, record: TreatmentRecord) -> None:
+        require(session, Patient, record.patient_id, "patient_id", "patient")
+
+    def for_patient(self, patient_id: int) -> list[TreatmentRecord]:
+        return [t for t in self.list() if t.patient_id == patient_id]

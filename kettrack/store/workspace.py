@@ -1,0 +1,60 @@
+"""A workspace: an open database with its repositories and the ICD-10-CM index, as the window and
+the command line use it. The index loads lazily (and thread-safely) the first time it is needed."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from kettrack.core.icd10 import Icd10Index, load_index
+from kettrack.store.database import Database
+from kettrack.store.infusions import InfusionRepository
+from kettrack.store.location import cache_dir
+from kettrack.store.people import (
+    CoverageRepository,
+    PatientRepository,
+    PayerRepository,
+    ProviderRepository,
+    TreatmentRepository,
+)
+from kettrack.store.settings import SettingsRepository
+
+
+class Workspace:
+    """Everything the window and the command line need from an open database."""
+
+    def __init__(
+        self, db: Database, *, icd_cache: Path | None = None, today: Callable[[], date] = date.today
+    ) -> None:
+        self.db = db
+        self.today = today
+        self._icd_cache = icd_cache
+        self._icd: Icd10Index | None = None
+        self._icd_lock = threading.Lock()
+        self.patients = PatientRepository(db, today)
+        self.providers = ProviderRepository(db, today)
+        self.payers = PayerRepository(db, today)
+        self.coverages = CoverageRepository(db, today)
+        self.treatments = TreatmentRepository(db, today)
+        self.infusions = InfusionRepository(db, self.icd10, today)
+        self.settings = SettingsRepository(db)
+
+    @classmethod
+    def open(cls, location: str | Path | None = None, **kwargs: object) -> Workspace:
+        return cls(Database.open(location), **kwargs)  # type: ignore[arg-type]
+
+    def icd10(self) -> Icd10Index:
+        """The ICD-10-CM index; the first call may take seconds (call it off the GUI thread)."""
+        with self._icd_lock:
+            if self._icd is None:
+                self._icd = load_index(self._icd_cache or cache_dir())
+            return self._icd
+
+    @property
+    def icd10_loaded(self) -> bool:
+        return self._icd is not None
+
+    def close(self) -> None:
+        self.db.close()
