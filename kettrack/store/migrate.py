@@ -10,7 +10,6 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, inspect, text
@@ -41,13 +40,12 @@ class SchemaState:
 
 
 def script_location() -> Path:
-    try:
-        packaged = Path(str(resources.files("kettrack._alembic")))
-        if (packaged / "env.py").exists():
-            return packaged
-    except ModuleNotFoundError:
-        pass
-    return Path(__file__).resolve().parents[2] / "alembic"
+    """alembic/ as shipped in the wheel (``kettrack/_alembic``), else the checkout's top-level folder."""
+    package_root = Path(__file__).resolve().parents[1]
+    packaged = package_root / "_alembic"
+    if (packaged / "env.py").is_file():
+        return packaged
+    return package_root.parent / "alembic"
 
 
 @cache
