@@ -56,3 +56,14 @@ def test_installed_wheel_migrates_a_new_database(unpacked_wheel: Path, tmp_path:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "0001"
+
+
+def test_light_revision_reader_agrees_with_alembic() -> None:
+    """migrate.head_revision() reads scripts as text to spare start-up an alembic import."""
+    from alembic.script import ScriptDirectory
+
+    from kettrack.store import migrate
+
+    scripts = ScriptDirectory(str(migrate.script_location()))
+    assert migrate.head_revision() == scripts.get_current_head()
+    assert migrate.known_revisions() == {s.revision for s in scripts.walk_revisions()}
