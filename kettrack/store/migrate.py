@@ -13,11 +13,14 @@ import sqlite3
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-
-from sqlalchemy import Connection, Engine, inspect, text
+from typing import TYPE_CHECKING
 
 from kettrack.store.backup import write_backup
 from kettrack.store.location import DatabaseTarget
+
+if TYPE_CHECKING:
+    # Only for annotations: the schema peek runs at start-up, before SQLAlchemy is imported.
+    from sqlalchemy import Connection, Engine
 
 # Serialises migrations when several clinic desks open a shared database at once.
 _PG_MIGRATION_LOCK = 0x6B657474  # "kett"
@@ -128,6 +131,8 @@ def peek_sqlite(path: Path) -> SchemaState:
 
 
 def _peek_server(engine: Engine) -> SchemaState:
+    from sqlalchemy import inspect, text
+
     with engine.connect() as connection:
         tables = inspect(connection).get_table_names()
         revision = None
@@ -160,6 +165,7 @@ def upgrade(engine: Engine, target: DatabaseTarget, state: SchemaState) -> Path 
     if target.sqlite_path is not None and state.has_tables:
         backup = write_backup(target.sqlite_path, reason=f"pre-upgrade-from-{state.revision}")
     from alembic import command
+    from sqlalchemy import text
 
     is_sqlite = engine.dialect.name == "sqlite"
     with engine.connect() as connection:
