@@ -1,0 +1,105 @@
+"""The appeal letter: drafted from the record, rendered, and read back."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+from decimal import Decimal
+
+from pypdf import PdfReader
+
+from kettrack.core.appeal import AppealCase, AppealLetter, ScorePoint, TreatmentPlan, draft_paragraphs
+from kettrack.core.deadlines import DEFAULT_RULES, appeal_deadline
+from kettrack.core.enums import PayerKind, TreatmentKind, TreatmentOutcome
+from kettrack.core.records import TreatmentRecord
+from kettrack.core.superbill import Diagnosis
+from kettrack.reports.appeal_letter import render_appeal_letter
+
+RULES = DEFAULT_RULES[PayerKind.COMMERCIAL]
+
+
+def _case() -> AppealCase:
+    start = date(2026, 5, 4)
+    scores = tuple(
+        ScorePoint(start + timedelta(days=7 * n), phq9=22 - 2 * n, pain=7 - n // 2) for n in range(6)
+    )
+    return AppealCase(
+        sender_name="Zoë Ñúñez",
+        sender_address=("12 Elm Rd", "Boulder, CO 80301"),
+        sender_phone="303-555-0199",
+        payer_name="Blue Ridge Health Plan",
+        appeals_address=("PO Box 1200", "Denver, CO 80201"),
+        level_name="Internal appeal",
+        claim_number="BR-2026-77812",
+        member_id="XKM123456789",
+        patient_name="Zoë Ñúñez",
+        patient_dob=date(1985, 4, 12),
+        service_dates=tuple(p.day for p in scores),
+        amount_billed=Decimal("2250.00"),
+        amount_denied=Decimal("2250.00"),
+        denial_date=date(2026, 7, 1),
+        denial_reason="the plan considers IV ketamine experimental for depression",
+        denial_codes="CO-50",
+        diagnoses=(
+            Diagnosis("F33.2", "Major depressive disorder, recurrent severe without psychotic features"),
+        ),
+        treatments=(
+            TreatmentRecord(
+                1,
+                TreatmentKind.MEDICATION,
+                "Sertraline",
+                "up to 200 mg daily, 2019-2020",
+                outcome=TreatmentOutcome.NO_RESPONSE,
+            ),
+            TreatmentRecord(
+                1,
+                TreatmentKind.MEDICATION,
+                "Venlafaxine",
+                "225 mg daily",
+                outcome=TreatmentOutcome.INTOLERABLE_SIDE_EFFECTS,
+            ),
+            TreatmentRecord(
+                1,
+                TreatmentKind.PSYCHOTHERAPY,
+                "CBT",
+                "16 sessions",
+                outcome=TreatmentOutcome.PARTIAL_RESPONSE,
+            ),
+        ),
+        plan=TreatmentPlan(
+            "Ketamine (racemic)",
+            "0.5 mg/kg",
+            "IV over 40 minutes",
+            "6 infusions over 3 weeks",
+            "3 weeks, then monthly boosters",
+        ),
+        scores=scores,
+        enclosures=("Denial letter dated 2026-07-01", "Superbill SB-2026-000042", "Clinic notes"),
+        provider_name="Dana Reyes, MD",
+        provider_npi="1234567893",
+        deadline=appeal_deadline(RULES, RULES.level("internal"), date(2026, 7, 1), date(2026, 7, 6)),
+    )
+
+
+def test_letter_carries_claim_number_deadline_and_scores() -> None:
+    case = _case()
+    letter = AppealLetter(case, draft_paragraphs(case), "AP-2026-0007", date(2026, 7, 20))
+    reader = PdfReader(io.BytesIO(render_appeal_letter(letter)))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    flat = " ".join(text.split())
+    assert "BR-2026-77812" in flat
+    assert "2027-01-02" in flat  # received 2026-07-06 + 180 days (29 CFR 2560.503-1(h)(3)(i))
+    assert "PHQ-9 depression score went from 22 to 12" in flat
+    for score in ("22", "20", "18", "16", "14", "12"):
+        assert score in text
+    assert "Sertraline" in flat and "intolerable side effects" in flat
+    assert "Zoë Ñúñez" in flat and "CO-50" in flat and "Denial letter dated 2026-07-01" in flat
+    assert f"Page 1 of {len(reader.pages)}" in flat
+
+
+def test_edited_text_replaces_the_draft() -> None:
+    case = _case()
+    letter = AppealLetter(case, ("A short letter with <b> & friends.",), "AP-1", date(2026, 7, 20))
+    text = " ".join(PdfReader(io.BytesIO(render_appeal_letter(letter))).pages[0].extract_text().split())
+    assert "A short letter with <b> & friends." in text
+    assert "I am writing" not in text
