@@ -20,7 +20,9 @@ def unpacked_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(out), str(ROOT)],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     wheel = next(out.glob("kettrack-*.whl"))
     site = out / "site"
@@ -48,11 +50,19 @@ def test_installed_wheel_migrates_a_new_database(unpacked_wheel: Path, tmp_path:
     )
     # -S skips site-packages' .pth files, so the editable checkout cannot shadow the wheel;
     # the dependencies come from this environment's site-packages, after the wheel.
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(unpacked_wheel), sysconfig.get_paths()["purelib"],
-                                                        sysconfig.get_paths()["platlib"]])}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(
+            [str(unpacked_wheel), sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]]
+        ),
+    }
     result = subprocess.run(
         [sys.executable, "-S", "-c", script, str(unpacked_wheel), str(tmp_path / "fresh.sqlite3")],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "0001"

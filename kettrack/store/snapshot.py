@@ -49,9 +49,19 @@ def first_page(path: Path, limit: int) -> list[InfusionRow] | None:
     rows: list[InfusionRow] = []
     for r in records:
         provider = f"{r[4]}, {r[5]}" if r[4] and r[5] else (r[4] or "")
-        rows.append(InfusionRow(
-            id=r[0], service_date=date.fromisoformat(r[1]), patient_id=r[2], patient_name=r[3],
-            provider_name=provider, drug=Drug(r[6]), route=Route(r[7]), dose_mg=_decimal(r[8]),
-            duration_minutes=r[9], diagnoses=r[10], amount_paid=_decimal(r[11]) or Decimal("0.00"),
-        ))
+        rows.append(
+            InfusionRow(
+                id=r[0],
+                service_date=date.fromisoformat(r[1]),
+                patient_id=r[2],
+                patient_name=r[3],
+                provider_name=provider,
+                drug=Drug(r[6]),
+                route=Route(r[7]),
+                dose_mg=_decimal(r[8]),
+                duration_minutes=r[9],
+                diagnoses=r[10],
+                amount_paid=_decimal(r[11]) or Decimal("0.00"),
+            )
+        )
     return rows

@@ -61,8 +61,10 @@ def test_startup_ratio(tmp_path: Path, template_db: Path, capsys: pytest.Capture
     lines = []
     for label, db in (("empty database", empty), ("5,000 infusions", seeded)):
         bare, app = _measure(db, script)
-        lines.append(f"start-up, {label}: bare window {bare * 1000:.0f} ms, kettrack {app * 1000:.0f} ms, "
-                     f"ratio {app / bare:.2f}x (target 1.5x; medians of {RUNS})")
+        lines.append(
+            f"start-up, {label}: bare window {bare * 1000:.0f} ms, kettrack {app * 1000:.0f} ms, "
+            f"ratio {app / bare:.2f}x (target 1.5x; medians of {RUNS})"
+        )
         assert app > 0 and bare > 0
     with capsys.disabled():
         print("\n" + "\n".join(lines))
