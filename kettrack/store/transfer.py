@@ -1,0 +1,602 @@
+"""Export of everything in a database to one JSON file, and the all-or-nothing import of such a file.
+
+The file (``"format": "kettrack-export"``, ``"format_version": 1``) holds the app settings and every
+patient, provider (clinics included), payer, coverage, treatment-history entry and infusion session
+with its diagnoses and payments. Records keep their ids, so references inside the file (a coverage's
+``patient_id``, a clinician's ``clinic_id``) stay readable and the round trip export -> import into an
+empty database -> export gives the same JSON again, apart from ``exported_at``.
+
+Import refuses a database that already holds records: merging two sets of ids would need a guess
+about which patients are "the same person", and a wrong guess mixes two people's health records.
+Because the target is empty, each record is inserted with its own id (the id map old -> new is the
+identity) and, on PostgreSQL, the id sequences are moved past the highest id afterwards.
+
+Every record of the file is checked first, through the same ``kettrack.core.validation`` functions
+the window and the command line use, plus every reference and every field name; when anything is
+wrong the import stops before writing and lists each problem with its record, like
+``infusions[12] (id 57): diagnoses: F43.1 is not a billable code ...`` (records counted from 1, as the
+validation counts payments). The writes then happen in one transaction.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import secrets
+import types
+import typing
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session, selectinload
+
+from kettrack import __version__
+from kettrack.core import validation
+from kettrack.core.enums import ProviderKind, UserRole
+from kettrack.core.problems import InvalidInput, Problem
+from kettrack.core.records import (
+    CoverageRecord,
+    InfusionRecord,
+    PatientRecord,
+    PayerRecord,
+    ProviderRecord,
+    TreatmentRecord,
+)
+from kettrack.store.infusions import _apply as apply_infusion
+from kettrack.store.infusions import _to_record as infusion_record
+from kettrack.store.models import (
+    AppSetting,
+    Base,
+    Coverage,
+    Infusion,
+    Patient,
+    Payer,
+    Provider,
+    Treatment,
+)
+from kettrack.store.settings import ROLE
+from kettrack.store.workspace import Workspace
+
+FORMAT = "kettrack-export"
+FORMAT_VERSION = 1
+# The sections in file order; clinics come before clinicians inside "providers" on import.
+SECTIONS: tuple[str, ...] = ("patients", "providers", "payers", "coverages", "treatments", "infusions")
+_HEADER_KEYS = ("format", "format_version", "exported_at", "kettrack_version")
+_RECORD_TYPES: dict[str, type[Any]] = {
+    "patients": PatientRecord,
+    "providers": ProviderRecord,
+    "payers": PayerRecord,
+    "coverages": CoverageRecord,
+    "treatments": TreatmentRecord,
+    "infusions": InfusionRecord,
+}
+_MODELS: dict[str, type[Base]] = {
+    "patients": Patient,
+    "providers": Provider,
+    "payers": Payer,
+    "coverages": Coverage,
+    "treatments": Treatment,
+    "infusions": Infusion,
+}
+# PostgreSQL's integer column; a larger id cannot be stored.
+_MAX_ID = 2**31 - 1
+_SETTING_KEY_MAX = 64
+_SETTING_VALUE_MAX = 10_000
+# Serialises imports on a shared PostgreSQL database, so two desks cannot both find it empty.
+_PG_IMPORT_LOCK = 0x6B657478  # "kettx"
+_FLUSH_EVERY = 2000
+
+
+class ImportRefused(InvalidInput):
+    """The file cannot be imported; nothing was written. Each problem names its record."""
+
+
+class DatabaseNotEmpty(RuntimeError):
+    """The database already holds records, so an import (or the demo set) would mix two data sets."""
+
+
+@dataclass(frozen=True)
+class TransferSummary:
+    """How many records of each kind an export wrote or an import read."""
+
+    counts: dict[str, int]
+
+    def describe(self) -> str:
+        return ", ".join(
+            f"{n} {name if n != 1 else name.removesuffix('s')}" for name, n in self.counts.items()
+        )
+
+
+# --- records <-> JSON values ----------------------------------------------------------------------
+
+
+def _encode_value(value: Any) -> Any:
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, StrEnum):  # before str: an enum member is a str too
+        return value.value
+    if isinstance(value, str | int):
+        return value
+    if isinstance(value, Decimal):
+        return format(value, "f")  # never "1E+2"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        spec = "minutes" if value.second == 0 and value.microsecond == 0 else "auto"
+        return value.isoformat(timespec=spec)
+    if isinstance(value, tuple | list):
+        return [_encode_value(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return encode_record(value)
+    raise TypeError(f"cannot export a {type(value).__name__}")
+
+
+def encode_record(record: Any) -> dict[str, Any]:
+    """A record as JSON-ready values: id first, then its fields in declaration order.
+
+    Decimals become strings like ``"450.00"``, dates ISO strings, times ``"HH:MM"``, enums their values.
+    """
+    names = [f.name for f in dataclasses.fields(record)]
+    ordered = (["id"] if "id" in names else []) + [n for n in names if n != "id"]
+    return {name: _encode_value(getattr(record, name)) for name in ordered}
+
+
+_HINTS: dict[type[Any], dict[str, Any]] = {}
+
+
+def _hints(cls: type[Any]) -> dict[str, Any]:
+    if cls not in _HINTS:
+        _HINTS[cls] = typing.get_type_hints(cls)
+    return _HINTS[cls]
+
+
+class _Decoder:
+    """Turns JSON values into records, collecting problems instead of stopping at the first."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, field: str, message: str) -> None:
+        self.problems.append(Problem(field, message))
+
+    def record(self, cls: type[Any], raw: Any, path: str) -> Any:
+        if not isinstance(raw, dict):
+            self.add(path or "record", "must be an object of fields")
+            return None
+        hints = _hints(cls)
+        for unknown in sorted(set(raw) - set(hints)):
+            self.add(f"{path}{unknown}", "is not a field kettrack knows (refused rather than dropped)")
+        values: dict[str, Any] = {}
+        ok = True
+        for field in dataclasses.fields(cls):
+            name = field.name
+            required = field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING
+            if name not in raw:
+                if required or name == "id":
+                    self.add(f"{path}{name}", "is missing")
+                    ok = False
+                continue
+            before = len(self.problems)
+            values[name] = self.value(hints[name], raw[name], f"{path}{name}")
+            ok = ok and len(self.problems) == before
+        return cls(**values) if ok else None
+
+    def value(self, hint: Any, raw: Any, field: str) -> Any:
+        origin = typing.get_origin(hint)
+        if origin is types.UnionType or origin is typing.Union:
+            if raw is None:
+                return None
+            (inner,) = [a for a in typing.get_args(hint) if a is not type(None)]
+            return self.value(inner, raw, field)
+        if origin is tuple:
+            inner = typing.get_args(hint)[0]
+            if not isinstance(raw, list):
+                self.add(field, "must be a list")
+                return ()
+            return tuple(self.value(inner, item, f"{field}[{n}]") for n, item in enumerate(raw, start=1))
+        if isinstance(hint, type) and issubclass(hint, StrEnum):
+            if not isinstance(raw, str) or raw not in {m.value for m in hint}:
+                self.add(field, f"{raw!r} is not one of: {', '.join(m.value for m in hint)}")
+                return None
+            return hint(raw)
+        if hint is str:
+            if not isinstance(raw, str):
+                self.add(field, "must be text")
+            return raw
+        if hint is int:
+            if isinstance(raw, bool) or not isinstance(raw, int):
+                self.add(field, "must be a whole number")
+            return raw
+        if hint is Decimal:
+            return self._decimal(raw, field)
+        if hint is date:
+            if not isinstance(raw, str):
+                self.add(field, "must be a date written YYYY-MM-DD")
+                return None
+            try:
+                return validation.parse_date(raw, field)
+            except InvalidInput as exc:
+                self.problems.extend(exc.problems)
+                return None
+        if hint is time:
+            return self._time(raw, field)
+        if dataclasses.is_dataclass(hint):
+            return self.record(hint, raw, f"{field}.")  # type: ignore[arg-type]
+        raise TypeError(f"no decoder for {hint!r}")  # a new record field type: teach the format first
+
+    def _decimal(self, raw: Any, field: str) -> Decimal | None:
+        if isinstance(raw, bool) or not isinstance(raw, str | int | Decimal):
+            self.add(field, 'must be a number written as text, like "450.00"')
+            return None
+        try:
+            value = raw if isinstance(raw, Decimal) else Decimal(raw.strip() if isinstance(raw, str) else raw)
+        except InvalidOperation:
+            self.add(field, f"{raw!r} is not a number")
+            return None
+        if not value.is_finite():
+            self.add(field, "must be a finite number")
+            return None
+        return value
+
+    def _time(self, raw: Any, field: str) -> time | None:
+        if isinstance(raw, str) and len(raw) == 8 and raw[2] == ":" and raw[5] == ":":
+            try:
+                return time.fromisoformat(raw)
+            except ValueError:
+                pass
+        if not isinstance(raw, str):
+            self.add(field, "must be a time written HH:MM")
+            return None
+        try:
+            return validation.parse_time(raw, field)
+        except InvalidInput as exc:
+            self.problems.extend(exc.problems)
+            return None
+
+
+# --- export ---------------------------------------------------------------------------------------
+
+
+def _ordered(session: Session, model: type[Base]) -> Iterator[Any]:
+    return iter(session.scalars(select(model).order_by(model.id)))  # type: ignore[attr-defined]
+
+
+def export_data(ws: Workspace) -> dict[str, Any]:
+    """Everything in the database as one JSON-ready dict, in a stable key and record order."""
+    data: dict[str, Any] = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "exported_at": datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        "kettrack_version": __version__,
+    }
+    converters: dict[str, Callable[[Any], Any]] = {
+        "patients": ws.patients._to_record,
+        "providers": ws.providers._to_record,
+        "payers": ws.payers._to_record,
+        "coverages": ws.coverages._to_record,
+        "treatments": ws.treatments._to_record,
+    }
+    with ws.db.reader() as session:
+        if not ws.db.is_sqlite:
+            # One snapshot for the whole file: a desk adding a session meanwhile cannot leave a
+            # reference to a patient read before it existed. (SQLite's read transaction is a snapshot.)
+            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        settings = session.scalars(select(AppSetting).order_by(AppSetting.key))
+        data["settings"] = {row.key: row.value for row in settings}
+        for section, convert in converters.items():
+            data[section] = [encode_record(convert(row)) for row in _ordered(session, _MODELS[section])]
+        infusions = session.scalars(
+            select(Infusion)
+            .order_by(Infusion.id)
+            .options(selectinload(Infusion.diagnoses), selectinload(Infusion.payments))
+            .execution_options(yield_per=1000)
+        )
+        data["infusions"] = [encode_record(infusion_record(row)) for row in infusions]
+    return data
+
+
+def dumps(data: dict[str, Any]) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def write_private(path: Path, content: str, *, overwrite: bool = False) -> None:
+    """Write a file readable by its owner only (0600), atomically: a temp name, then a rename.
+
+    The temp file is created with mode 0600 from the start, so the health data is never readable by
+    others, not even for a moment; a crash leaves either the old file or the new one, never half.
+    """
+    if not overwrite and path.exists():
+        raise FileExistsError(f"{path} already exists; choose another name or allow overwriting")
+    temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(temp, flags, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content.encode("utf-8"))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    if hasattr(os, "O_DIRECTORY"):
+        # Make the rename itself durable: without this a power cut can lose the new name.
+        try:
+            dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError:
+            return
+        try:
+            os.fsync(dir_fd)
+        except OSError:
+            pass
+        finally:
+            os.close(dir_fd)
+
+
+def export_to_file(ws: Workspace, path: Path, *, overwrite: bool = False) -> TransferSummary:
+    data = export_data(ws)
+    write_private(path, dumps(data), overwrite=overwrite)
+    return TransferSummary({section: len(data[section]) for section in SECTIONS})
+
+
+# --- import ---------------------------------------------------------------------------------------
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"the key {key!r} appears twice in one object")
+        result[key] = value
+    return result
+
+
+def read_file(path: Path) -> Any:
+    """Parse an export file: numbers stay exact (Decimal), NaN and duplicate keys are refused."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ImportRefused.single("file", f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        content = raw.decode("utf-8-sig")
+        return json.loads(
+            content,
+            parse_float=Decimal,
+            parse_constant=_refuse_constant,
+            object_pairs_hook=_no_duplicate_keys,
+        )
+    except UnicodeDecodeError:
+        raise ImportRefused.single("file", f"{path} is not UTF-8 text, so not a kettrack export") from None
+    except json.JSONDecodeError as exc:
+        raise ImportRefused.single(
+            "file", f"{path} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+        ) from None
+    except (ValueError, RecursionError) as exc:
+        raise ImportRefused.single("file", f"{path} is not a usable kettrack export: {exc}") from None
+
+
+def _check_header(data: Any) -> None:
+    if not isinstance(data, dict):
+        raise ImportRefused.single("file", "is not a kettrack export (the top level must be an object)")
+    if data.get("format") != FORMAT:
+        raise ImportRefused.single("format", f'is not a kettrack export ("format" must be {FORMAT!r})')
+    version = data.get("format_version")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise ImportRefused.single("format_version", "is missing or not a whole number")
+    if version > FORMAT_VERSION:
+        raise ImportRefused.single(
+            "format_version",
+            f"the file was written by a newer kettrack (format version {version}); "
+            f"this version reads format version {FORMAT_VERSION}: install the newer kettrack",
+        )
+    if version < 1:
+        raise ImportRefused.single("format_version", f"{version} is not a format version kettrack ever wrote")
+
+
+@dataclass
+class _Validated:
+    """The checked, cleaned records of a file, ready to insert."""
+
+    settings: dict[str, str]
+    records: dict[str, list[Any]]
+
+
+def _label(section: str, number: int, raw: Any) -> str:
+    record_id = raw.get("id") if isinstance(raw, dict) else None
+    shown = f" (id {record_id})" if isinstance(record_id, int) and not isinstance(record_id, bool) else ""
+    return f"{section}[{number}]{shown}"
+
+
+def validate(ws: Workspace, data: Any) -> _Validated:
+    """Check a parsed file completely; raise ``ImportRefused`` listing every problem found."""
+    _check_header(data)
+    problems: list[Problem] = []
+    for key in sorted(set(data) - set(_HEADER_KEYS) - set(SECTIONS) - {"settings"}):
+        problems.append(Problem(key, "is not a section kettrack knows (refused rather than dropped)"))
+    for key in ("exported_at", "kettrack_version"):
+        if key in data and not isinstance(data[key], str):
+            problems.append(Problem(key, "must be text"))
+
+    settings: dict[str, str] = {}
+    raw_settings = data.get("settings", {})
+    if not isinstance(raw_settings, dict):
+        problems.append(Problem("settings", "must be an object of names and values"))
+    else:
+        for key, value in raw_settings.items():
+            if not key or len(key) > _SETTING_KEY_MAX:
+                problems.append(Problem(f"settings.{key[:80]}", "a setting's name has 1 to 64 characters"))
+            elif not isinstance(value, str):
+                problems.append(Problem(f"settings.{key}", "must be text"))
+            elif problem := validation.text_problem(value, max_len=_SETTING_VALUE_MAX, multiline=True):
+                problems.append(Problem(f"settings.{key}", problem))
+            elif key == ROLE and value not in {r.value for r in UserRole}:
+                problems.append(Problem(f"settings.{key}", f"{value!r} is not one of: patient, clinic"))
+            else:
+                settings[key] = value
+
+    today = ws.today()
+    decoded: dict[str, list[tuple[str, Any, Any]]] = {}
+    for section in SECTIONS:
+        items = data.get(section, [])
+        decoded[section] = []
+        if not isinstance(items, list):
+            problems.append(Problem(section, "must be a list of records"))
+            continue
+        seen: set[int] = set()
+        for number, raw in enumerate(items, start=1):
+            label = _label(section, number, raw)
+            decoder = _Decoder()
+            record = decoder.record(_RECORD_TYPES[section], raw, "")
+            problems.extend(Problem(f"{label}: {p.field}", p.message) for p in decoder.problems)
+            if record is None:
+                continue
+            if record.id is None or not 1 <= record.id <= _MAX_ID:
+                problems.append(Problem(f"{label}: id", f"must be between 1 and {_MAX_ID}"))
+                continue
+            if record.id in seen:
+                kind = section.removesuffix("s")
+                problems.append(Problem(f"{label}: id", f"another {kind} has id {record.id}"))
+                continue
+            seen.add(record.id)
+            decoded[section].append((label, raw, record))
+
+    # Every decoded record through the same checks the repositories apply on each write.
+    icd = ws.icd10() if decoded["infusions"] else None
+    checks: dict[str, Callable[[Any], Any]] = {
+        "patients": lambda r: validation.check_patient(r, today),
+        "providers": validation.check_provider,
+        "payers": validation.check_payer,
+        "coverages": lambda r: validation.check_coverage(r, today),
+        "treatments": lambda r: validation.check_treatment(r, today),
+    }
+    cleaned: dict[str, list[Any]] = {section: [] for section in SECTIONS}
+    ids = {section: {rec.id for _, _, rec in decoded[section]} for section in SECTIONS}
+    births = {rec.id: rec.date_of_birth for _, _, rec in decoded["patients"]}
+    clinics = {rec.id for _, _, rec in decoded["providers"] if rec.kind is ProviderKind.ORGANIZATION}
+
+    def refer(found: list[Problem], field: str, value: int | None, pool: set[int], kind: str) -> None:
+        if value is not None and value not in pool:
+            found.append(Problem(field, f"there is no {kind} with id {value} in the file"))
+
+    for section in SECTIONS:
+        for label, _raw, record in decoded[section]:
+            found: list[Problem] = []
+            if section == "providers":
+                if record.kind is ProviderKind.INDIVIDUAL:
+                    refer(found, "clinic_id", record.clinic_id, clinics, "clinic")
+            elif section in ("coverages", "treatments", "infusions"):
+                refer(found, "patient_id", record.patient_id, ids["patients"], "patient")
+            if section == "coverages":
+                refer(found, "payer_id", record.payer_id, ids["payers"], "payer")
+            if section == "infusions":
+                refer(found, "provider_id", record.provider_id, ids["providers"], "provider")
+                refer(found, "clinic_id", record.clinic_id, clinics, "clinic")
+            try:
+                if section == "infusions":
+                    checked = validation.check_infusion(
+                        record, today=today, icd=icd, date_of_birth=births.get(record.patient_id)
+                    )
+                else:
+                    checked = checks[section](record)
+            except InvalidInput as exc:
+                found.extend(exc.problems)
+            else:
+                cleaned[section].append(checked)
+            problems.extend(Problem(f"{label}: {p.field}", p.message) for p in found)
+
+    if problems:
+        raise ImportRefused(problems)
+    return _Validated(settings, cleaned)
+
+
+def record_counts(session: Session) -> dict[str, int]:
+    return {
+        section: int(session.scalar(select(func.count()).select_from(model)) or 0)
+        for section, model in _MODELS.items()
+    }
+
+
+def refuse_if_not_empty(session: Session, what: str) -> None:
+    counts = {name: n for name, n in record_counts(session).items() if n}
+    if counts:
+        held = ", ".join(f"{n} {name}" for name, n in counts.items())
+        raise DatabaseNotEmpty(
+            f"the database already holds records ({held}); {what} goes only into an empty database: "
+            "choose a new database file with --db"
+        )
+
+
+def _reset_sequences(session: Session) -> None:
+    """After inserts with explicit ids, move PostgreSQL's id sequences past the highest id."""
+    # The section names are the table names.
+    for table in (*SECTIONS, "payments"):
+        session.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+            )
+        )
+
+
+def import_data(ws: Workspace, data: Any) -> TransferSummary:
+    """Validate a parsed export completely, then insert it in one transaction (all or nothing)."""
+    with ws.db.reader() as session:
+        # Before the (possibly long) validation; checked again inside the writing transaction.
+        refuse_if_not_empty(session, "an import")
+    checked = validate(ws, data)
+    records = checked.records
+    with ws.db.session() as session:
+        is_postgres = session.get_bind().dialect.name == "postgresql"
+        if is_postgres:
+            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_IMPORT_LOCK})
+        refuse_if_not_empty(session, "an import")
+        for key, value in checked.settings.items():
+            row = session.get(AppSetting, key)
+            if row is None:
+                session.add(AppSetting(key=key, value=value))
+            else:
+                row.value = value
+        for record in records["patients"]:
+            session.add(Patient(id=record.id, **ws.patients._columns(record)))
+        for record in records["payers"]:
+            session.add(Payer(id=record.id, **ws.payers._columns(record)))
+        # Clinics first: a clinician's clinic_id refers to a row that must already exist.
+        for kind in (ProviderKind.ORGANIZATION, ProviderKind.INDIVIDUAL):
+            for record in records["providers"]:
+                if record.kind is kind:
+                    session.add(Provider(id=record.id, **ws.providers._columns(record)))
+            session.flush()
+        for record in records["coverages"]:
+            session.add(Coverage(id=record.id, **ws.coverages._columns(record)))
+        for record in records["treatments"]:
+            session.add(Treatment(id=record.id, **ws.treatments._columns(record)))
+        session.flush()
+        for number, record in enumerate(records["infusions"], start=1):
+            infusion = Infusion(id=record.id, diagnoses=[], payments=[])
+            apply_infusion(infusion, record)
+            session.add(infusion)
+            if number % _FLUSH_EVERY == 0:
+                # Keeps memory flat on large files; the rows stay inside the one transaction.
+                session.flush()
+                session.expunge_all()
+        session.flush()
+        if is_postgres:
+            _reset_sequences(session)
+    return TransferSummary({section: len(records[section]) for section in SECTIONS})
+
+
+def import_from_file(ws: Workspace, path: Path) -> TransferSummary:
+    return import_data(ws, read_file(path))

@@ -1,0 +1,333 @@
+"""Export and import: the exact round trip (SQLite and PostgreSQL), all-or-nothing import that lists
+every bad record, the format-version check, and the owner-only export file."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import shutil
+import stat
+from collections.abc import Callable, Iterator
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kettrack.core.records import PatientRecord
+from kettrack.store.demo import fill_demo
+from kettrack.store.transfer import (
+    FORMAT_VERSION,
+    DatabaseNotEmpty,
+    ImportRefused,
+    export_data,
+    export_to_file,
+    import_data,
+    import_from_file,
+    read_file,
+    write_private,
+)
+from kettrack.store.workspace import Workspace
+
+TODAY = date(2026, 11, 23)  # the same fixed day as tests/conftest.py
+EMPTY_COUNTS = {"patients": 0, "providers": 0, "payers": 0, "coverages": 0, "treatments": 0, "infusions": 0}
+
+
+@pytest.fixture
+def new_workspace(template_db: Path, tmp_path: Path, icd10) -> Iterator[Callable[[str], Workspace]]:  # type: ignore[no-untyped-def]
+    """Opens further empty workspaces (copies of the migrated template) for the import side."""
+    opened: list[Workspace] = []
+
+    def make(location: str) -> Workspace:
+        if "://" not in location:
+            path = tmp_path / location
+            shutil.copyfile(template_db, path)
+            location = str(path)
+        ws = Workspace.open(location, today=lambda: TODAY)
+        ws._icd = icd10
+        opened.append(ws)
+        return ws
+
+    yield make
+    for ws in opened:
+        ws.close()
+
+
+@pytest.fixture
+def demo_ws(workspace):  # type: ignore[no-untyped-def]
+    fill_demo(workspace)
+    return workspace
+
+
+def _without_stamp(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k != "exported_at"}
+
+
+def _counts(ws: Workspace) -> dict[str, int]:
+    return {
+        "patients": ws.patients.count(),
+        "providers": ws.providers.count(),
+        "payers": ws.payers.count(),
+        "coverages": ws.coverages.count(),
+        "treatments": ws.treatments.count(),
+        "infusions": ws.infusions.count(),
+    }
+
+
+def test_round_trip_is_exact(demo_ws: Workspace, new_workspace, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    first_file = tmp_path / "first.json"
+    summary = export_to_file(demo_ws, first_file)
+    assert summary.counts == _counts(demo_ws)
+    target = new_workspace("copy.sqlite3")
+    imported = import_from_file(target, first_file)
+    assert imported.counts == summary.counts
+    second_file = tmp_path / "second.json"
+    export_to_file(target, second_file)
+    first, second = json.loads(first_file.read_text()), json.loads(second_file.read_text())
+    assert _without_stamp(first) == _without_stamp(second)
+    # Byte for byte too, once the time stamp line is set aside.
+    strip = lambda text: [line for line in text.splitlines() if '"exported_at"' not in line]  # noqa: E731
+    assert strip(first_file.read_text()) == strip(second_file.read_text())
+    # The same records come back through the repositories, ids included.
+    assert target.infusions.list() == demo_ws.infusions.list()
+    assert target.providers.list() == demo_ws.providers.list()
+    assert target.settings.role() == demo_ws.settings.role()
+
+
+def test_export_layout_is_stable(demo_ws: Workspace) -> None:
+    """Pins the file's keys: a new record field changes the format, so FORMAT_VERSION must be looked at."""
+    data = export_data(demo_ws)
+    assert list(data) == [
+        "format",
+        "format_version",
+        "exported_at",
+        "kettrack_version",
+        "settings",
+        "patients",
+        "providers",
+        "payers",
+        "coverages",
+        "treatments",
+        "infusions",
+    ]
+    assert data["format"] == "kettrack-export" and data["format_version"] == FORMAT_VERSION == 1
+    assert list(data["patients"][0]) == [
+        "id",
+        "legal_name",
+        "date_of_birth",
+        "sex",
+        "address",
+        "phone",
+        "email",
+    ]
+    assert list(data["providers"][0]) == [
+        "id",
+        "name",
+        "kind",
+        "credentials",
+        "npi",
+        "tin",
+        "taxonomy",
+        "license_number",
+        "license_state",
+        "address",
+        "phone",
+        "clinic_id",
+    ]
+    assert list(data["payers"][0]) == [
+        "id",
+        "name",
+        "kind",
+        "payer_code",
+        "phone",
+        "claims_address",
+        "appeals_address",
+    ]
+    assert list(data["coverages"][0]) == [
+        "id",
+        "patient_id",
+        "payer_id",
+        "member_id",
+        "group_number",
+        "relationship",
+        "policyholder_name",
+        "policyholder_dob",
+        "rank",
+        "effective_from",
+        "effective_to",
+        "network",
+    ]
+    assert list(data["treatments"][0]) == [
+        "id",
+        "patient_id",
+        "kind",
+        "name",
+        "details",
+        "started_on",
+        "ended_on",
+        "outcome",
+        "notes",
+    ]
+    infusion = data["infusions"][0]
+    assert list(infusion) == [
+        "id",
+        "patient_id",
+        "service_date",
+        "drug",
+        "route",
+        "provider_id",
+        "clinic_id",
+        "start_time",
+        "end_time",
+        "place_of_service",
+        "dose_mg",
+        "weight_kg",
+        "diagnoses",
+        "phq9_before",
+        "phq9_after",
+        "gad7_before",
+        "gad7_after",
+        "pain_before",
+        "pain_after",
+        "side_effects",
+        "notes",
+        "payments",
+    ]
+    assert list(infusion["payments"][0]) == ["paid_on", "amount", "method", "reference"]
+    assert infusion["payments"][0]["amount"] == "450.00" and infusion["drug"] == "ketamine"
+    assert [r["id"] for r in data["infusions"]] == sorted(r["id"] for r in data["infusions"])
+
+
+def test_ids_are_kept_and_new_rows_follow(workspace, new_workspace, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    for name in ("Ann Able", "Ben Baker", "Cy Carter"):
+        workspace.patients.add(PatientRecord(legal_name=name))
+    workspace.patients.delete(2)
+    target = new_workspace("ids.sqlite3")
+    import_data(target, export_data(workspace))
+    assert [p.id for p in target.patients.list()] == [1, 3]
+    assert target.patients.add(PatientRecord(legal_name="Di Dunn")).id == 4
+
+
+def test_bad_records_are_all_listed_and_nothing_is_imported(demo_ws: Workspace, new_workspace) -> None:  # type: ignore[no-untyped-def]
+    data = export_data(demo_ws)
+    bad = copy.deepcopy(data)
+    bad["providers"][1]["npi"] = "1234567890"
+    bad["patients"][0]["nickname"] = "Ave"
+    bad["coverages"][1]["patient_id"] = 999
+    bad["treatments"][0]["ended_on"] = "2018-01-01"
+    bad["infusions"][11]["diagnoses"] = ["F43.1"]
+    bad["infusions"][3]["payments"][0]["amount"] = "12.345"
+    bad["infusions"][4]["service_date"] = "2026-02-30"
+    target = new_workspace("bad.sqlite3")
+    with pytest.raises(ImportRefused) as refused:
+        import_data(target, bad)
+    lines = [str(p) for p in refused.value.problems]
+    expected = [
+        "patients[1] (id 1): nickname: is not a field",
+        "providers[2] (id 2): npi: NPI has a wrong check digit",
+        "coverages[2] (id 2): patient_id: there is no patient with id 999 in the file",
+        "treatments[1] (id 1): ended_on: The treatment cannot end before it started",
+        f"infusions[12] (id {bad['infusions'][11]['id']}): diagnoses: F43.1 is not a billable code",
+        f"infusions[4] (id {bad['infusions'][3]['id']}): payments[1].amount: has more than 2 decimal places",
+        f"infusions[5] (id {bad['infusions'][4]['id']}): service_date: 2026-02-30 is not a real date",
+    ]
+    for start in expected:
+        assert any(line.startswith(start) for line in lines), (start, lines)
+    assert len(lines) == len(expected)
+    assert _counts(target) == EMPTY_COUNTS
+    assert target.settings.role() is None
+
+
+def test_wrong_references_and_duplicate_ids_are_refused(demo_ws: Workspace, new_workspace) -> None:  # type: ignore[no-untyped-def]
+    bad = export_data(demo_ws)
+    clinician = next(p for p in bad["providers"] if p["kind"] == "individual")
+    bad["infusions"][0]["clinic_id"] = clinician["id"]  # a clinician is not a clinic
+    bad["payers"][1]["id"] = bad["payers"][0]["id"]
+    target = new_workspace("refs.sqlite3")
+    with pytest.raises(ImportRefused) as refused:
+        import_data(target, bad)
+    text = str(refused.value)
+    assert f"clinic_id: there is no clinic with id {clinician['id']} in the file" in text
+    assert "payers[2] (id 1): id: another payer has id 1" in text
+    assert _counts(target) == EMPTY_COUNTS
+
+
+def test_format_and_version_are_checked(demo_ws: Workspace, new_workspace) -> None:  # type: ignore[no-untyped-def]
+    data = export_data(demo_ws)
+    target = new_workspace("version.sqlite3")
+    with pytest.raises(ImportRefused, match="newer kettrack \\(format version 2\\)"):
+        import_data(target, {**data, "format_version": 2})
+    with pytest.raises(ImportRefused, match="format_version"):
+        import_data(target, {**data, "format_version": "1"})
+    with pytest.raises(ImportRefused, match="not a kettrack export"):
+        import_data(target, {**data, "format": "something-else"})
+    with pytest.raises(ImportRefused, match="not a kettrack export"):
+        import_data(target, [data])
+    with pytest.raises(ImportRefused, match="claims: is not a section"):
+        import_data(target, {**data, "claims": []})
+    assert _counts(target) == EMPTY_COUNTS
+
+
+def test_import_refuses_a_database_with_records(demo_ws: Workspace) -> None:
+    with pytest.raises(DatabaseNotEmpty, match="already holds records"):
+        import_data(demo_ws, export_data(demo_ws))
+    assert demo_ws.patients.count() == 2
+
+
+def test_unreadable_files_are_refused(tmp_path: Path) -> None:
+    cases = {
+        "missing.json": None,
+        "nan.json": '{"format": "kettrack-export", "amount": NaN}',
+        "twice.json": '{"format": "kettrack-export", "format": "x"}',
+        "broken.json": '{"format": ',
+        "latin1.json": b'{"name": "Jos\xe9"}',
+    }
+    for name, content in cases.items():
+        path = tmp_path / name
+        if isinstance(content, str):
+            path.write_text(content)
+        elif isinstance(content, bytes):
+            path.write_bytes(content)
+        with pytest.raises(ImportRefused) as refused:
+            read_file(path)
+        assert refused.value.problems[0].field == "file", name
+
+
+def test_numbers_in_a_file_stay_exact(tmp_path: Path) -> None:
+    path = tmp_path / "n.json"
+    path.write_text('{"amount": 0.1}')
+    assert read_file(path) == {"amount": Decimal("0.1")}
+
+
+def test_export_file_is_owner_only_and_written_whole(demo_ws: Workspace, tmp_path: Path) -> None:
+    old_umask = os.umask(0o000)  # even with a permissive umask
+    try:
+        path = tmp_path / "export.json"
+        export_to_file(demo_ws, path)
+    finally:
+        os.umask(old_umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")) == []
+    with pytest.raises(FileExistsError):
+        export_to_file(demo_ws, path)
+    path.chmod(0o644)
+    write_private(path, "{}\n", overwrite=True)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600 and path.read_text() == "{}\n"
+
+
+@pytest.mark.postgres
+def test_round_trip_on_postgresql(demo_ws: Workspace, new_workspace, pg_url: str) -> None:  # type: ignore[no-untyped-def]
+    source = export_data(demo_ws)
+    pg = new_workspace(pg_url)
+    import_data(pg, source)
+    assert _without_stamp(export_data(pg)) == _without_stamp(source)
+    # The id sequences were moved past the imported ids: the next insert works and follows them.
+    highest = max(p["id"] for p in source["patients"])
+    assert pg.patients.add(PatientRecord(legal_name="Next Person")).id == highest + 1
+    infusion = pg.infusions.get(source["infusions"][0]["id"])
+    assert pg.infusions.add(infusion).id == max(r["id"] for r in source["infusions"]) + 1
+    # A second import is refused on PostgreSQL as on SQLite.
+    with pytest.raises(DatabaseNotEmpty):
+        import_data(pg, source)
