@@ -75,6 +75,7 @@ def workspace(db_path: Path, icd10):  # type: ignore[no-untyped-def]
 
 # --- PostgreSQL -------------------------------------------------------------------------------
 
+
 def _pg_binaries() -> tuple[str, str] | None:
     initdb, pg_ctl = shutil.which("initdb"), shutil.which("pg_ctl")
     return (initdb, pg_ctl) if initdb and pg_ctl else None
@@ -98,21 +99,43 @@ def pg_server() -> Iterator[str]:
     if os.geteuid() == 0:
         shutil.chown(root, "nobody", "nogroup")
     data, log = root / "data", root / "server.log"
-    subprocess.run(
-        _as_server_user([initdb, "-D", str(data), "-U", "kettrack", "--auth=trust", "-E", "UTF8",
-                         "--no-locale", "--no-sync"]),
-        check=True, capture_output=True,
-    )
+    # C.UTF-8 sorts by code point like SQLite and folds case in every script (ILIKE "åsa" finds "Åsa");
+    # where the machine lacks that locale, fall back to plain C.
+    for locale_option in ("--locale=C.UTF-8", "--no-locale"):
+        created = subprocess.run(
+            _as_server_user(
+                [
+                    initdb,
+                    "-D",
+                    str(data),
+                    "-U",
+                    "kettrack",
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                    locale_option,
+                    "--no-sync",
+                ]
+            ),
+            capture_output=True,
+        )
+        if created.returncode == 0:
+            break
+        shutil.rmtree(data, ignore_errors=True)
+    else:
+        raise RuntimeError(f"initdb failed: {created.stderr!r}")
     options = f"-k {root} -c listen_addresses='' -c fsync=off -c max_connections=60"
     subprocess.run(
         _as_server_user([pg_ctl, "-D", str(data), "-o", options, "-l", str(log), "-w", "start"]),
-        check=True, capture_output=True,
+        check=True,
+        capture_output=True,
     )
     try:
         yield f"postgresql+psycopg://kettrack@/{{db}}?host={root}"
     finally:
-        subprocess.run(_as_server_user([pg_ctl, "-D", str(data), "-m", "immediate", "stop"]),
-                       capture_output=True)
+        subprocess.run(
+            _as_server_user([pg_ctl, "-D", str(data), "-m", "immediate", "stop"]), capture_output=True
+        )
         shutil.rmtree(root, ignore_errors=True)
 
 

@@ -189,7 +189,10 @@ def load_index(cache_dir: Path) -> Icd10Index:
     index = _read_cache(cached)
     if index is None:
         index = build_from_package()
-        _write_cache(cached, index)
+        try:
+            _write_cache(cached, index)
+        except OSError:
+            pass  # a cache folder we cannot write only costs the next start-up a few seconds
     return index
 
 
@@ -197,6 +200,8 @@ def install_release(cache_dir: Path, source: Path, version: str) -> Icd10Index:
     """Make a newer CDC release file the active code set (validated before it replaces anything)."""
     with source.open(encoding="utf-8", errors="strict") as handle:
         entries = parse_release_lines(handle)
+    # The version is written into the cache's tab-separated header line: no tabs or line breaks.
+    version = " ".join(version.split()) or source.name
     index = Icd10Index(entries, version)
     _write_cache(cache_dir / "icd10cm-custom.tsv.gz", index)
     return index

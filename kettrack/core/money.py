@@ -5,6 +5,7 @@ Amounts are never floats. The database stores integer cents; everything above it
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 
 from kettrack.core.problems import InvalidInput
@@ -14,6 +15,7 @@ CENT = Decimal("0.01")
 # is a typo (an extra zero row of keys) and is refused rather than stored.
 MAX_AMOUNT = Decimal("999999.99")
 _MAX_INPUT_CHARS = 32
+_THOUSANDS = re.compile(r"[-+]?\d{1,3}(,\d{3})+(\.\d*)?", re.ASCII)
 
 
 def parse_amount(
@@ -40,9 +42,13 @@ def parse_amount(
             raise InvalidInput.single(field, "is empty: enter an amount such as 125.00")
         if len(raw) > _MAX_INPUT_CHARS:
             raise InvalidInput.single(field, "is too long to be an amount of money")
-        cleaned = raw.replace(",", "").replace("$", "").replace(" ", "")
-        if cleaned.startswith("-$"):
-            cleaned = "-" + cleaned[2:]
+        grouped = raw.replace("$", "").replace(" ", "")
+        # A comma must group thousands: "12,34" is a European 12.34 (or a typo), never 1,234.
+        if "," in grouped and not _THOUSANDS.fullmatch(grouped):
+            raise InvalidInput.single(
+                field, f"{raw!r} has a misplaced comma: use commas only between thousands, like 1,250.00"
+            )
+        cleaned = grouped.replace(",", "")
         if not cleaned or any(ch not in "0123456789.-+" for ch in cleaned):
             raise InvalidInput.single(field, f"{raw!r} is not an amount: use digits like 125.00")
         try:
@@ -58,6 +64,8 @@ def parse_amount(
         raise InvalidInput.single(field, f"is larger than the largest amount allowed ({format_usd(maximum)})")
     if value < 0 and not allow_negative:
         raise InvalidInput.single(field, "cannot be negative")
+    if value == 0:
+        return Decimal("0.00")  # never "-0.00"
     return value.quantize(CENT)
 
 

@@ -33,7 +33,9 @@ class Address:
     postal_code: str = ""
 
     def lines(self) -> list[str]:
-        city_line = " ".join(p for p in (f"{self.city}," if self.city else "", self.state, self.postal_code) if p)
+        city_line = " ".join(
+            p for p in (f"{self.city}," if self.city else "", self.state, self.postal_code) if p
+        )
         return [line for line in (self.line1, self.line2, city_line.strip(" ,")) if line]
 
     def one_line(self) -> str:

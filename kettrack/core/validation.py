@@ -69,10 +69,17 @@ class _Checker:
         self.problems.append(Problem(field, message))
 
     def text(
-        self, field: str, value: str, *, max_len: int = LINE_MAX, required: bool = False,
-        multiline: bool = False, label: str | None = None,
+        self,
+        field: str,
+        value: str,
+        *,
+        max_len: int = LINE_MAX,
+        required: bool = False,
+        multiline: bool = False,
+        label: str | None = None,
     ) -> str:
-        cleaned = value.strip() if not multiline else value.strip("\n\r ")
+        # Text pasted from Windows carries CR LF line ends; keep the line breaks, drop the CRs.
+        cleaned = value.strip() if not multiline else value.replace("\r\n", "\n").strip("\n\r ")
         if required and not cleaned:
             self.add(field, f"{label or 'This field'} is required")
             return cleaned
@@ -89,7 +96,7 @@ class _Checker:
 def parse_date(text: str, field: str = "date") -> date:
     """Strict ISO date ``YYYY-MM-DD``; a date that does not exist gets its own message."""
     raw = text.strip()
-    match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", raw)
+    match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", raw, re.ASCII)
     if not match:
         raise InvalidInput.single(field, f"{raw!r} is not a date: write it as YYYY-MM-DD")
     year, month, day = (int(g) for g in match.groups())
@@ -101,7 +108,7 @@ def parse_date(text: str, field: str = "date") -> date:
 
 def parse_time(text: str, field: str = "time") -> time:
     raw = text.strip()
-    match = re.fullmatch(r"(\d{1,2}):(\d{2})", raw)
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})", raw, re.ASCII)
     if not match:
         raise InvalidInput.single(field, f"{raw!r} is not a time: write it as HH:MM (24-hour)")
     hour, minute = int(match.group(1)), int(match.group(2))
@@ -135,7 +142,8 @@ def check_measure(field: str, value: Decimal, *, places: int, maximum: Decimal) 
 
 def npi_problem(npi: str) -> str | None:
     """CMS NPI rule: 10 digits, first 1 or 2, Luhn check digit over ``80840`` + the first 9."""
-    if not npi.isdigit() or len(npi) != 10:
+    # isascii: str.isdigit() also accepts digits like "²" or Arabic-Indic digits.
+    if not (npi.isascii() and npi.isdigit()) or len(npi) != 10:
         return "must be exactly 10 digits"
     if npi[0] not in "12":
         return "must start with 1 or 2"
@@ -162,7 +170,7 @@ def ein_problem(tin: str) -> str | None:
     from stdnum.us import ein
 
     digits = tin.replace("-", "").replace(" ", "")
-    if not digits.isdigit() or len(digits) != 9:
+    if not (digits.isascii() and digits.isdigit()) or len(digits) != 9:
         return "must be 9 digits, written like 12-3456789"
     try:
         ein.validate(digits)
@@ -208,8 +216,11 @@ def check_patient(record: PatientRecord, today: date) -> PatientRecord:
     if email and not _EMAIL.match(email):
         ck.add("email", f"{email!r} is not an e-mail address")
     cleaned = replace(
-        record, legal_name=name, address=_address(ck, "address.", record.address),
-        phone=_phone(ck, "phone", record.phone), email=email,
+        record,
+        legal_name=name,
+        address=_address(ck, "address.", record.address),
+        phone=_phone(ck, "phone", record.phone),
+        email=email,
     )
     ck.raise_if_any()
     return cleaned
@@ -230,11 +241,16 @@ def check_provider(record: ProviderRecord) -> ProviderRecord:
     if record.kind is ProviderKind.ORGANIZATION and record.clinic_id is not None:
         ck.add("clinic_id", "a clinic cannot belong to another clinic")
     cleaned = replace(
-        record, name=name, npi=npi, tin=normalize_ein(tin) if tin else "", taxonomy=taxonomy,
+        record,
+        name=name,
+        npi=npi,
+        tin=normalize_ein(tin) if tin else "",
+        taxonomy=taxonomy,
         credentials=ck.text("credentials", record.credentials, max_len=ID_MAX),
         license_number=ck.text("license_number", record.license_number, max_len=ID_MAX),
         license_state=ck.text("license_state", record.license_state, max_len=2).upper(),
-        address=_address(ck, "address.", record.address), phone=_phone(ck, "phone", record.phone),
+        address=_address(ck, "address.", record.address),
+        phone=_phone(ck, "phone", record.phone),
     )
     ck.raise_if_any()
     return cleaned
@@ -264,7 +280,9 @@ def check_coverage(record: CoverageRecord, today: date) -> CoverageRecord:
     if record.effective_from and record.effective_to and record.effective_to < record.effective_from:
         ck.add("effective_to", "Coverage cannot end before it starts")
     cleaned = replace(
-        record, member_id=member_id, policyholder_name=holder,
+        record,
+        member_id=member_id,
+        policyholder_name=holder,
         group_number=ck.text("group_number", record.group_number, max_len=ID_MAX),
     )
     ck.raise_if_any()
@@ -279,7 +297,8 @@ def check_treatment(record: TreatmentRecord, today: date) -> TreatmentRecord:
     if record.started_on and record.ended_on and record.ended_on < record.started_on:
         ck.add("ended_on", "The treatment cannot end before it started")
     cleaned = replace(
-        record, name=name,
+        record,
+        name=name,
         details=ck.text("details", record.details, max_len=1000, multiline=True),
         notes=ck.text("notes", record.notes, max_len=NOTE_MAX, multiline=True),
     )
@@ -288,14 +307,20 @@ def check_treatment(record: TreatmentRecord, today: date) -> TreatmentRecord:
 
 
 _SCORE_RANGES = {
-    "phq9_before": ("PHQ-9", 27), "phq9_after": ("PHQ-9", 27),
-    "gad7_before": ("GAD-7", 21), "gad7_after": ("GAD-7", 21),
-    "pain_before": ("Pain", 10), "pain_after": ("Pain", 10),
+    "phq9_before": ("PHQ-9", 27),
+    "phq9_after": ("PHQ-9", 27),
+    "gad7_before": ("GAD-7", 21),
+    "gad7_after": ("GAD-7", 21),
+    "pain_before": ("Pain", 10),
+    "pain_after": ("Pain", 10),
 }
 
 
 def check_infusion(
-    record: InfusionRecord, *, today: date, icd: Icd10Index | None,
+    record: InfusionRecord,
+    *,
+    today: date,
+    icd: Icd10Index | None,
     date_of_birth: date | None = None,
 ) -> InfusionRecord:
     """Validate a session. ``icd`` may be None only where codes were validated already."""
@@ -347,19 +372,28 @@ def check_infusion(
         except InvalidInput as exc:
             ck.problems.extend(exc.problems)
             amount = payment.amount
-        if amount == 0:
-            ck.add(f"{field_name}.amount", "A payment must be more than zero")
+        else:
+            # Only a parsed amount is compared: comparing a signalling NaN raises.
+            if amount == 0:
+                ck.add(f"{field_name}.amount", "A payment must be more than zero")
         if payment.paid_on > today:
             ck.add(f"{field_name}.paid_on", f"Payment date {payment.paid_on.isoformat()} is in the future")
         elif payment.paid_on < EARLIEST_DATE:
             ck.add(f"{field_name}.paid_on", "Payment date is before 1900")
-        payments.append(replace(
-            payment, amount=amount,
-            reference=ck.text(f"{field_name}.reference", payment.reference, max_len=ID_MAX),
-        ))
+        payments.append(
+            replace(
+                payment,
+                amount=amount,
+                reference=ck.text(f"{field_name}.reference", payment.reference, max_len=ID_MAX),
+            )
+        )
     cleaned = replace(
-        record, place_of_service=pos, diagnoses=tuple(codes), payments=tuple(payments),
-        dose_mg=measures["dose_mg"], weight_kg=measures["weight_kg"],
+        record,
+        place_of_service=pos,
+        diagnoses=tuple(codes),
+        payments=tuple(payments),
+        dose_mg=measures["dose_mg"],
+        weight_kg=measures["weight_kg"],
         side_effects=ck.text("side_effects", record.side_effects, max_len=NOTE_MAX, multiline=True),
         notes=ck.text("notes", record.notes, max_len=NOTE_MAX, multiline=True),
     )

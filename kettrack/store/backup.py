@@ -21,7 +21,7 @@ def backup_dir_for(database: Path) -> Path:
 
 def integrity_problems(path: Path) -> list[str]:
     """Rows of ``PRAGMA integrity_check`` other than ``ok`` (empty when the file is sound)."""
-    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    connection = sqlite3.connect(path.absolute().as_uri() + "?mode=ro", uri=True)
     try:
         rows = [str(row[0]) for row in connection.execute("PRAGMA integrity_check")]
     finally:
@@ -37,7 +37,7 @@ def write_backup(database: Path, *, reason: str, directory: Path | None = None) 
     partial = final.with_name(final.name + ".partial")
     fd = os.open(partial, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
     os.close(fd)
-    source = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    source = sqlite3.connect(database.absolute().as_uri() + "?mode=ro", uri=True)
     try:
         target = sqlite3.connect(partial)
         try:

@@ -56,7 +56,9 @@ class Database:
             raise
         if backup is not None:
             log.info("pre-upgrade backup written to %s", backup)
-        return cls(target, engine, migrate.head_revision(), backup)
+        # Without the upgrade the database stays at the revision it had ("" for a new, empty one).
+        revision = migrate.head_revision() if upgrade else (state.revision or "")
+        return cls(target, engine, revision, backup)
 
     @property
     def is_sqlite(self) -> bool:

@@ -9,15 +9,19 @@ dialect docs), so a failed migration rolls back as a whole.
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.engine import Connection
 
 from kettrack.store.location import DatabaseTarget, make_private_dir
 
 BUSY_TIMEOUT_MS = 5000
+# Set in Connection.info for a connection whose next transaction must hold the write lock from the start.
+BEGIN_IMMEDIATE = "kettrack_begin_immediate"
 
 
 def _ensure_private_file(path: Path) -> None:
@@ -28,10 +32,38 @@ def _ensure_private_file(path: Path) -> None:
         os.close(fd)
 
 
+def _use_wal(cursor: Any) -> None:
+    """Switch a database to WAL (a setting stored in the file, so usually already done).
+
+    The switch needs a lock SQLite's busy handler does not wait for: two programs opening a new file
+    together would see "database is locked". Retry within the busy timeout instead.
+    """
+    if cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+        return
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
+def _unicode_lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
 def _sqlite_engine(path: Path, *, read_only: bool = False) -> Engine:
     if not read_only:
         _ensure_private_file(path)
-    url = f"sqlite:///file:{path}?mode=ro&uri=true" if read_only else f"sqlite:///{path}"
+    # A URL object, never a formatted string: a "?" or "#" in a folder name would otherwise be read
+    # as the start of the query and SQLite would open (and create) some other file.
+    if read_only:
+        url = URL.create("sqlite", database=path.absolute().as_uri(), query={"mode": "ro", "uri": "true"})
+    else:
+        url = URL.create("sqlite", database=str(path))
     engine = create_engine(url, connect_args={"check_same_thread": False})
 
     @event.listens_for(engine, "connect")
@@ -41,13 +73,19 @@ def _sqlite_engine(path: Path, *, read_only: bool = False) -> Engine:
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         if not read_only:
-            cursor.execute("PRAGMA journal_mode=WAL")
+            _use_wal(cursor)
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
+        # SQLite's lower() folds ASCII only, so ILIKE (lower(x) LIKE lower(y)) would miss "Åsa" for
+        # "åsa" where PostgreSQL finds it; Python's lower() folds every script.
+        dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # IMMEDIATE takes the write lock up front (waiting out busy_timeout); a deferred BEGIN that reads
+        # first cannot later write if another connection committed meanwhile ("database is locked").
+        immediate = connection.info.get(BEGIN_IMMEDIATE, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
 

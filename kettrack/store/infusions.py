@@ -8,10 +8,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, String, and_, func, or_, select, type_coerce
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from kettrack.core import validation
+from kettrack.core.enums import ProviderKind
 from kettrack.core.icd10 import Icd10Index
 from kettrack.core.problems import InvalidInput, NotFound
 from kettrack.core.records import InfusionFilter, InfusionRecord, InfusionRow, PaymentRecord
@@ -21,26 +22,57 @@ from kettrack.store.people import require
 
 SORT_KEYS = ("date", "patient", "provider", "drug", "route", "dose", "duration", "diagnoses", "paid")
 _RenderingProvider = aliased(Provider)
+NO_FILTER = InfusionFilter()  # frozen, so one shared default is safe
 
 
 def _to_record(row: Infusion) -> InfusionRecord:
     return InfusionRecord(
-        id=row.id, patient_id=row.patient_id, provider_id=row.provider_id, clinic_id=row.clinic_id,
-        service_date=row.service_date, start_time=row.start_time, end_time=row.end_time,
-        place_of_service=row.place_of_service, drug=row.drug, route=row.route, dose_mg=row.dose_mg,
-        weight_kg=row.weight_kg, diagnoses=tuple(d.code for d in row.diagnoses),
-        phq9_before=row.phq9_before, phq9_after=row.phq9_after, gad7_before=row.gad7_before,
-        gad7_after=row.gad7_after, pain_before=row.pain_before, pain_after=row.pain_after,
-        side_effects=row.side_effects, notes=row.notes,
+        id=row.id,
+        patient_id=row.patient_id,
+        provider_id=row.provider_id,
+        clinic_id=row.clinic_id,
+        service_date=row.service_date,
+        start_time=row.start_time,
+        end_time=row.end_time,
+        place_of_service=row.place_of_service,
+        drug=row.drug,
+        route=row.route,
+        dose_mg=row.dose_mg,
+        weight_kg=row.weight_kg,
+        diagnoses=tuple(d.code for d in row.diagnoses),
+        phq9_before=row.phq9_before,
+        phq9_after=row.phq9_after,
+        gad7_before=row.gad7_before,
+        gad7_after=row.gad7_after,
+        pain_before=row.pain_before,
+        pain_after=row.pain_after,
+        side_effects=row.side_effects,
+        notes=row.notes,
         payments=tuple(PaymentRecord(p.paid_on, p.amount, p.method, p.reference) for p in row.payments),
     )
 
 
 def _apply(row: Infusion, record: InfusionRecord) -> None:
     scalar_fields = (
-        "patient_id", "provider_id", "clinic_id", "service_date", "start_time", "end_time",
-        "place_of_service", "drug", "route", "dose_mg", "weight_kg", "phq9_before", "phq9_after",
-        "gad7_before", "gad7_after", "pain_before", "pain_after", "side_effects", "notes",
+        "patient_id",
+        "provider_id",
+        "clinic_id",
+        "service_date",
+        "start_time",
+        "end_time",
+        "place_of_service",
+        "drug",
+        "route",
+        "dose_mg",
+        "weight_kg",
+        "phq9_before",
+        "phq9_after",
+        "gad7_before",
+        "gad7_after",
+        "pain_before",
+        "pain_after",
+        "side_effects",
+        "notes",
     )
     for name in scalar_fields:
         setattr(row, name, getattr(record, name))
@@ -66,7 +98,8 @@ class InfusionRepository:
 
     def _load(self, session: Session, record_id: int) -> Infusion:
         row = session.scalars(
-            select(Infusion).where(Infusion.id == record_id)
+            select(Infusion)
+            .where(Infusion.id == record_id)
             .options(selectinload(Infusion.diagnoses), selectinload(Infusion.payments))
         ).one_or_none()
         if row is None:
@@ -79,6 +112,10 @@ class InfusionRepository:
             raise InvalidInput.single("patient_id", f"there is no patient with id {record.patient_id}")
         require(session, Provider, record.provider_id, "provider_id", "provider")
         require(session, Provider, record.clinic_id, "clinic_id", "clinic")
+        if record.clinic_id is not None:
+            clinic = session.get(Provider, record.clinic_id)
+            if clinic is not None and clinic.kind is not ProviderKind.ORGANIZATION:
+                raise InvalidInput.single("clinic_id", f"{clinic.name} is not a clinic (an organization)")
         return validation.check_infusion(
             record, today=self.today(), icd=self.icd(), date_of_birth=patient.date_of_birth
         )
@@ -147,26 +184,43 @@ class InfusionRepository:
             conditions.append(Infusion.service_date <= flt.date_to)
         needle = flt.text.strip()
         if needle:
-            pattern = f"%{needle.replace('%', '').replace('_', '')}%"
-            conditions.append(or_(
-                Patient.legal_name.ilike(pattern), Infusion.diagnosis_summary.ilike(pattern),
-                Infusion.notes.ilike(pattern), Infusion.drug.ilike(pattern),
-                _RenderingProvider.name.ilike(pattern),
-            ))
+            # Typed % and _ are searched for literally, not as LIKE wildcards.
+            escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            pattern = f"%{escaped}%"
+            conditions.append(
+                or_(
+                    Patient.legal_name.ilike(pattern, escape="\\"),
+                    Infusion.diagnosis_summary.ilike(pattern, escape="\\"),
+                    Infusion.notes.ilike(pattern, escape="\\"),
+                    # As plain text: the enum type would refuse to bind "%ket%" as a drug.
+                    type_coerce(Infusion.drug, String).ilike(pattern, escape="\\"),
+                    _RenderingProvider.name.ilike(pattern, escape="\\"),
+                )
+            )
         return query.where(and_(*conditions)) if conditions else query
 
-    def ids(self, flt: InfusionFilter = InfusionFilter(), sort: str = "date", descending: bool = True) -> list[int]:
+    def ids(self, flt: InfusionFilter = NO_FILTER, sort: str = "date", descending: bool = True) -> list[int]:
         """The ids of matching sessions in display order; cheap enough for 100,000 rows."""
         if sort not in SORT_KEYS:
             raise ValueError(f"unknown sort key {sort!r}")
         columns: dict[str, Any] = {
-            "date": Infusion.service_date, "patient": Patient.legal_name, "provider": _RenderingProvider.name,
-            "drug": Infusion.drug, "route": Infusion.route, "dose": Infusion.dose_mg,
-            "duration": Infusion.duration_minutes, "diagnoses": Infusion.diagnosis_summary,
+            "date": Infusion.service_date,
+            "patient": Patient.legal_name,
+            "provider": _RenderingProvider.name,
+            "drug": Infusion.drug,
+            "route": Infusion.route,
+            "dose": Infusion.dose_mg,
+            "duration": Infusion.duration_minutes,
+            "diagnoses": Infusion.diagnosis_summary,
             "paid": Infusion.amount_paid,
         }
         key = columns[sort]
-        order = (key.desc(), Infusion.id.desc()) if descending else (key.asc(), Infusion.id.asc())
+        # Empty values first ascending and last descending on every database (PostgreSQL's default
+        # is the other way round from SQLite's).
+        if descending:
+            order = (key.desc().nulls_last(), Infusion.id.desc())
+        else:
+            order = (key.asc().nulls_first(), Infusion.id.asc())
         query = select(Infusion.id)
         if sort == "patient" or flt.text.strip():
             query = query.join(Patient, Patient.id == Infusion.patient_id)
@@ -181,9 +235,18 @@ class InfusionRepository:
             return []
         query = (
             select(
-                Infusion.id, Infusion.service_date, Infusion.patient_id, Patient.legal_name,
-                _RenderingProvider.name, _RenderingProvider.credentials, Infusion.drug, Infusion.route,
-                Infusion.dose_mg, Infusion.duration_minutes, Infusion.diagnosis_summary, Infusion.amount_paid,
+                Infusion.id,
+                Infusion.service_date,
+                Infusion.patient_id,
+                Patient.legal_name,
+                _RenderingProvider.name,
+                _RenderingProvider.credentials,
+                Infusion.drug,
+                Infusion.route,
+                Infusion.dose_mg,
+                Infusion.duration_minutes,
+                Infusion.diagnosis_summary,
+                Infusion.amount_paid,
             )
             .join(Patient, Patient.id == Infusion.patient_id)
             .outerjoin(_RenderingProvider, _RenderingProvider.id == Infusion.provider_id)
@@ -194,21 +257,30 @@ class InfusionRepository:
             for r in session.execute(query):
                 provider = f"{r[4]}, {r[5]}" if r[4] and r[5] else (r[4] or "")
                 found[r[0]] = InfusionRow(
-                    id=r[0], service_date=r[1], patient_id=r[2], patient_name=r[3], provider_name=provider,
-                    drug=r[6], route=r[7], dose_mg=r[8], duration_minutes=r[9], diagnoses=r[10],
+                    id=r[0],
+                    service_date=r[1],
+                    patient_id=r[2],
+                    patient_name=r[3],
+                    provider_name=provider,
+                    drug=r[6],
+                    route=r[7],
+                    dose_mg=r[8],
+                    duration_minutes=r[9],
+                    diagnoses=r[10],
                     amount_paid=r[11] if r[11] is not None else Decimal("0.00"),
                 )
         return [found[i] for i in ids if i in found]
 
-    def list(self, flt: InfusionFilter = InfusionFilter()) -> list[InfusionRecord]:
+    def list(self, flt: InfusionFilter = NO_FILTER) -> list[InfusionRecord]:
         """Whole records (for export and the command line), oldest first."""
         ids = self.ids(flt, sort="date", descending=False)
         with self.db.reader() as session:
             records: list[InfusionRecord] = []
             for start in range(0, len(ids), 500):
-                chunk = ids[start:start + 500]
+                chunk = ids[start : start + 500]
                 rows = session.scalars(
-                    select(Infusion).where(Infusion.id.in_(chunk))
+                    select(Infusion)
+                    .where(Infusion.id.in_(chunk))
                     .options(selectinload(Infusion.diagnoses), selectinload(Infusion.payments))
                 ).all()
                 by_id = {row.id: row for row in rows}

@@ -114,8 +114,13 @@ def peek_sqlite(path: Path) -> SchemaState:
         header = handle.read(16)
     if header != b"SQLite format 3\x00":
         raise NotADatabase(f"{path} is not a kettrack database (not a SQLite file, or damaged)")
+    # A database at rest has no -wal (or hot -journal) file. Opened read-only it would still get -wal
+    # and -shm files beside it; "immutable" stops that, so a refused file stays exactly as it was. When
+    # such a file exists its pages belong to the database, so the normal read-only open is used.
+    at_rest = not any(path.with_name(path.name + suffix).exists() for suffix in ("-wal", "-journal"))
+    uri = path.absolute().as_uri() + ("?mode=ro&immutable=1" if at_rest else "?mode=ro")
     try:
-        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        connection = sqlite3.connect(uri, uri=True)
         try:
             listing = connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
             tables = {row[0] for row in listing}
@@ -167,12 +172,17 @@ def upgrade(engine: Engine, target: DatabaseTarget, state: SchemaState) -> Path 
     from alembic import command
     from sqlalchemy import text
 
+    from kettrack.store.engine import BEGIN_IMMEDIATE  # imports SQLAlchemy: not at start-up
+
     is_sqlite = engine.dialect.name == "sqlite"
     with engine.connect() as connection:
         if is_sqlite:
             # On the raw driver connection, outside any transaction (SQLite ignores it inside one):
             # table rebuilds with foreign keys on would cascade deletes into child tables.
             _raw_pragma(connection, "PRAGMA foreign_keys=OFF")
+            # Two programs opening a new file at once: the second waits for the first's upgrade,
+            # then finds nothing left to do, instead of failing with "database is locked".
+            connection.info[BEGIN_IMMEDIATE] = True
         try:
             with connection.begin():
                 if not is_sqlite:
@@ -189,6 +199,7 @@ def upgrade(engine: Engine, target: DatabaseTarget, state: SchemaState) -> Path 
             raise MigrationFailed(f"the database upgrade failed and was undone: {exc}.{where}") from exc
         finally:
             if is_sqlite:
+                connection.info.pop(BEGIN_IMMEDIATE, None)
                 _raw_pragma(connection, "PRAGMA foreign_keys=ON")
     return backup
 

@@ -52,8 +52,13 @@ class Base(DeclarativeBase):
 def _enum(kind: type[StrEnum], name: str) -> Enum:
     """A portable enum column: VARCHAR with a named CHECK, storing the member's value."""
     return Enum(
-        kind, name=name, native_enum=False, create_constraint=True, length=40,
-        values_callable=lambda members: [m.value for m in members], validate_strings=True,
+        kind,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=40,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
     )
 
 
@@ -169,7 +174,9 @@ class Infusion(_Stamped, Base):
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="RESTRICT"))
-    provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id", ondelete="RESTRICT"), index=True)
+    provider_id: Mapped[int | None] = mapped_column(
+        ForeignKey("providers.id", ondelete="RESTRICT"), index=True
+    )
     clinic_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id", ondelete="RESTRICT"), index=True)
     service_date: Mapped[date] = mapped_column(Date, index=True)
     start_time: Mapped[time | None] = mapped_column(Time)
@@ -196,11 +203,16 @@ class Infusion(_Stamped, Base):
     amount_paid: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0.00"))
 
     diagnoses: Mapped[list[InfusionDiagnosis]] = relationship(
-        order_by="InfusionDiagnosis.position", cascade="all, delete-orphan", lazy="raise",
+        order_by="InfusionDiagnosis.position",
+        cascade="all, delete-orphan",
+        lazy="raise",
         passive_deletes=True,
     )
     payments: Mapped[list[Payment]] = relationship(
-        order_by="Payment.id", cascade="all, delete-orphan", lazy="raise", passive_deletes=True,
+        order_by="Payment.id",
+        cascade="all, delete-orphan",
+        lazy="raise",
+        passive_deletes=True,
     )
 
 
@@ -209,9 +221,7 @@ class InfusionDiagnosis(Base):
 
     __tablename__ = "infusion_diagnoses"
     __table_args__ = (CheckConstraint("position BETWEEN 0 AND 11", name="position_range"),)
-    infusion_id: Mapped[int] = mapped_column(
-        ForeignKey("infusions.id", ondelete="CASCADE"), primary_key=True
-    )
+    infusion_id: Mapped[int] = mapped_column(ForeignKey("infusions.id", ondelete="CASCADE"), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(8))
 

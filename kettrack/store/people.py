@@ -88,7 +88,9 @@ class _Repository(Generic[R, M]):
 
     def list(self) -> list[R]:
         with self.db.reader() as session:
-            return [self._to_record(row) for row in session.scalars(select(self.model).order_by(self._order()))]
+            order = self._order()
+            ordering = order if isinstance(order, tuple) else (order,)
+            return [self._to_record(row) for row in session.scalars(select(self.model).order_by(*ordering))]
 
     def count(self) -> int:
         with self.db.reader() as session:
@@ -126,7 +128,8 @@ class _Repository(Generic[R, M]):
             blockers = self._blockers(session, record_id)
             if blockers:
                 raise InvalidInput.single(
-                    "id", f"this {self.kind} is still used by " + " and ".join(blockers) + "; remove those first"
+                    "id",
+                    f"this {self.kind} is still used by " + " and ".join(blockers) + "; remove those first",
                 )
             session.delete(row)
 
@@ -148,14 +151,23 @@ class PatientRepository(_Repository[PatientRecord, Patient]):
 
     def _to_record(self, row: Patient) -> PatientRecord:
         return PatientRecord(
-            id=row.id, legal_name=row.legal_name, date_of_birth=row.date_of_birth, sex=row.sex,
-            address=_address_of(row), phone=row.phone, email=row.email,
+            id=row.id,
+            legal_name=row.legal_name,
+            date_of_birth=row.date_of_birth,
+            sex=row.sex,
+            address=_address_of(row),
+            phone=row.phone,
+            email=row.email,
         )
 
     def _columns(self, record: PatientRecord) -> dict[str, Any]:
         return {
-            "legal_name": record.legal_name, "date_of_birth": record.date_of_birth, "sex": record.sex,
-            "phone": record.phone, "email": record.email, **_address_columns(record.address),
+            "legal_name": record.legal_name,
+            "date_of_birth": record.date_of_birth,
+            "sex": record.sex,
+            "phone": record.phone,
+            "email": record.email,
+            **_address_columns(record.address),
         }
 
     def _check(self, record: PatientRecord) -> PatientRecord:
@@ -184,16 +196,32 @@ class ProviderRepository(_Repository[ProviderRecord, Provider]):
 
     def _to_record(self, row: Provider) -> ProviderRecord:
         return ProviderRecord(
-            id=row.id, kind=row.kind, name=row.name, credentials=row.credentials, npi=row.npi, tin=row.tin,
-            taxonomy=row.taxonomy, license_number=row.license_number, license_state=row.license_state,
-            address=_address_of(row), phone=row.phone, clinic_id=row.clinic_id,
+            id=row.id,
+            kind=row.kind,
+            name=row.name,
+            credentials=row.credentials,
+            npi=row.npi,
+            tin=row.tin,
+            taxonomy=row.taxonomy,
+            license_number=row.license_number,
+            license_state=row.license_state,
+            address=_address_of(row),
+            phone=row.phone,
+            clinic_id=row.clinic_id,
         )
 
     def _columns(self, record: ProviderRecord) -> dict[str, Any]:
         return {
-            "kind": record.kind, "name": record.name, "credentials": record.credentials, "npi": record.npi,
-            "tin": record.tin, "taxonomy": record.taxonomy, "license_number": record.license_number,
-            "license_state": record.license_state, "phone": record.phone, "clinic_id": record.clinic_id,
+            "kind": record.kind,
+            "name": record.name,
+            "credentials": record.credentials,
+            "npi": record.npi,
+            "tin": record.tin,
+            "taxonomy": record.taxonomy,
+            "license_number": record.license_number,
+            "license_state": record.license_state,
+            "phone": record.phone,
+            "clinic_id": record.clinic_id,
             **_address_columns(record.address),
         }
 
@@ -201,6 +229,16 @@ class ProviderRepository(_Repository[ProviderRecord, Provider]):
         return validation.check_provider(record)
 
     def _check_references(self, session: Session, record: ProviderRecord) -> None:
+        if record.id is not None and record.kind is not ProviderKind.ORGANIZATION:
+            # A clinic turned into an individual would leave its members and sessions pointing at a
+            # "clinic" that is a person.
+            members = _count(session, Provider.clinic_id, record.id)
+            sessions = _count(session, Infusion.clinic_id, record.id)
+            if members or sessions:
+                used = [_plural(n, noun) for n, noun in ((members, "member"), (sessions, "session")) if n]
+                raise InvalidInput.single(
+                    "kind", "this clinic still has " + " and ".join(used) + ": it must stay an organization"
+                )
         if record.clinic_id is None:
             return
         clinic = session.get(Provider, record.clinic_id)
@@ -208,9 +246,14 @@ class ProviderRepository(_Repository[ProviderRecord, Provider]):
             raise InvalidInput.single("clinic_id", f"there is no clinic with id {record.clinic_id}")
 
     def _blockers(self, session: Session, record_id: int) -> list[str]:
-        sessions = int(session.scalar(
-            select(func.count()).where((Infusion.provider_id == record_id) | (Infusion.clinic_id == record_id))
-        ) or 0)
+        sessions = int(
+            session.scalar(
+                select(func.count()).where(
+                    (Infusion.provider_id == record_id) | (Infusion.clinic_id == record_id)
+                )
+            )
+            or 0
+        )
         members = _count(session, Provider.clinic_id, record_id)
         found = [(sessions, "infusion session"), (members, "provider in this clinic")]
         return [_plural(n, noun) for n, noun in found if n]
@@ -231,14 +274,23 @@ class PayerRepository(_Repository[PayerRecord, Payer]):
 
     def _to_record(self, row: Payer) -> PayerRecord:
         return PayerRecord(
-            id=row.id, name=row.name, kind=row.kind, payer_code=row.payer_code, phone=row.phone,
-            claims_address=row.claims_address, appeals_address=row.appeals_address,
+            id=row.id,
+            name=row.name,
+            kind=row.kind,
+            payer_code=row.payer_code,
+            phone=row.phone,
+            claims_address=row.claims_address,
+            appeals_address=row.appeals_address,
         )
 
     def _columns(self, record: PayerRecord) -> dict[str, Any]:
         return {
-            "name": record.name, "kind": record.kind, "payer_code": record.payer_code, "phone": record.phone,
-            "claims_address": record.claims_address, "appeals_address": record.appeals_address,
+            "name": record.name,
+            "kind": record.kind,
+            "payer_code": record.payer_code,
+            "phone": record.phone,
+            "claims_address": record.claims_address,
+            "appeals_address": record.appeals_address,
         }
 
     def _check(self, record: PayerRecord) -> PayerRecord:
@@ -261,18 +313,32 @@ class CoverageRepository(_Repository[CoverageRecord, Coverage]):
 
     def _to_record(self, row: Coverage) -> CoverageRecord:
         return CoverageRecord(
-            id=row.id, patient_id=row.patient_id, payer_id=row.payer_id, member_id=row.member_id,
-            group_number=row.group_number, relationship=row.relationship,
-            policyholder_name=row.policyholder_name, policyholder_dob=row.policyholder_dob, rank=row.rank,
-            effective_from=row.effective_from, effective_to=row.effective_to, network=row.network,
+            id=row.id,
+            patient_id=row.patient_id,
+            payer_id=row.payer_id,
+            member_id=row.member_id,
+            group_number=row.group_number,
+            relationship=row.relationship,
+            policyholder_name=row.policyholder_name,
+            policyholder_dob=row.policyholder_dob,
+            rank=row.rank,
+            effective_from=row.effective_from,
+            effective_to=row.effective_to,
+            network=row.network,
         )
 
     def _columns(self, record: CoverageRecord) -> dict[str, Any]:
         return {
-            "patient_id": record.patient_id, "payer_id": record.payer_id, "member_id": record.member_id,
-            "group_number": record.group_number, "relationship": record.relationship,
-            "policyholder_name": record.policyholder_name, "policyholder_dob": record.policyholder_dob,
-            "rank": record.rank, "effective_from": record.effective_from, "effective_to": record.effective_to,
+            "patient_id": record.patient_id,
+            "payer_id": record.payer_id,
+            "member_id": record.member_id,
+            "group_number": record.group_number,
+            "relationship": record.relationship,
+            "policyholder_name": record.policyholder_name,
+            "policyholder_dob": record.policyholder_dob,
+            "rank": record.rank,
+            "effective_from": record.effective_from,
+            "effective_to": record.effective_to,
             "network": record.network,
         }
 
@@ -292,19 +358,32 @@ class TreatmentRepository(_Repository[TreatmentRecord, Treatment]):
     kind = "treatment"
 
     def _order(self) -> Any:
-        return (Treatment.patient_id, Treatment.started_on, Treatment.id)
+        # Undated entries first on every database (PostgreSQL would put NULLs last).
+        return (Treatment.patient_id, Treatment.started_on.asc().nulls_first(), Treatment.id)
 
     def _to_record(self, row: Treatment) -> TreatmentRecord:
         return TreatmentRecord(
-            id=row.id, patient_id=row.patient_id, kind=row.kind, name=row.name, details=row.details,
-            started_on=row.started_on, ended_on=row.ended_on, outcome=row.outcome, notes=row.notes,
+            id=row.id,
+            patient_id=row.patient_id,
+            kind=row.kind,
+            name=row.name,
+            details=row.details,
+            started_on=row.started_on,
+            ended_on=row.ended_on,
+            outcome=row.outcome,
+            notes=row.notes,
         )
 
     def _columns(self, record: TreatmentRecord) -> dict[str, Any]:
         return {
-            "patient_id": record.patient_id, "kind": record.kind, "name": record.name,
-            "details": record.details, "started_on": record.started_on, "ended_on": record.ended_on,
-            "outcome": record.outcome, "notes": record.notes,
+            "patient_id": record.patient_id,
+            "kind": record.kind,
+            "name": record.name,
+            "details": record.details,
+            "started_on": record.started_on,
+            "ended_on": record.ended_on,
+            "outcome": record.outcome,
+            "notes": record.notes,
         }
 
     def _check(self, record: TreatmentRecord) -> TreatmentRecord:

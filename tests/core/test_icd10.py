@@ -1,0 +1,210 @@
+"""The ICD-10-CM index: lookups, billable-leaf suggestions, search, and loading a newer CDC release
+(both the CDC order file's fixed columns and a plain tab-separated file) into a cache folder."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kettrack.core.icd10 import (
+    Icd10Index,
+    has_code_shape,
+    install_release,
+    load_index,
+    normalize,
+    parse_release_lines,
+)
+
+
+def _order_line(order: int, code: str, billable: bool, short: str, long: str) -> str:
+    # CDC icd10cm_order_YYYY.txt: order(5) sp code(7) sp flag(1) sp short(60) sp long.
+    return f"{order:05d} {code:<7} {1 if billable else 0} {short:<60} {long}\n"
+
+
+CDC_LINES = [
+    _order_line(
+        1, "F431", False, "Post-traumatic stress disorder (PTSD)", "Post-traumatic stress disorder (PTSD)"
+    ),
+    _order_line(
+        2,
+        "F4310",
+        True,
+        "Post-traumatic stress disorder, unspecified",
+        "Post-traumatic stress disorder, unspecified",
+    ),
+    _order_line(
+        3, "F4311", True, "Post-traumatic stress disorder, acute", "Post-traumatic stress disorder, acute"
+    ),
+    _order_line(4, "F4312", True, "PTSD, chronic", "Post-traumatic stress disorder, chronic"),
+    _order_line(
+        5, "Z9989", True, "Dependence on oth enabling machines", "Dependence on other enabling machines"
+    ),
+]
+
+
+def test_normalize_and_shape() -> None:
+    assert normalize(" f4310 ") == "F43.10"
+    assert normalize("F43.10") == "F43.10"
+    assert normalize("f33") == "F33"
+    assert normalize("r45851") == "R45.851"
+    assert has_code_shape("F43.10") and has_code_shape("f4310") and has_code_shape("S72.001A")
+    for bad in ("43.10", "F4", "F43..1", "F43.12345", "FF3.1", "", "F43.1\n0"):
+        assert not has_code_shape(bad), bad
+
+
+def test_packaged_index(icd10: Icd10Index) -> None:
+    assert len(icd10) > 70_000
+    assert "FY2026" in icd10.version
+    for billable in (
+        "F43.10",
+        "F43.11",
+        "F43.12",
+        "F33.9",
+        "F32.A",
+        "G90.50",
+        "G89.29",
+        "M79.7",
+        "R45.851",
+        "F41.1",
+    ):
+        assert icd10.is_billable(billable) and billable in icd10, billable
+        assert icd10.describe(billable)
+    assert not icd10.is_billable("F43.1") and "F43.1" not in icd10 and 42 not in icd10
+    assert icd10.describe("F43.1") is None
+
+
+def test_billable_under_and_problem_with(icd10: Icd10Index) -> None:
+    assert icd10.billable_under("F43.1") == ["F43.10", "F43.11", "F43.12"]
+    assert icd10.billable_under("f431") == ["F43.10", "F43.11", "F43.12"]
+    assert icd10.billable_under("G90.5", limit=2) == ["G90.50", "G90.511"]
+    assert icd10.problem_with("F43.10") is None
+    assert icd10.problem_with("F43.1") == "F43.1 is not a billable code: choose F43.10, F43.11 or F43.12"
+    assert icd10.problem_with("G90.5") == (
+        "G90.5 is not a billable code: choose G90.50, G90.511 or G90.512 or a more specific code"
+    )
+    assert icd10.problem_with("  ") == "is empty"
+    assert icd10.problem_with("hello").startswith("'hello' is not an ICD-10-CM code")
+    assert icd10.problem_with("Z99.999") == f"Z99.999 is not in the ICD-10-CM code set {icd10.version}"
+
+
+def test_search(icd10: Icd10Index) -> None:
+    assert [c for c, _ in icd10.search("F43.1")] == ["F43.10", "F43.11", "F43.12"]
+    hits = icd10.search("post-traumatic stress chronic")
+    assert ("F43.12", icd10.describe("F43.12")) in hits
+    assert icd10.search("") == [] and icd10.search("   ") == []
+    assert len(icd10.search("disorder", limit=7)) == 7
+    assert len(icd10.search("S", limit=5)) == 5
+    assert icd10.search("zzzz nothing matches") == []
+
+
+def test_parse_cdc_order_file_keeps_only_billable_with_long_description() -> None:
+    entries = parse_release_lines(CDC_LINES)
+    assert entries == {
+        "F43.10": "Post-traumatic stress disorder, unspecified",
+        "F43.11": "Post-traumatic stress disorder, acute",
+        "F43.12": "Post-traumatic stress disorder, chronic",
+        "Z99.89": "Dependence on other enabling machines",
+    }
+
+
+def test_parse_plain_tab_and_space_format() -> None:
+    lines = [
+        "# a comment\n",
+        "\n",
+        "F43.10\tPTSD, unspecified\r\n",
+        "f4311   PTSD, acute\n",
+        "F43.12\tPTSD\tchronic\n",
+    ]
+    assert parse_release_lines(lines) == {
+        "F43.10": "PTSD, unspecified",
+        "F43.11": "PTSD, acute",
+        "F43.12": "PTSD\tchronic",
+    }
+
+
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        (["F43.10\n"], "has no description"),
+        (["43.10\tnot a code\n"], "is not an ICD-10-CM code"),
+        (["# only a comment\n", "\n"], "holds no billable codes"),
+        ([_order_line(1, "F431", False, "category", "category")], "holds no billable codes"),
+    ],
+)
+def test_parse_release_refuses(lines: list[str], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        parse_release_lines(lines)
+
+
+@pytest.fixture
+def cache_with_package(tmp_path: Path, icd10: Icd10Index) -> Path:
+    """A cache folder already holding the packaged index (so nothing rebuilds it for seconds)."""
+    import os
+
+    source = Path(os.environ["KETTRACK_CACHE_DIR"])
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    for item in source.glob("icd10cm-package-*.tsv.gz"):
+        shutil.copy(item, cache / item.name)
+    return cache
+
+
+def test_install_release_becomes_active_and_survives_reload(
+    tmp_path: Path, cache_with_package: Path, icd10: Icd10Index
+) -> None:
+    source = tmp_path / "icd10cm_order_2027.txt"
+    source.write_text("".join(CDC_LINES), encoding="utf-8")
+    installed = install_release(cache_with_package, source, "FY2027 (CDC)")
+    assert installed.version == "FY2027 (CDC)" and len(installed) == 4
+    reloaded = load_index(cache_with_package)
+    assert reloaded.version == "FY2027 (CDC)"
+    assert reloaded.codes() == ["F43.10", "F43.11", "F43.12", "Z99.89"]
+    assert list(reloaded.items())[0] == ("F43.10", "Post-traumatic stress disorder, unspecified")
+    assert not list(cache_with_package.glob(".icd10-*"))  # no temp files left behind
+
+
+def test_bad_release_replaces_nothing(tmp_path: Path, cache_with_package: Path, icd10: Icd10Index) -> None:
+    source = tmp_path / "broken.txt"
+    source.write_text("F43.10\n", encoding="utf-8")
+    with pytest.raises(ValueError):
+        install_release(cache_with_package, source, "broken")
+    source.write_bytes(b"F43.10\tPTSD \xff\xfe\n")
+    with pytest.raises(UnicodeDecodeError):
+        install_release(cache_with_package, source, "broken")
+    assert not (cache_with_package / "icd10cm-custom.tsv.gz").exists()
+    assert load_index(cache_with_package).version == icd10.version
+
+
+def test_damaged_custom_cache_falls_back_to_package(cache_with_package: Path, icd10: Icd10Index) -> None:
+    (cache_with_package / "icd10cm-custom.tsv.gz").write_bytes(b"not gzip at all")
+    assert load_index(cache_with_package).version == icd10.version
+    with gzip.open(cache_with_package / "icd10cm-custom.tsv.gz", "wt") as handle:
+        handle.write("#kettrack-icd10\t999\tfuture format\nF43.10\tx\n")
+    assert load_index(cache_with_package).version == icd10.version
+
+
+def test_index_from_entries() -> None:
+    index = Icd10Index({"F43.10": "PTSD"}, "test")
+    assert index.codes() == ["F43.10"] and len(index) == 1
+    problem: Any = index.problem_with("F43.1")
+    assert problem == "F43.1 is not a billable code: choose F43.10"
+
+
+def test_release_version_with_tab_or_newline_survives_reload(
+    tmp_path: Path, cache_with_package: Path
+) -> None:
+    source = tmp_path / "order.txt"
+    source.write_text("".join(CDC_LINES), encoding="utf-8")
+    install_release(cache_with_package, source, "FY2027\tCDC\nrelease")
+    assert load_index(cache_with_package).version == "FY2027 CDC release"
+
+
+def test_unwritable_cache_still_gives_an_index(tmp_path: Path, icd10: Icd10Index) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder should be")
+    index = load_index(blocked)
+    assert index.version == icd10.version and index.is_billable("F43.10")
