@@ -24,3 +24,12 @@ def test_first_page_declines_what_it_cannot_read(tmp_path: Path) -> None:
     junk = tmp_path / "junk.sqlite3"
     junk.write_bytes(b"not a database at all" * 10)
     assert snapshot.first_page(junk, 10) is None
+
+
+def test_first_page_reads_from_a_folder_with_uri_characters(tmp_path: Path) -> None:
+    folder = tmp_path / "odd?name#1"
+    folder.mkdir()
+    path = seed(folder / "seeded.sqlite3", infusions=5, patients=2)
+    rows = snapshot.first_page(path, 10)
+    assert rows is not None and len(rows) == 5
+    assert [p.name for p in tmp_path.iterdir()] == ["odd?name#1"]  # no stray file named after "odd"

@@ -39,7 +39,8 @@ def first_page(path: Path, limit: int) -> list[InfusionRow] | None:
         state = peek_sqlite(path)
         if state.revision != head_revision():
             return None
-        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        # as_uri() escapes "?" and "#" in folder names, which would otherwise open another file.
+        connection = sqlite3.connect(path.absolute().as_uri() + "?mode=ro", uri=True)
         try:
             records = connection.execute(_FIRST_PAGE, (limit,)).fetchall()
         finally:
