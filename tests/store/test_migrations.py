@@ -1,7 +1,7 @@
 """Migrations: one head, no drift between the models and the scripts (SQLite and PostgreSQL), an
 upgrade of a seeded database keeps every row behind a verified backup, and a newer, foreign or
 damaged file is refused byte-for-byte untouched. Future upgrades are simulated with a test-only
-0002 revision written into a copy of alembic/."""
+revision written after the head into a copy of alembic/."""
 
 from __future__ import annotations
 
@@ -37,6 +37,19 @@ from kettrack.store.database import Database
 from kettrack.store.models import Base
 from kettrack.store.workspace import Workspace
 
+HEAD = migrate.head_revision()
+SEEDED = (
+    "patients",
+    "providers",
+    "payers",
+    "coverages",
+    "treatments",
+    "infusions",
+    "infusion_diagnoses",
+    "payments",
+    "app_settings",
+)
+
 ADD_COLUMN = """
 def upgrade() -> None:
     with op.batch_alter_table("infusions") as batch_op:
@@ -50,13 +63,17 @@ ADD_COLUMN_THEN_FAIL = (
 )
 
 
-def _revision_0002(body: str) -> str:
+# The test-only revision goes on top of whatever the real head is when the tests run.
+NEXT = "test_next"
+
+
+def _revision_next(body: str, down: str) -> str:
     return f'''"""test-only revision"""
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "{NEXT}"
+down_revision = "{down}"
 branch_labels = None
 depends_on = None
 {body}
@@ -68,13 +85,13 @@ def downgrade() -> None:
 
 @pytest.fixture
 def future_scripts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """Point the runner at a copy of alembic/ to which a test can add a 0002 revision."""
+    """Point the runner at a copy of alembic/ to which a test can add a revision after the head."""
     copy = tmp_path / "alembic-copy"
     shutil.copytree(migrate.script_location(), copy, ignore=shutil.ignore_patterns("__pycache__"))
 
     def add(body: str) -> Path:
-        script = copy / "versions" / "0002_test_only.py"
-        script.write_text(_revision_0002(body), encoding="utf-8")
+        script = copy / "versions" / "9999_test_only.py"
+        script.write_text(_revision_next(body, HEAD), encoding="utf-8")
         migrate._revision_graph.cache_clear()  # the runner reads the graph once per process
         migrate._script_directory.cache_clear()
         return script
@@ -173,11 +190,11 @@ def test_upgrade_keeps_every_row_behind_a_verified_backup(
 ) -> None:
     _seed(db_path, icd10)
     before = _dump(db_path)
-    assert all(before["rows"][t] for t in before["rows"] if t != "alembic_version"), "seed every table"
+    assert all(before["rows"][t] for t in SEEDED), "seed every table the seed knows"
     future_scripts(ADD_COLUMN)
     db = Database.open(db_path)
     try:
-        assert db.revision == "0002"
+        assert db.revision == NEXT
         backup = db.pre_upgrade_backup
         assert backup is not None and backup.exists()
         # The connection the upgrade ran on goes back to the pool with foreign keys on again.
@@ -187,7 +204,7 @@ def test_upgrade_keeps_every_row_behind_a_verified_backup(
     finally:
         db.close()
     after = _dump(db_path)
-    assert after["rows"]["alembic_version"] == [("0002",)]
+    assert after["rows"]["alembic_version"] == [(NEXT,)]
     for table, rows in before["rows"].items():
         if table != "alembic_version":
             assert after["rows"][table] == rows, table
@@ -197,7 +214,7 @@ def test_upgrade_keeps_every_row_behind_a_verified_backup(
     assert integrity_problems(backup) == []
     assert stat.S_IMODE(backup.stat().st_mode) == 0o600
     assert stat.S_IMODE(backup.parent.stat().st_mode) == 0o700
-    assert "pre-upgrade-from-0001" in backup.name and not _sidecars(backup)
+    assert f"pre-upgrade-from-{HEAD}" in backup.name and not _sidecars(backup)
     assert _dump(backup) == before
     # Opening again does nothing more.
     again = Database.open(db_path)
@@ -212,7 +229,7 @@ def test_open_without_upgrade_reports_the_old_revision(db_path: Path, future_scr
     before = _sha256(db_path)
     db = Database.open(db_path, upgrade=False)
     try:
-        assert db.revision == "0001" and db.pre_upgrade_backup is None
+        assert db.revision == HEAD and db.pre_upgrade_backup is None
     finally:
         db.close()
     assert _sha256(db_path) == before
@@ -256,7 +273,7 @@ def test_failed_migration_on_postgres_is_undone(pg_url: str, future_scripts: Any
     future_scripts(ADD_COLUMN)
     db = Database.open(pg_url)
     try:
-        assert db.revision == "0002"
+        assert db.revision == NEXT
     finally:
         db.close()
 
@@ -373,3 +390,33 @@ def test_peek_reads_a_database_that_is_open_elsewhere(db_path: Path) -> None:
             assert migrate.peek_sqlite(db_path).revision == "ffff9999"
     finally:
         db.close()
+
+
+def test_every_real_revision_upgrades_a_seeded_first_schema_database(
+    db_path: Path, tmp_path: Path, icd10: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database made and filled at 0001 goes through every real migration to the head intact."""
+    first_only = tmp_path / "alembic-0001"
+    shutil.copytree(migrate.script_location(), first_only, ignore=shutil.ignore_patterns("__pycache__"))
+    for script in (first_only / "versions").glob("*.py"):
+        if not script.name.startswith("0001_"):
+            script.unlink()
+    old_db = tmp_path / "old.sqlite3"
+    with monkeypatch.context() as patch:
+        patch.setattr(migrate, "script_location", lambda: first_only)
+        migrate._revision_graph.cache_clear()
+        migrate._script_directory.cache_clear()
+        _seed(old_db, icd10)
+    migrate._revision_graph.cache_clear()
+    migrate._script_directory.cache_clear()
+    before = _dump(old_db)
+    assert before["rows"]["alembic_version"] == [("0001",)]
+    db = Database.open(old_db)
+    try:
+        assert db.revision == HEAD
+        assert db.pre_upgrade_backup is not None and integrity_problems(db.pre_upgrade_backup) == []
+    finally:
+        db.close()
+    after = _dump(old_db)
+    for table in SEEDED:
+        assert after["rows"][table] == before["rows"][table], table
