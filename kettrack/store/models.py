@@ -327,7 +327,9 @@ class SuperbillLine(Base):
     """Which service lines an issued superbill covers."""
 
     __tablename__ = "superbill_lines"
-    superbill_id: Mapped[int] = mapped_column(ForeignKey("superbills.id", ondelete="CASCADE"), primary_key=True)
+    superbill_id: Mapped[int] = mapped_column(
+        ForeignKey("superbills.id", ondelete="CASCADE"), primary_key=True
+    )
     service_line_id: Mapped[int] = mapped_column(
         ForeignKey("service_lines.id", ondelete="RESTRICT"), primary_key=True, index=True
     )

@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import secrets
 import types
 import typing
 from collections.abc import Callable, Iterator
@@ -49,6 +47,7 @@ from kettrack.core.records import (
     ProviderRecord,
     TreatmentRecord,
 )
+from kettrack.store.files import write_private
 from kettrack.store.infusions import _apply as apply_infusion
 from kettrack.store.infusions import _to_record as infusion_record
 from kettrack.store.models import (
@@ -306,40 +305,6 @@ def export_data(ws: Workspace) -> dict[str, Any]:
 
 def dumps(data: dict[str, Any]) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-
-
-def write_private(path: Path, content: str, *, overwrite: bool = False) -> None:
-    """Write a file readable by its owner only (0600), atomically: a temp name, then a rename.
-
-    The temp file is created with mode 0600 from the start, so the health data is never readable by
-    others, not even for a moment; a crash leaves either the old file or the new one, never half.
-    """
-    if not overwrite and path.exists():
-        raise FileExistsError(f"{path} already exists; choose another name or allow overwriting")
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
-    fd = os.open(temp, flags, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(content.encode("utf-8"))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    if hasattr(os, "O_DIRECTORY"):
-        # Make the rename itself durable: without this a power cut can lose the new name.
-        try:
-            dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-        except OSError:
-            return
-        try:
-            os.fsync(dir_fd)
-        except OSError:
-            pass
-        finally:
-            os.close(dir_fd)
 
 
 def export_to_file(ws: Workspace, path: Path, *, overwrite: bool = False) -> TransferSummary:
