@@ -85,9 +85,13 @@ def propose_lines(
     fees: Mapping[str, Decimal],
     catalog: CodeCatalog,
     *,
-    ndc: str = "",
+    ndcs: Mapping[str, str] | None = None,
 ) -> Proposal:
-    """Lines for one session, each charged at the fee schedule's price per unit (0.00 when unpriced)."""
+    """Lines for one session, each charged at the fee schedule's price per unit (0.00 when unpriced).
+
+    ``ndcs`` gives the NDC usually billed with each drug code (from the fee schedule).
+    """
+    ndcs = ndcs or {}
     warnings: list[str] = []
     codes: list[tuple[str, int, str, Decimal | None]] = []  # code, units, ndc, ndc quantity
     day = session.service_date
@@ -104,6 +108,7 @@ def propose_lines(
             codes.append(("96372", 1, "", None))
         else:
             warnings.append(f"No administration code is proposed for {session.route.label} ketamine")
+        ndc = ndcs.get(KETAMINE_DRUG_CODE, "")
         if not ndc:
             warnings.append("The ketamine line (J3490) needs the vial's NDC")
         codes.append((KETAMINE_DRUG_CODE, 1, ndc, session.dose_mg))
@@ -117,6 +122,9 @@ def propose_lines(
             warnings.append(f"No esketamine drug code is valid on {day.isoformat()}")
         elif session.dose_mg is not None:
             units = int(session.dose_mg.to_integral_value())
+            ndc = ndcs.get(drug.code, "")
+            if not ndc:
+                warnings.append(f"The esketamine line ({drug.code}) needs the device's NDC")
             codes.append((drug.code, units, ndc, session.dose_mg))
     lines = []
     for code, units, line_ndc, quantity in codes:

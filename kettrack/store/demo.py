@@ -183,6 +183,21 @@ def _esketamine_sessions(
     return sessions
 
 
+DEMO_FEES: tuple[tuple[str, str, str], ...] = (
+    ("96365", "385.00", ""),
+    ("96366", "120.00", ""),
+    ("96374", "150.00", ""),
+    ("96372", "95.00", ""),
+    ("J3490", "65.00", "12345-0678-10"),
+    ("G2082", "520.00", ""),
+    ("G2083", "690.00", ""),
+    ("J0013", "8.75", "50458-0028-02"),
+    ("S0013", "8.75", "50458-0028-02"),
+    ("99214", "210.00", ""),
+    ("90833", "95.00", ""),
+)
+
+
 def fill_demo(ws: Workspace) -> DemoSummary:
     """Create the demo set in an empty database; raises ``DatabaseNotEmpty`` if it holds records."""
     with ws.db.reader() as session:
@@ -229,6 +244,9 @@ def fill_demo(ws: Workspace) -> DemoSummary:
             clinic_id=clinic.id,
         )
     )
+    # The clinic's fee schedule: charges per unit, and the NDCs its drug lines carry (fictional NDCs).
+    for code, amount, ndc in DEMO_FEES:
+        ws.fees.set_fee(clinic.id, code, amount, ndc)
     commercial = ws.payers.add(
         PayerRecord(
             name="Blue Ridge Health Plan",

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, String, and_, func, or_, select, type_coerce
+from sqlalchemy import Select, String, and_, delete, func, or_, select, type_coerce
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from kettrack.core import validation
@@ -17,7 +17,15 @@ from kettrack.core.icd10 import Icd10Index
 from kettrack.core.problems import InvalidInput, NotFound
 from kettrack.core.records import InfusionFilter, InfusionRecord, InfusionRow, PaymentRecord
 from kettrack.store.database import Database
-from kettrack.store.models import Infusion, InfusionDiagnosis, Patient, Payment, Provider
+from kettrack.store.models import (
+    Infusion,
+    InfusionDiagnosis,
+    Patient,
+    Payment,
+    Provider,
+    ServiceLine,
+    SuperbillLine,
+)
 from kettrack.store.people import require
 
 SORT_KEYS = ("date", "patient", "provider", "drug", "route", "dose", "duration", "diagnoses", "paid")
@@ -155,8 +163,21 @@ class InfusionRepository:
             return _to_record(row)
 
     def delete(self, record_id: int) -> None:
+        """Delete a session with its billing lines; refused once a superbill was issued for it."""
         with self.db.session() as session:
-            session.delete(self._load(session, record_id))
+            row = self._load(session, record_id)
+            on_superbill = session.scalar(
+                select(SuperbillLine.superbill_id)
+                .join(ServiceLine, ServiceLine.id == SuperbillLine.service_line_id)
+                .where(ServiceLine.infusion_id == record_id)
+                .limit(1)
+            )
+            if on_superbill is not None:
+                raise InvalidInput.single(
+                    "id", "this session is on an issued superbill, which must stay as it was issued"
+                )
+            session.execute(delete(ServiceLine).where(ServiceLine.infusion_id == record_id))
+            session.delete(row)
 
     def count(self) -> int:
         with self.db.reader() as session:

@@ -75,3 +75,13 @@ def resolve(target: str | Path | None) -> DatabaseTarget:
     if path.exists() and path.is_dir():
         raise BadDatabaseTarget(f"{path} is a folder, not a database file")
     return DatabaseTarget(url=f"sqlite:///{path}", sqlite_path=path)
+
+
+def documents_dir(target: DatabaseTarget) -> Path:
+    """Where issued documents (superbills, letters) go: beside a SQLite file, so they travel with it;
+    in the user data folder for a shared server database."""
+    if target.sqlite_path is not None:
+        base = target.sqlite_path.parent / f"{target.sqlite_path.stem}-documents"
+    else:
+        base = data_dir() / "documents"
+    return make_private_dir(base)

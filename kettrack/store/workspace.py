@@ -6,12 +6,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import date
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kettrack.core.icd10 import Icd10Index, load_index
+from kettrack.store.billing import CodeRepository, FeeScheduleRepository, ServiceLineRepository
 from kettrack.store.database import Database
 from kettrack.store.infusions import InfusionRepository
-from kettrack.store.location import cache_dir
+from kettrack.store.location import cache_dir, documents_dir
 from kettrack.store.people import (
     CoverageRepository,
     PatientRepository,
@@ -20,6 +23,9 @@ from kettrack.store.people import (
     TreatmentRepository,
 )
 from kettrack.store.settings import SettingsRepository
+
+if TYPE_CHECKING:
+    from kettrack.store.superbills import SuperbillService
 
 
 class Workspace:
@@ -40,6 +46,28 @@ class Workspace:
         self.treatments = TreatmentRepository(db, today)
         self.infusions = InfusionRepository(db, self.icd10, today)
         self.settings = SettingsRepository(db)
+        self.codes = CodeRepository(db)
+        self.fees = FeeScheduleRepository(db)
+        self.service_lines = ServiceLineRepository(db, self.codes, self.fees, self.infusions.get)
+
+    @cached_property
+    def superbills(self) -> SuperbillService:
+        """Built on first use: it brings in ReportLab, which start-up does not need."""
+        from kettrack.store.superbills import SuperbillService
+
+        return SuperbillService(
+            self.db,
+            patients=self.patients,
+            providers=self.providers,
+            payers=self.payers,
+            coverages=self.coverages,
+            infusions=self.infusions,
+            lines=self.service_lines,
+            codes=self.codes,
+            icd=self.icd10,
+            folder=documents_dir(self.db.target) / "superbills",
+            today=self.today,
+        )
 
     @classmethod
     def open(cls, location: str | Path | None = None, **kwargs: object) -> Workspace:

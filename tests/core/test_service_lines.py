@@ -65,7 +65,7 @@ def _timed(minutes: int) -> dict[str, object]:
 
 def test_iv_ketamine_session_proposes_admin_and_drug_lines_with_fees() -> None:
     proposal = propose_lines(
-        _session(dose_mg=Decimal("40"), **_timed(95)), FEES, CATALOG, ndc="42023-0113-10"
+        _session(dose_mg=Decimal("40"), **_timed(95)), FEES, CATALOG, ndcs={"J3490": "42023-0113-10"}
     )
     assert [(ln.code, ln.units, ln.charge) for ln in proposal.lines] == [
         ("96365", 1, Decimal("250.00")),

@@ -82,7 +82,7 @@ def _bill(sessions: int) -> Superbill:
             dose_mg=Decimal("38.5"),
             diagnoses=("F33.2", "F41.1"),
         )
-        lines += propose_lines(session, FEES, CATALOG, ndc="42023-0113-10").lines
+        lines += propose_lines(session, FEES, CATALOG, ndcs={"J3490": "42023-0113-10"}).lines
         payments.append(PaymentRecord(day, Decimal("100.01"), PaymentMethod.CARD, f"AUTH{k:04d}"))
     return Superbill(
         "SB-2026-000042",

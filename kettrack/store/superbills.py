@@ -1,0 +1,332 @@
+"""Superbills from the database: gather a patient's sessions, lines, diagnoses, insurance and
+payments into a ``Superbill``; check it; issue it as a numbered, versioned, owner-only PDF whose
+SHA-256 and covered lines are recorded. An issued superbill is never changed: re-issuing writes the
+next version and marks the old one superseded."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from kettrack.core.enums import CoverageRank, ProviderKind
+from kettrack.core.icd10 import Icd10Index
+from kettrack.core.problems import InvalidInput, NotFound
+from kettrack.core.records import CoverageRecord, InfusionFilter, InfusionRecord, ProviderRecord
+from kettrack.core.service_lines import POINTER_LETTERS, ServiceLine
+from kettrack.core.superbill import MAX_DIAGNOSES, Diagnosis, Superbill, preflight
+from kettrack.reports.superbill import render_superbill
+from kettrack.store.billing import CodeRepository, ServiceLineRepository
+from kettrack.store.database import Database
+from kettrack.store.files import write_private
+from kettrack.store.location import make_private_dir
+from kettrack.store.infusions import InfusionRepository
+from kettrack.store.models import IssuedSuperbill, Patient, SuperbillLine
+from kettrack.store.people import CoverageRepository, PatientRepository, PayerRepository, ProviderRepository
+
+
+@dataclass(frozen=True)
+class SuperbillRequest:
+    """Which sessions a superbill covers: a patient's sessions in a date range (optionally one
+    provider's), or the sessions picked by id."""
+
+    patient_id: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    provider_id: int | None = None
+    infusion_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class IssuedSuperbillRecord:
+    """An issued superbill as the Superbills list shows it."""
+
+    id: int
+    number: str
+    version: int
+    patient_id: int
+    patient_name: str
+    provider_name: str
+    date_from: date
+    date_to: date
+    issued_at: datetime
+    draft: bool
+    path: Path
+    sha256: str
+    total_charges: Decimal
+    total_paid: Decimal
+    superseded: bool
+
+
+class PreflightFailed(InvalidInput):
+    """The superbill is incomplete; it can be issued only as a draft."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        from kettrack.core.problems import Problem
+
+        super().__init__([Problem("superbill", text) for text in problems])
+        self.messages = tuple(problems)
+
+
+class SuperbillService:
+    """Assembles, checks and issues superbills."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        patients: PatientRepository,
+        providers: ProviderRepository,
+        payers: PayerRepository,
+        coverages: CoverageRepository,
+        infusions: InfusionRepository,
+        lines: ServiceLineRepository,
+        codes: CodeRepository,
+        icd: Callable[[], Icd10Index],
+        folder: Path,
+        today: Callable[[], date] = date.today,
+    ) -> None:
+        self.db = db
+        self.patients, self.providers, self.payers = patients, providers, payers
+        self.coverages, self.infusions, self.lines, self.codes = coverages, infusions, lines, codes
+        self.icd, self.folder, self.today = icd, folder, today
+
+    # --- gathering ----------------------------------------------------------------------------
+
+    def sessions_for(self, request: SuperbillRequest) -> list[InfusionRecord]:
+        if request.infusion_ids:
+            sessions = [self.infusions.get(i) for i in request.infusion_ids]
+        else:
+            if request.patient_id is None or request.date_from is None or request.date_to is None:
+                raise InvalidInput.single("request", "give the patient and the date range, or the sessions")
+            if request.date_to < request.date_from:
+                raise InvalidInput.single("date_to", "the range ends before it starts")
+            flt = InfusionFilter(
+                patient_id=request.patient_id, date_from=request.date_from, date_to=request.date_to
+            )
+            sessions = self.infusions.list(flt)
+            if request.provider_id is not None:
+                sessions = [s for s in sessions if request.provider_id in (s.provider_id, s.clinic_id)]
+        if not sessions:
+            raise InvalidInput.single("sessions", "no sessions match: nothing to put on a superbill")
+        if len({s.patient_id for s in sessions}) > 1:
+            raise InvalidInput.single(
+                "sessions", "a superbill is for one patient: pick sessions of one patient"
+            )
+        return sorted(sessions, key=lambda s: (s.service_date, s.id or 0))
+
+    def _provider_and_clinic(
+        self, sessions: list[InfusionRecord], provider_id: int | None
+    ) -> tuple[ProviderRecord, ProviderRecord | None]:
+        rendering = {s.provider_id for s in sessions if s.provider_id is not None}
+        if provider_id is None:
+            if len(rendering) > 1:
+                raise InvalidInput.single("provider_id", "the sessions have different providers: choose one")
+            if not rendering:
+                raise InvalidInput.single(
+                    "provider_id", "the sessions have no rendering provider: add one first"
+                )
+            provider_id = rendering.pop()
+        provider = self.providers.get(provider_id)
+        clinic_ids = {s.clinic_id for s in sessions if s.clinic_id is not None} or (
+            {provider.clinic_id} if provider.clinic_id else set()
+        )
+        clinic = self.providers.get(clinic_ids.pop()) if len(clinic_ids) == 1 else None
+        if provider.kind is ProviderKind.ORGANIZATION and clinic is None:
+            clinic = provider
+        return provider, clinic
+
+    def _lines(self, session: InfusionRecord, diagnoses: list[str]) -> list[ServiceLine]:
+        assert session.id is not None
+        lines = self.lines.for_infusion(session.id) or list(self.lines.propose(session.id).lines)
+        remapped = []
+        for line in lines:
+            letters = ""
+            for letter in line.pointers:
+                index = POINTER_LETTERS.index(letter)
+                if index < len(session.diagnoses) and session.diagnoses[index] in diagnoses:
+                    position = diagnoses.index(session.diagnoses[index])
+                    if position < MAX_DIAGNOSES:
+                        letters += POINTER_LETTERS[position]
+            remapped.append(replace(line, pointers=letters))
+        return remapped
+
+    def assemble(self, request: SuperbillRequest, *, number: str = "PREVIEW", version: int = 1) -> Superbill:
+        sessions = self.sessions_for(request)
+        patient = self.patients.get(sessions[0].patient_id)
+        provider, clinic = self._provider_and_clinic(sessions, request.provider_id)
+        codes: list[str] = []
+        for session in sessions:
+            codes += [c for c in session.diagnoses if c not in codes]
+        icd = self.icd()
+        diagnoses = tuple(Diagnosis(code, icd.describe(code) or "") for code in codes)
+        lines = [line for session in sessions for line in self._lines(session, codes)]
+        coverage = _primary(self.coverages.for_patient(patient.id or 0), sessions[-1].service_date)
+        payer = self.payers.get(coverage.payer_id) if coverage else None
+        payments = tuple(p for session in sessions for p in session.payments)
+        return Superbill(
+            statement_number=number,
+            issued_on=self.today(),
+            provider=provider,
+            patient=patient,
+            lines=tuple(lines),
+            diagnoses=diagnoses,
+            payments=payments,
+            clinic=clinic,
+            coverage=coverage,
+            payer=payer,
+            version=version,
+        )
+
+    def check(self, bill: Superbill) -> list[str]:
+        return preflight(bill, self.icd(), self.codes.catalog())
+
+    # --- issuing ------------------------------------------------------------------------------
+
+    def _next_number(self) -> str:
+        year = self.today().year
+        with self.db.reader() as session:
+            issued = session.scalar(
+                select(func.count(func.distinct(IssuedSuperbill.number))).where(
+                    IssuedSuperbill.number.like(f"SB-{year}-%")
+                )
+            )
+        return f"SB-{year}-{int(issued or 0) + 1:06d}"
+
+    def issue(
+        self, request: SuperbillRequest, *, draft: bool = False, replaces: int | None = None
+    ) -> IssuedSuperbillRecord:
+        """Check, render, store and record a superbill; an incomplete one only as a draft."""
+        previous = self._row(replaces) if replaces is not None else None
+        number = previous.number if previous else self._next_number()
+        version = previous.version + 1 if previous else 1
+        bill = self.assemble(request, number=number, version=version)
+        problems = self.check(bill)
+        if problems and not draft:
+            raise PreflightFailed(problems)
+        sessions = self.sessions_for(request)
+        for visit in sessions:  # keep the lines exactly as printed
+            assert visit.id is not None
+            self.lines.ensure_lines(visit.id)
+        pdf = render_superbill(bill, draft=draft)
+        name = f"{number}-v{version}{'-DRAFT' if draft else ''}.pdf"
+        path = make_private_dir(self.folder) / name
+        write_private(path, pdf)
+        period = bill.period or (bill.issued_on, bill.issued_on)
+        try:
+            with self.db.session() as session:
+                row = IssuedSuperbill(
+                    number=number,
+                    version=version,
+                    patient_id=bill.patient.id,
+                    provider_id=bill.provider.id,
+                    clinic_id=bill.clinic.id if bill.clinic else None,
+                    coverage_id=bill.coverage.id if bill.coverage else None,
+                    date_from=period[0],
+                    date_to=period[1],
+                    issued_at=datetime.now(UTC),
+                    draft=draft,
+                    file_name=name,
+                    sha256=hashlib.sha256(pdf).hexdigest(),
+                    total_charges=bill.total_charges,
+                    total_paid=bill.total_paid,
+                )
+                session.add(row)
+                session.flush()
+                line_ids = self.lines.line_ids(session, [v.id for v in sessions if v.id is not None])
+                session.add_all(SuperbillLine(superbill_id=row.id, service_line_id=i) for i in line_ids)
+                if previous is not None:
+                    old = session.get(IssuedSuperbill, previous.id)
+                    assert old is not None
+                    old.superseded_by_id = row.id
+                new_id = row.id
+        except BaseException:
+            path.unlink(missing_ok=True)  # no record, no file
+            raise
+        return self.get(new_id)
+
+    def reissue(self, superbill_id: int, *, draft: bool = False) -> IssuedSuperbillRecord:
+        """A new version of an issued superbill from the current data; the old one is kept."""
+        old = self._row(superbill_id)
+        if old.superseded_by_id is not None:
+            raise InvalidInput.single("id", "a newer version of this superbill exists: re-issue that one")
+        with self.db.reader() as session:
+            from kettrack.store.models import ServiceLine as LineRow
+
+            infusion_ids = tuple(
+                sorted(
+                    set(
+                        session.scalars(
+                            select(LineRow.infusion_id)
+                            .join(SuperbillLine, SuperbillLine.service_line_id == LineRow.id)
+                            .where(SuperbillLine.superbill_id == superbill_id)
+                        )
+                    )
+                )
+            )
+        return self.issue(
+            SuperbillRequest(infusion_ids=infusion_ids, provider_id=old.provider_id),
+            draft=draft,
+            replaces=old.id,
+        )
+
+    def _row(self, superbill_id: int) -> IssuedSuperbill:
+        with self.db.reader() as session:
+            row = session.get(IssuedSuperbill, superbill_id)
+            if row is None:
+                raise NotFound("superbill", superbill_id)
+            session.expunge(row)
+            return row
+
+    def list(self, patient_id: int | None = None) -> list[IssuedSuperbillRecord]:
+        with self.db.reader() as session:
+            query = select(IssuedSuperbill.id).order_by(
+                IssuedSuperbill.issued_at.desc(), IssuedSuperbill.id.desc()
+            )
+            if patient_id is not None:
+                query = query.where(IssuedSuperbill.patient_id == patient_id)
+            ids = list(session.scalars(query))
+        return [self.get(i) for i in ids]
+
+    def get(self, superbill_id: int) -> IssuedSuperbillRecord:
+        with self.db.reader() as session:
+            row = session.get(IssuedSuperbill, superbill_id)
+            if row is None:
+                raise NotFound("superbill", superbill_id)
+            patient_name = (
+                session.scalar(select(Patient.legal_name).where(Patient.id == row.patient_id)) or ""
+            )
+            provider = self.providers.get(row.provider_id)
+            return IssuedSuperbillRecord(
+                id=row.id,
+                number=row.number,
+                version=row.version,
+                patient_id=row.patient_id,
+                patient_name=patient_name,
+                provider_name=provider.display_name,
+                date_from=row.date_from,
+                date_to=row.date_to,
+                issued_at=row.issued_at,
+                draft=row.draft,
+                path=self.folder / row.file_name,
+                sha256=row.sha256,
+                total_charges=row.total_charges,
+                total_paid=row.total_paid,
+                superseded=row.superseded_by_id is not None,
+            )
+
+
+def _primary(coverages: list[CoverageRecord], day: date) -> CoverageRecord | None:
+    """The primary coverage in force on ``day`` (else any primary, else the first)."""
+
+    def active(c: CoverageRecord) -> bool:
+        started = c.effective_from is None or c.effective_from <= day
+        return started and (c.effective_to is None or day <= c.effective_to)
+
+    ranked = sorted(coverages, key=lambda c: (c.rank is not CoverageRank.PRIMARY, not active(c), c.id or 0))
+    return ranked[0] if ranked else None
