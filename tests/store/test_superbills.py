@@ -1,0 +1,124 @@
+"""Superbills from the database: assembled, checked, issued as owner-only numbered PDFs, re-issued as
+new versions, and protected once issued."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import stat
+from dataclasses import replace
+from datetime import date, time
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+
+from kettrack.core.problems import InvalidInput
+from kettrack.core.records import PaymentRecord
+from kettrack.store.demo import fill_demo
+from kettrack.store.superbills import PreflightFailed, SuperbillRequest
+
+
+@pytest.fixture
+def demo(workspace: Any) -> Any:
+    return fill_demo(workspace)
+
+
+def _pdf_text(path: Any) -> str:
+    return " ".join(
+        " ".join(p.extract_text() for p in PdfReader(io.BytesIO(path.read_bytes())).pages).split()
+    )
+
+
+def test_every_demo_session_yields_a_complete_superbill(workspace: Any, demo: Any) -> None:
+    for session in workspace.infusions.list():
+        bill = workspace.superbills.assemble(SuperbillRequest(infusion_ids=(session.id,)))
+        assert workspace.superbills.check(bill) == [], session
+
+
+def test_issue_writes_a_private_file_with_its_hash_and_links_the_lines(workspace: Any, demo: Any) -> None:
+    patient = demo.patient_ids[0]
+    request = SuperbillRequest(patient_id=patient, date_from=date(2026, 1, 1), date_to=date(2026, 11, 23))
+    issued = workspace.superbills.issue(request)
+    assert issued.number == "SB-2026-000001" and issued.version == 1 and not issued.draft
+    assert stat.S_IMODE(issued.path.stat().st_mode) == 0o600
+    assert hashlib.sha256(issued.path.read_bytes()).hexdigest() == issued.sha256
+    sessions = workspace.infusions.list()
+    mine = [s for s in sessions if s.patient_id == patient]
+    assert issued.total_paid == sum((s.amount_paid for s in mine), Decimal("0.00"))
+    text = _pdf_text(issued.path)
+    assert "SB-2026-000001" in text and f"${issued.total_charges:,.2f}" in text
+    # The lines as printed are saved and now locked: the session can no longer change its lines or go.
+    locked = mine[0]
+    with pytest.raises(InvalidInput, match="issued superbill"):
+        workspace.service_lines.replace_lines(locked.id, workspace.service_lines.for_infusion(locked.id))
+    with pytest.raises(InvalidInput, match="issued superbill"):
+        workspace.infusions.delete(locked.id)
+
+
+def test_reissue_keeps_the_old_version(workspace: Any, demo: Any) -> None:
+    first = workspace.superbills.issue(SuperbillRequest(infusion_ids=(1, 3)))
+    second = workspace.superbills.reissue(first.id)
+    assert (second.number, second.version) == (first.number, 2)
+    listed = {(r.version, r.superseded) for r in workspace.superbills.list()}
+    assert listed == {(1, True), (2, False)}
+    assert first.path.exists() and second.path.exists() and first.path != second.path
+    with pytest.raises(InvalidInput, match="newer version"):
+        workspace.superbills.reissue(first.id)
+    third = workspace.superbills.issue(SuperbillRequest(infusion_ids=(2,)))
+    assert third.number == "SB-2026-000002"
+
+
+def test_an_incomplete_superbill_is_issued_only_as_a_draft(workspace: Any, demo: Any) -> None:
+    session = workspace.infusions.get(1)
+    provider = workspace.providers.get(session.provider_id)
+    workspace.providers.update(replace(provider, npi=""))
+    request = SuperbillRequest(infusion_ids=(1,))
+    with pytest.raises(PreflightFailed) as failed:
+        workspace.superbills.issue(request)
+    assert "Provider NPI is missing" in failed.value.messages
+    assert workspace.superbills.list() == []
+    draft = workspace.superbills.issue(request, draft=True)
+    assert draft.draft and "DRAFT" in _pdf_text(draft.path)
+
+
+def test_pointers_follow_each_sessions_diagnoses(workspace: Any, demo: Any) -> None:
+    base = workspace.infusions.get(1)
+    other = workspace.infusions.add(
+        replace(
+            base,
+            id=None,
+            service_date=date(2026, 11, 2),
+            diagnoses=("F41.1", "F43.10"),
+            start_time=time(9, 0),
+            end_time=time(9, 45),
+            payments=(PaymentRecord(date(2026, 11, 2), Decimal("1")),),
+        )
+    )
+    bill = workspace.superbills.assemble(SuperbillRequest(infusion_ids=(base.id, other.id)))
+    codes = [d.code for d in bill.diagnoses]
+    assert codes[: len(base.diagnoses)] == list(base.diagnoses) and "F43.10" in codes
+    for line in bill.lines:
+        if line.infusion_id == other.id:
+            assert [codes["ABCDEFGHIJKL".index(p)] for p in line.pointers] == ["F41.1", "F43.10"]
+
+
+def test_sessions_of_two_patients_are_refused(workspace: Any, demo: Any) -> None:
+    sessions = workspace.infusions.list()
+    a = next(s for s in sessions if s.patient_id == demo.patient_ids[0])
+    b = next(s for s in sessions if s.patient_id == demo.patient_ids[1])
+    with pytest.raises(InvalidInput, match="one patient"):
+        workspace.superbills.assemble(SuperbillRequest(infusion_ids=(a.id, b.id)))
+
+
+def test_edited_lines_are_validated(workspace: Any, demo: Any) -> None:
+    lines = workspace.service_lines.propose(1).lines
+    bad = [replace(lines[0], code="9636", pointers="Z", units=0, modifiers=("25", "59", "XU", "GA", "KX"))]
+    with pytest.raises(InvalidInput) as raised:
+        workspace.service_lines.replace_lines(1, bad)
+    fields = {p.field for p in raised.value.problems}
+    assert {"lines[1].code", "lines[1].pointers", "lines[1].units", "lines[1].modifiers"} <= fields
+    saved = workspace.service_lines.replace_lines(1, [replace(lines[0], modifiers=("25",))])
+    assert workspace.service_lines.for_infusion(1) == saved
+
