@@ -1,0 +1,486 @@
+"""The add/edit dialog for one infusion session, with an ICD-10-CM picker that completes as you
+type (the code index loads off the GUI thread) and a small payments table. Problems from the store
+or from parsing the dialog's own fields show in red under the field they concern."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, QStringListModel, Qt
+from PySide6.QtGui import QKeySequence, QShortcut, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QCompleter,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QPushButton,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kettrack.core.enums import PLACES_OF_SERVICE, Drug, PaymentMethod, Route
+from kettrack.core.icd10 import Icd10Index, normalize
+from kettrack.core.money import parse_amount
+from kettrack.core.problems import InvalidInput, Problem
+from kettrack.core.records import InfusionRecord, PaymentRecord
+from kettrack.core.validation import MAX_DOSE_MG, MAX_WEIGHT_KG, check_infusion, parse_date
+from kettrack.store.workspace import Workspace
+from kettrack.ui import changes
+from kettrack.ui.changes import ChangeBus
+from kettrack.ui.forms import (
+    ChoiceField,
+    DecimalField,
+    EnumField,
+    ErrorForm,
+    MultilineField,
+    OptionalDateField,
+    OptionalTimeField,
+    RecordDialog,
+    ScoreField,
+    confirm,
+    tr,
+)
+from kettrack.ui.workers import Workers, shared_workers
+
+SEPARATOR = " — "
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class DiagnosisPicker(QWidget):
+    """A code entry that completes "code — description" and a list of the codes chosen."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.entry = QLineEdit()
+        self.entry.setObjectName("diagnosis_entry")
+        self.entry.setAccessibleName(tr("Diagnosis code"))
+        self.entry.setPlaceholderText(tr("Type a code or words, e.g. F33.2 or major depressive"))
+        self.completer = QCompleter([], self)
+        self.completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.completer.setMaxVisibleItems(12)
+        self.entry.setCompleter(self.completer)
+        self.completer.activated.connect(self._completed)
+        self.entry.returnPressed.connect(self.add_entry)
+        self.add_button = QPushButton(tr("Add"))
+        self.add_button.clicked.connect(self.add_entry)
+        self.remove_button = QPushButton(tr("Remove"))
+        self.remove_button.clicked.connect(self.remove_selected)
+        self.status = QLabel(tr("Loading the ICD-10-CM code list…"))
+        self.status.setStyleSheet("color: palette(mid);")
+        self.codes = QStringListModel(self)
+        self.list = QListView()
+        self.list.setModel(self.codes)
+        self.list.setAccessibleName(tr("Chosen diagnoses"))
+        self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.list.setMaximumHeight(self.list.fontMetrics().lineSpacing() * 4 + 10)
+        self._icd: Icd10Index | None = None
+
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.entry, 1)
+        top.addWidget(self.add_button)
+        below = QHBoxLayout()
+        below.setContentsMargins(0, 0, 0, 0)
+        below.addWidget(self.list, 1)
+        below.addWidget(self.remove_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addLayout(top)
+        layout.addWidget(self.status)
+        layout.addLayout(below)
+
+    def set_index(self, icd: Icd10Index) -> None:
+        self._icd = icd
+        self.completer.setModel(
+            QStringListModel([f"{c}{SEPARATOR}{d}" for c, d in icd.items()], self.completer)
+        )
+        self.status.hide()
+        self._refresh_labels()
+
+    def index_failed(self, error: BaseException) -> None:
+        self.status.setText(tr("The code list could not be loaded; codes can still be typed."))
+
+    def _completed(self, text: str) -> None:
+        self.entry.setText(text)
+        self.add_entry()
+
+    def _label(self, code: str) -> str:
+        description = self._icd.describe(code) if self._icd is not None else None
+        return f"{code}{SEPARATOR}{description}" if description else code
+
+    def _refresh_labels(self) -> None:
+        self.codes.setStringList([self._label(c) for c in self.chosen()])
+
+    def chosen(self) -> list[str]:
+        return [text.split(SEPARATOR)[0].strip() for text in self.codes.stringList()]
+
+    def set_chosen(self, codes: tuple[str, ...] | list[str]) -> None:
+        self.codes.setStringList([self._label(c) for c in codes])
+
+    def add_entry(self) -> None:
+        code = self.entry.text().split(SEPARATOR)[0].strip()
+        if not code:
+            return
+        code = normalize(code) if len(code) <= 8 else code
+        if code not in self.chosen():
+            self.set_chosen([*self.chosen(), code])
+        # The completer re-fills the entry after activated() returns: clear it once that is done.
+        self.entry.clear()
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(0, self.entry.clear)
+
+    def remove_selected(self) -> None:
+        index = self.list.currentIndex()
+        if index.isValid():
+            self.codes.removeRow(index.row())
+
+    def is_blank(self) -> bool:
+        return not self.chosen() and not self.entry.text().strip()
+
+
+PAY_DATE, PAY_AMOUNT, PAY_METHOD, PAY_REFERENCE = range(4)
+
+
+class MethodDelegate(QStyledItemDelegate):
+    """Edits the payment method column with a combo of the known methods."""
+
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: _Index) -> QWidget:
+        combo = QComboBox(parent)
+        for method in PaymentMethod:
+            combo.addItem(method.label, method)
+        return combo
+
+    def setEditorData(self, editor: QWidget, index: _Index) -> None:
+        assert isinstance(editor, QComboBox)
+        found = editor.findText(str(index.data()))
+        editor.setCurrentIndex(max(found, 0))
+
+    def setModelData(self, editor: QWidget, model: QAbstractItemModel, index: _Index) -> None:
+        assert isinstance(editor, QComboBox)
+        model.setData(index, editor.currentText())
+
+
+class PaymentsEditor(QWidget):
+    """A small editable table of payments: date, amount, method, reference."""
+
+    def __init__(self, today: date, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.today = today
+        self.model = QStandardItemModel(0, 4, self)
+        self.model.setHorizontalHeaderLabels([tr("Date"), tr("Amount"), tr("Method"), tr("Reference")])
+        self.table = QTableView()
+        self.table.setObjectName("payments_table")
+        self.table.setAccessibleName(tr("Payments"))
+        self.table.setModel(self.model)
+        self.table.setItemDelegateForColumn(PAY_METHOD, MethodDelegate(self.table))
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 10)
+        self.table.horizontalHeader().setSectionResizeMode(PAY_REFERENCE, QHeaderView.ResizeMode.Stretch)
+        self.table.setColumnWidth(PAY_DATE, 100)
+        self.table.setColumnWidth(PAY_AMOUNT, 90)
+        self.table.setColumnWidth(PAY_METHOD, 120)
+        self.table.setMinimumHeight(110)
+        self.table.setMaximumHeight(150)
+        add = QPushButton(tr("Add payment"))
+        add.clicked.connect(lambda: self.add_payment())
+        remove = QPushButton(tr("Remove payment"))
+        remove.clicked.connect(self.remove_selected)
+        buttons = QVBoxLayout()
+        buttons.addWidget(add)
+        buttons.addWidget(remove)
+        buttons.addStretch(1)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+
+    def add_payment(self, payment: PaymentRecord | None = None) -> int:
+        paid_on = payment.paid_on if payment else self.today
+        amount = payment.amount if payment else Decimal("0.00")
+        cells = [
+            QStandardItem(paid_on.isoformat()),
+            QStandardItem(f"{amount:.2f}" if payment else ""),
+            QStandardItem((payment.method if payment else PaymentMethod.CARD).label),
+            QStandardItem(payment.reference if payment else ""),
+        ]
+        cells[PAY_AMOUNT].setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.model.appendRow(cells)
+        return self.model.rowCount() - 1
+
+    def set_cell(self, row: int, column: int, text: str) -> None:
+        self.model.item(row, column).setText(text)
+
+    def remove_selected(self) -> None:
+        index = self.table.currentIndex()
+        if index.isValid():
+            self.model.removeRow(index.row())
+
+    def set_payments(self, payments: tuple[PaymentRecord, ...]) -> None:
+        self.model.removeRows(0, self.model.rowCount())
+        for payment in payments:
+            self.add_payment(payment)
+
+    def payments(self) -> tuple[PaymentRecord, ...]:
+        """The payments typed in; the dialog's own parse problems name ``payments[n].field``."""
+        problems: list[Problem] = []
+        found: list[PaymentRecord] = []
+        for row in range(self.model.rowCount()):
+            number = row + 1
+
+            def text(column: int, row: int = row) -> str:
+                item = self.model.item(row, column)
+                return item.text().strip() if item is not None else ""
+
+            if not any(text(c) for c in (PAY_AMOUNT, PAY_REFERENCE)):
+                continue  # an untouched new row is not a payment
+            record: dict[str, Any] = {}
+            for name, parse in (
+                ("paid_on", lambda n=number: parse_date(text(PAY_DATE), f"payments[{n}].paid_on")),
+                ("amount", lambda n=number: parse_amount(text(PAY_AMOUNT), f"payments[{n}].amount")),
+                ("method", lambda: PaymentMethod.parse(text(PAY_METHOD) or "card")),
+            ):
+                try:
+                    record[name] = parse()
+                except InvalidInput as exc:
+                    problems.extend(exc.problems)
+                except ValueError as exc:
+                    problems.append(Problem(f"payments[{number}].{name}", str(exc)))
+            if len(record) == 3:
+                found.append(PaymentRecord(reference=text(PAY_REFERENCE), **record))
+        if problems:
+            raise InvalidInput(problems)
+        return tuple(found)
+
+
+class InfusionDialog(RecordDialog):
+    """Add or edit one session."""
+
+    def __init__(
+        self,
+        ws: Workspace,
+        bus: ChangeBus,
+        record: InfusionRecord | None = None,
+        *,
+        parent: QWidget | None = None,
+        patient_id: int | None = None,
+        workers: Workers | None = None,
+    ) -> None:
+        self.ws = ws
+        self.bus = bus
+        self.original = record
+        form = ErrorForm()
+        self.form = form
+        left, right = form.add_form(), form.add_form()
+        columns = QHBoxLayout()
+        columns.addLayout(left, 1)
+        columns.addSpacing(16)
+        columns.addLayout(right, 1)
+        form.outer.insertLayout(1, columns)
+
+        from kettrack.core.enums import ProviderKind
+
+        self.patient = ChoiceField(ws.patients.choices)
+        self.provider = ChoiceField(
+            lambda: ws.providers.choices(ProviderKind.INDIVIDUAL), none_label=tr("(none)")
+        )
+        self.clinic = ChoiceField(
+            lambda: ws.providers.choices(ProviderKind.ORGANIZATION), none_label=tr("(none)")
+        )
+        self.service_date = OptionalDateField(ws.today, required=True)
+        self.start_time = OptionalTimeField()
+        self.end_time = OptionalTimeField()
+        self.place = QComboBox()
+        self.place.setEditable(True)
+        for code, words in PLACES_OF_SERVICE.items():
+            self.place.addItem(f"{code}{SEPARATOR}{words}", code)
+        self.drug = EnumField(Drug)
+        self.route = EnumField(Route)
+        self.dose = DecimalField("dose_mg", maximum=MAX_DOSE_MG)
+        self.weight = DecimalField("weight_kg", maximum=MAX_WEIGHT_KG)
+        self.per_kg = QLabel()
+        self.per_kg.setObjectName("mg_per_kg")
+        weight_row = QWidget()
+        weight_layout = QHBoxLayout(weight_row)
+        weight_layout.setContentsMargins(0, 0, 0, 0)
+        weight_layout.addWidget(self.weight.widget)
+        weight_layout.addWidget(self.per_kg, 1)
+        self.diagnoses = DiagnosisPicker()
+        self.scores = {
+            name: ScoreField(top)
+            for name, top in (
+                ("phq9_before", 27),
+                ("phq9_after", 27),
+                ("gad7_before", 21),
+                ("gad7_after", 21),
+                ("pain_before", 10),
+                ("pain_after", 10),
+            )
+        }
+        self.side_effects = MultilineField()
+        self.notes = MultilineField()
+        self.payments = PaymentsEditor(ws.today())
+
+        rows: list[tuple[Any, str, str, QWidget]] = [
+            (left, "patient_id", tr("Patient:"), self.patient.widget),
+            (left, "provider_id", tr("Rendering provider:"), self.provider.widget),
+            (left, "clinic_id", tr("Clinic:"), self.clinic.widget),
+            (left, "service_date", tr("Date of service:"), self.service_date.widget),
+            (left, "start_time", tr("Start time:"), self.start_time.widget),
+            (left, "end_time", tr("End time:"), self.end_time.widget),
+            (left, "place_of_service", tr("Place of service:"), self.place),
+            (left, "drug", tr("Drug:"), self.drug.widget),
+            (left, "route", tr("Route:"), self.route.widget),
+            (left, "dose_mg", tr("Dose (mg):"), self.dose.widget),
+            (left, "weight_kg", tr("Weight (kg):"), weight_row),
+        ]
+        labels = {"phq9": "PHQ-9", "gad7": "GAD-7", "pain": tr("Pain")}
+        for name, field in self.scores.items():
+            scale, when = name.split("_")
+            text = tr("{0} before:") if when == "before" else tr("{0} after:")
+            rows.append((right, name, text.format(labels[scale]), field.widget))
+        rows += [
+            (right, "side_effects", tr("Side effects:"), self.side_effects.widget),
+            (right, "notes", tr("Notes:"), self.notes.widget),
+        ]
+        for layout, name, label, widget in rows:
+            widget.setObjectName(name)
+            form.add_row(name, label, widget, form=layout)
+        self.weight.edit.setAccessibleName(tr("Weight (kg)"))
+        form.add_row("diagnoses", tr("Diagnoses (ICD-10-CM):"), self.diagnoses)
+        form.add_row("payments", tr("Payments:"), self.payments)
+
+        title = tr("Edit session") if record is not None else tr("New session")
+        super().__init__(title, form, form, self.build_record, self.save_record, parent)
+        self.setObjectName("infusion_dialog")
+        self.resize(980, 680)
+        self.dose.edit.textChanged.connect(self._show_per_kg)
+        self.weight.edit.textChanged.connect(self._show_per_kg)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Save), self, activated=self.accept)
+
+        if record is not None:
+            self.load(record)
+        elif patient_id is not None:
+            self.patient.set(patient_id)
+        self._show_per_kg()
+
+        if ws.icd10_loaded:
+            self.diagnoses.set_index(ws.icd10())
+        else:
+            (workers or shared_workers()).run(ws.icd10, self._index_ready, self.diagnoses.index_failed)
+
+    def _index_ready(self, icd: Icd10Index) -> None:
+        # The dialog may have been closed while the index loaded.
+        try:
+            self.diagnoses.set_index(icd)
+        except RuntimeError:
+            pass
+
+    def _show_per_kg(self) -> None:
+        try:
+            dose = Decimal(self.dose.edit.text().strip())
+            weight = Decimal(self.weight.edit.text().strip())
+            self.per_kg.setText(tr("= {0} mg/kg").format(f"{(dose / weight).quantize(Decimal('0.001'))}"))
+        except (InvalidOperation, ZeroDivisionError, ArithmeticError):
+            self.per_kg.setText("")
+
+    def load(self, record: InfusionRecord) -> None:
+        self.patient.set(record.patient_id)
+        self.provider.set(record.provider_id)
+        self.clinic.set(record.clinic_id)
+        self.service_date.set(record.service_date)
+        self.start_time.set(record.start_time)
+        self.end_time.set(record.end_time)
+        index = self.place.findData(record.place_of_service)
+        if index >= 0:
+            self.place.setCurrentIndex(index)
+        else:
+            self.place.setEditText(record.place_of_service)
+        self.drug.set(record.drug)
+        self.route.set(record.route)
+        self.dose.set(record.dose_mg)
+        self.weight.set(record.weight_kg)
+        self.diagnoses.set_chosen(record.diagnoses)
+        for name, field in self.scores.items():
+            field.set(getattr(record, name))
+        self.side_effects.set(record.side_effects)
+        self.notes.set(record.notes)
+        self.payments.set_payments(record.payments)
+
+    def _place(self) -> str:
+        text = self.place.currentText()
+        data = self.place.currentData()
+        if data is not None and text == self.place.itemText(self.place.currentIndex()):
+            return str(data)
+        return text.split(SEPARATOR)[0].strip()
+
+    def build_record(self) -> InfusionRecord:
+        problems: list[Problem] = []
+
+        def attempt(read: Any) -> Any:
+            try:
+                return read()
+            except InvalidInput as exc:
+                problems.extend(exc.problems)
+                return None
+
+        patient_id = self.patient.get()
+        if patient_id is None:
+            problems.append(Problem("patient_id", tr("Choose a patient (add one under People first)")))
+        # A code typed but not yet added counts: people expect what they see to be saved.
+        self.diagnoses.add_entry()
+        dose = attempt(self.dose.get)
+        weight = attempt(self.weight.get)
+        payments = attempt(self.payments.payments)
+        record = InfusionRecord(
+            patient_id=int(patient_id or 0),
+            service_date=self.service_date.get() or self.ws.today(),
+            drug=self.drug.get(),
+            route=self.route.get(),
+            provider_id=self.provider.get(),
+            clinic_id=self.clinic.get(),
+            start_time=self.start_time.get(),
+            end_time=self.end_time.get(),
+            place_of_service=self._place(),
+            dose_mg=dose,
+            weight_kg=weight,
+            diagnoses=tuple(self.diagnoses.chosen()),
+            side_effects=self.side_effects.get(),
+            notes=self.notes.get(),
+            payments=payments or (),
+            **{name: field.get() for name, field in self.scores.items()},
+        )
+        if self.original is not None:
+            record = replace(record, id=self.original.id)
+        if problems:
+            # Check the rest too, so one Save shows every problem, not the dialog's own ones first.
+            icd = self.ws.icd10() if self.ws.icd10_loaded else None
+            reported = {p.field.split(".")[0] for p in problems}
+            try:
+                check_infusion(record, today=self.ws.today(), icd=icd)
+            except InvalidInput as exc:
+                problems += [p for p in exc.problems if p.field.split(".")[0] not in reported]
+            raise InvalidInput(problems)
+        return record
+
+    def save_record(self, record: InfusionRecord) -> InfusionRecord | bool:
+        if record.id is None and self.ws.infusions.possible_duplicates(record):
+            question = tr(
+                "A session for this patient on this date with this drug already exists. Save anyway?"
+            )
+            if not confirm(self, tr("Possible duplicate"), question):
+                return False
+        saved = self.ws.infusions.update(record) if record.id is not None else self.ws.infusions.add(record)
+        self.bus.announce(changes.INFUSION)
+        return saved

@@ -1,0 +1,376 @@
+"""The Infusions view: a query-backed table of sessions with filters above it.
+
+The model holds only the ordered id list of the matching sessions and fills a row cache lazily, a
+page at a time, as rows are painted (Anki's browser): 100,000 sessions cost one id query. Sorting
+asks the store for the ids in the new order; filtering asks for the matching ids.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kettrack.core.money import format_usd
+from kettrack.core.problems import NotFound
+from kettrack.core.records import InfusionFilter, InfusionRow
+from kettrack.store.workspace import Workspace
+from kettrack.ui import changes, settings
+from kettrack.ui.changes import ChangeBus
+from kettrack.ui.forms import DATE_FORMAT, confirm, pydate, qdate, tr
+from kettrack.ui.tables import ID_ROLE, RecordTable
+
+_Index = QModelIndex | QPersistentModelIndex
+
+# Column numbers, and the store's sort key for each.
+DATE, PATIENT, PROVIDER, DRUG, ROUTE, DOSE, MINUTES, DIAGNOSES, PAID = range(9)
+SORT_KEYS = ("date", "patient", "provider", "drug", "route", "dose", "duration", "diagnoses", "paid")
+NUMERIC = frozenset({DOSE, MINUTES, PAID})
+# Kinds whose change alters what the table shows (names of patients and providers appear in it).
+WATCHES = frozenset({changes.INFUSION, changes.PATIENT, changes.PROVIDER})
+
+
+def _titles() -> tuple[str, ...]:
+    return (
+        tr("Date"),
+        tr("Patient"),
+        tr("Provider"),
+        tr("Drug"),
+        tr("Route"),
+        tr("Dose mg"),
+        tr("Minutes"),
+        tr("Diagnoses"),
+        tr("Paid"),
+    )
+
+
+def cell_text(row: InfusionRow, column: int) -> str:
+    if column == DATE:
+        return row.service_date.isoformat()
+    if column == PATIENT:
+        return row.patient_name
+    if column == PROVIDER:
+        return row.provider_name
+    if column == DRUG:
+        return row.drug.label
+    if column == ROUTE:
+        return row.route.label
+    if column == DOSE:
+        if row.dose_mg is None:
+            return ""
+        # Whole doses without decimals; others with both places, so the column lines up.
+        return (
+            f"{row.dose_mg:.0f}" if row.dose_mg == row.dose_mg.to_integral_value() else f"{row.dose_mg:.2f}"
+        )
+    if column == MINUTES:
+        return "" if row.duration_minutes is None else str(row.duration_minutes)
+    if column == DIAGNOSES:
+        return row.diagnoses
+    if column == PAID:
+        return format_usd(row.amount_paid)
+    return ""
+
+
+class InfusionTableModel(QAbstractTableModel):
+    """Sessions matching a filter, in a sort order; rows are fetched from the store in pages."""
+
+    loaded = Signal()
+
+    def __init__(self, ws: Workspace, *, page_size: int = 200, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.ws = ws
+        self.page_size = page_size
+        self.filter = InfusionFilter()
+        self.sort_column = DATE
+        self.descending = True
+        self.ids: list[int] = []
+        self.queried = False
+        self.cache: dict[int, InfusionRow] = {}
+        self._titles = _titles()
+
+    # --- querying ---
+
+    def reload(self) -> None:
+        """Ask the store again for the matching ids; cached rows are dropped (they may have changed)."""
+        self.beginResetModel()
+        self.ids = self.ws.infusions.ids(
+            self.filter, sort=SORT_KEYS[self.sort_column], descending=self.descending
+        )
+        self.cache.clear()
+        self.queried = True
+        self.endResetModel()
+        self.loaded.emit()
+
+    def set_filter(self, flt: InfusionFilter) -> None:
+        self.filter = flt
+        self.reload()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(SORT_KEYS):
+            return
+        self.sort_column = column
+        self.descending = order == Qt.SortOrder.DescendingOrder
+        self.layoutAboutToBeChanged.emit()
+        self.ids = self.ws.infusions.ids(self.filter, sort=SORT_KEYS[column], descending=self.descending)
+        self.queried = True
+        self.layoutChanged.emit()
+        self.loaded.emit()
+
+    def row(self, row: int) -> InfusionRow | None:
+        record_id = self.ids[row]
+        cached = self.cache.get(record_id)
+        if cached is None:
+            # Fill the whole page around this row in one query.
+            start = row - row % self.page_size
+            wanted = [i for i in self.ids[start : start + self.page_size] if i not in self.cache]
+            for fetched in self.ws.infusions.rows(wanted):
+                self.cache[fetched.id] = fetched
+            cached = self.cache.get(record_id)
+        return cached
+
+    def row_of(self, record_id: int) -> int:
+        try:
+            return self.ids.index(record_id)
+        except ValueError:
+            return -1
+
+    # --- Qt model API ---
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.ids)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(SORT_KEYS)
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        if role == ID_ROLE:
+            return self.ids[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            row = self.row(index.row())
+            return cell_text(row, index.column()) if row is not None else ""
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            horizontal = (
+                Qt.AlignmentFlag.AlignRight if index.column() in NUMERIC else Qt.AlignmentFlag.AlignLeft
+            )
+            return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation != Qt.Orientation.Horizontal:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._titles[section]
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            horizontal = Qt.AlignmentFlag.AlignRight if section in NUMERIC else Qt.AlignmentFlag.AlignLeft
+            return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+
+class DateBound(QWidget):
+    """A date filter bound that may be "any": a checkbox turns the date on."""
+
+    changed = Signal()
+
+    def __init__(self, label: str, initial: date) -> None:
+        super().__init__()
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.check = QCheckBox(label)
+        self.edit = QDateEdit(qdate(initial))
+        self.edit.setCalendarPopup(True)
+        self.edit.setDisplayFormat(DATE_FORMAT)
+        self.edit.setEnabled(False)
+        self.edit.setAccessibleName(label)
+        self.check.toggled.connect(self.edit.setEnabled)
+        self.check.toggled.connect(self.changed)
+        self.edit.dateChanged.connect(self.changed)
+        row.addWidget(self.check)
+        row.addWidget(self.edit)
+
+    def value(self) -> date | None:
+        return pydate(self.edit.date()) if self.check.isChecked() else None
+
+    def set_value(self, value: date | None) -> None:
+        if value is not None:
+            self.edit.setDate(QDate(value.year, value.month, value.day))
+        self.check.setChecked(value is not None)
+
+
+class InfusionsView(QWidget):
+    """Filters, the sessions table and New / Edit / Delete."""
+
+    def __init__(self, ws: Workspace, bus: ChangeBus, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ws = ws
+        self.bus = bus
+        self.model = InfusionTableModel(
+            ws, page_size=settings.load(settings.Preferences.INFUSION_PAGE_SIZE), parent=self
+        )
+
+        self.patient = QComboBox()
+        self.patient.setAccessibleName(tr("Patient filter"))
+        self.patient.setMinimumContentsLength(18)
+        self.date_from = DateBound(tr("From"), ws.today().replace(day=1))
+        self.date_to = DateBound(tr("To"), ws.today())
+        self.text = QLineEdit()
+        self.text.setPlaceholderText(tr("Find: name, diagnosis, drug, notes…"))
+        self.text.setAccessibleName(tr("Find text"))
+        self.text.setClearButtonEnabled(True)
+        self.count = QLabel()
+        self.count.setObjectName("infusion_count")
+
+        # Typing re-queries only once the user pauses.
+        self.debounce = QTimer(self)
+        self.debounce.setSingleShot(True)
+        self.debounce.setInterval(settings.load(settings.Preferences.FILTER_DELAY_MS))
+        self.debounce.timeout.connect(self.apply_filter)
+        self.patient.currentIndexChanged.connect(self.debounce.start)
+        self.date_from.changed.connect(self.debounce.start)
+        self.date_to.changed.connect(self.debounce.start)
+        self.text.textChanged.connect(self.debounce.start)
+
+        filters = QHBoxLayout()
+        filters.addWidget(QLabel(tr("Patient:")))
+        filters.addWidget(self.patient)
+        filters.addSpacing(8)
+        filters.addWidget(self.date_from)
+        filters.addWidget(self.date_to)
+        filters.addSpacing(8)
+        filters.addWidget(self.text, 1)
+
+        buttons = QHBoxLayout()
+        self.new_button = QPushButton(tr("New session…"))
+        self.edit_button = QPushButton(tr("Edit…"))
+        self.delete_button = QPushButton(tr("Delete"))
+        self.new_button.clicked.connect(self.new_item)
+        self.edit_button.clicked.connect(self.edit_item)
+        self.delete_button.clicked.connect(self.delete_item)
+        for button in (self.new_button, self.edit_button, self.delete_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.count)
+
+        self.table = RecordTable("infusions")
+        self.table.setAccessibleName(tr("Infusion sessions"))
+        self.table.setModel(self.model)
+        self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setSortIndicator(DATE, Qt.SortOrder.DescendingOrder)
+        self.table.activated.connect(lambda _index: self.edit_item())
+        self.table.restore_header((90, 165, 175, 145, 75, 70, 62, 100))
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(filters)
+        layout.addLayout(buttons)
+        layout.addWidget(self.table)
+
+        self.model.modelReset.connect(self._show_count)
+        self.model.loaded.connect(self._show_count)
+        bus.changed.connect(self._on_changed)
+        self._load_patients()
+        # setSortingEnabled already asked the model to sort (one id query): the first page shows now.
+        if not self.model.queried:
+            self.model.reload()
+        self._show_count()
+
+    def _load_patients(self) -> None:
+        current = self.patient.currentData()
+        self.patient.blockSignals(True)
+        self.patient.clear()
+        self.patient.addItem(tr("All patients"), None)
+        for choice in self.ws.patients.choices():
+            self.patient.addItem(choice.label, choice.id)
+        index = self.patient.findData(current)
+        self.patient.setCurrentIndex(max(index, 0))
+        self.patient.blockSignals(False)
+
+    def current_filter(self) -> InfusionFilter:
+        return InfusionFilter(
+            patient_id=self.patient.currentData(),
+            date_from=self.date_from.value(),
+            date_to=self.date_to.value(),
+            text=self.text.text().strip(),
+        )
+
+    def apply_filter(self) -> None:
+        self.debounce.stop()
+        selected = self.table.current_id()
+        self.model.set_filter(self.current_filter())
+        self._select(selected)
+
+    def _select(self, record_id: int | None) -> None:
+        if record_id is not None and (row := self.model.row_of(record_id)) >= 0:
+            self.table.selectRow(row)
+
+    def _show_count(self) -> None:
+        self.count.setText(tr("{0:,} sessions").format(len(self.model.ids)))
+
+    def _on_changed(self, kinds: frozenset[str]) -> None:
+        if changes.PATIENT in kinds:
+            self._load_patients()
+        if kinds & WATCHES:
+            selected = self.table.current_id()
+            self.model.reload()
+            self._select(selected)
+
+    # --- actions (the Edit menu calls these on the current view) ---
+
+    def open_dialog(self, record_id: int | None) -> QWidget | None:
+        from kettrack.ui.infusion_dialog import InfusionDialog  # imported lazily: not on the start-up path
+
+        record = None
+        if record_id is not None:
+            try:
+                record = self.ws.infusions.get(record_id)
+            except NotFound:
+                self.model.reload()
+                return None
+        dialog = InfusionDialog(self.ws, self.bus, record, parent=self, patient_id=self.patient.currentData())
+        dialog.open()
+        return dialog
+
+    def new_item(self) -> None:
+        self.open_dialog(None)
+
+    def edit_item(self) -> None:
+        record_id = self.table.current_id()
+        if record_id is not None:
+            self.open_dialog(record_id)
+
+    def delete_item(self) -> None:
+        record_id = self.table.current_id()
+        if record_id is None:
+            return
+        row = self.model.row(self.model.row_of(record_id))
+        what = f"{row.service_date.isoformat()} — {row.patient_name}" if row else str(record_id)
+        if not confirm(
+            self, tr("Delete session"), tr("Delete the session of {0}? This cannot be undone.").format(what)
+        ):
+            return
+        try:
+            self.ws.infusions.delete(record_id)
+        except NotFound:
+            pass
+        self.bus.announce(changes.INFUSION)
+
+    def focus_find(self) -> None:
+        self.text.setFocus()
+        self.text.selectAll()
+
+    def save_state(self) -> None:
+        self.table.save_header()

@@ -1,0 +1,162 @@
+"""The main window: a navigation list on the left, the chosen view on the right, menus whose Edit
+actions act on the current view, and the database location in the status bar. It only wires views
+together and passes dependencies in; the views do the work."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QWidget,
+)
+
+from kettrack import __version__
+from kettrack.store.workspace import Workspace
+from kettrack.ui import settings
+from kettrack.ui.changes import ChangeBus
+from kettrack.ui.infusions import InfusionsView
+
+
+class View(Protocol):
+    """What the Edit menu asks of a view."""
+
+    def new_item(self) -> None: ...
+    def edit_item(self) -> None: ...
+    def delete_item(self) -> None: ...
+    def focus_find(self) -> None: ...
+    def save_state(self) -> None: ...
+
+
+class MainWindow(QMainWindow):
+    """Navigation on the left, one view at a time on the right."""
+
+    def __init__(self, ws: Workspace, bus: ChangeBus) -> None:
+        super().__init__()
+        self.ws = ws
+        self.bus = bus
+        self.setObjectName("main_window")
+        self.setWindowTitle(self.tr("kettrack"))
+        self.resize(1180, 720)
+
+        self.nav = QListWidget()
+        self.nav.setObjectName("navigation")
+        self.nav.setAccessibleName(self.tr("Sections"))
+        self.nav.setFixedWidth(150)
+        self.stack = QStackedWidget()
+        self.infusions = InfusionsView(ws, bus)
+        self.views: list[QWidget] = [self.infusions]
+        self._people: QWidget | None = None  # built the first time it is shown: not on the start-up path
+        self.nav.addItem(self.tr("Infusions"))
+        self.nav.addItem(self.tr("People"))
+        self.stack.addWidget(self.infusions)
+        self.nav.currentRowChanged.connect(self.show_section)
+
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(6, 6, 6, 0)
+        layout.addWidget(self.nav)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        info = ws.db.info()
+        where = self.tr("Shared database: {0}") if info.is_shared else self.tr("Database: {0}")
+        self.location = QLabel(where.format(info.location))
+        self.location.setObjectName("database_location")
+        self.location.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.statusBar().addWidget(self.location, 1)
+
+        self._build_menus()
+        self._restore()
+
+    # --- sections ---
+
+    @property
+    def people(self) -> QWidget:
+        if self._people is None:
+            from kettrack.ui.people import PeopleView
+
+            self._people = PeopleView(self.ws, self.bus)
+            self.views.append(self._people)
+            self.stack.addWidget(self._people)
+        return self._people
+
+    def show_section(self, row: int) -> None:
+        self.stack.setCurrentWidget(self.infusions if row <= 0 else self.people)
+        if self.nav.currentRow() != row:
+            self.nav.setCurrentRow(row)
+
+    def current_view(self) -> View:
+        view = self.stack.currentWidget()
+        return view  # type: ignore[return-value]
+
+    # --- menus ---
+
+    def _action(self, text: str, shortcut: QKeySequence.StandardKey | None, slot: object) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu(self.tr("&File"))
+        self.quit_action = self._action(self.tr("&Quit"), QKeySequence.StandardKey.Quit, self.close)
+        file_menu.addAction(self.quit_action)
+
+        edit = bar.addMenu(self.tr("&Edit"))
+        self.new_action = self._action(
+            self.tr("&New…"), QKeySequence.StandardKey.New, lambda: self.current_view().new_item()
+        )
+        self.edit_action = self._action(
+            self.tr("&Edit…"), QKeySequence.StandardKey.Open, lambda: self.current_view().edit_item()
+        )
+        self.delete_action = self._action(
+            self.tr("&Delete"), QKeySequence.StandardKey.Delete, lambda: self.current_view().delete_item()
+        )
+        self.find_action = self._action(
+            self.tr("&Find"), QKeySequence.StandardKey.Find, lambda: self.current_view().focus_find()
+        )
+        for action in (self.new_action, self.edit_action, self.delete_action, self.find_action):
+            edit.addAction(action)
+
+        help_menu = bar.addMenu(self.tr("&Help"))
+        help_menu.addAction(self._action(self.tr("&About kettrack"), None, self.about))
+
+    def about(self) -> None:
+        QMessageBox.about(
+            self,
+            self.tr("About kettrack"),
+            self.tr("kettrack {0}\nLogs ketamine infusions and the paperwork to get them reimbursed.").format(
+                __version__
+            ),
+        )
+
+    # --- window state ---
+
+    def _restore(self) -> None:
+        geometry = settings.load(settings.WindowState.MAIN_GEOMETRY)
+        if not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        state = settings.load(settings.WindowState.MAIN_STATE)
+        if not state.isEmpty():
+            self.restoreState(state)
+        self.nav.setCurrentRow(0)
+
+    def save_state(self) -> None:
+        settings.save(settings.WindowState.MAIN_GEOMETRY, self.saveGeometry())
+        settings.save(settings.WindowState.MAIN_STATE, self.saveState())
+        for view in self.views:
+            view.save_state()  # type: ignore[attr-defined]
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_state()
+        super().closeEvent(event)

@@ -1,0 +1,95 @@
+"""Run slow work (loading the ICD-10-CM index, big queries) on a QThreadPool and deliver the result
+or the failure back on the GUI thread. Workers never touch widgets. Tests may run synchronously."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+
+class _Delivery(QObject):
+    """Lives on the GUI thread; signals emitted from the worker thread are queued to it."""
+
+    succeeded = Signal(object)
+    failed = Signal(object)
+
+    def __init__(
+        self,
+        on_done: Callable[[Any], None],
+        on_failed: Callable[[BaseException], None] | None,
+        forget: Callable[[_Delivery], None],
+    ) -> None:
+        super().__init__()
+        self._on_done = on_done
+        self._on_failed = on_failed
+        self._forget = forget
+        self.succeeded.connect(self._deliver_success)
+        self.failed.connect(self._deliver_failure)
+
+    @Slot(object)
+    def _deliver_success(self, result: object) -> None:
+        self._forget(self)
+        self._on_done(result)
+
+    @Slot(object)
+    def _deliver_failure(self, error: object) -> None:
+        self._forget(self)
+        if self._on_failed is None:
+            assert isinstance(error, BaseException)
+            raise error
+        self._on_failed(error)  # type: ignore[arg-type]
+
+
+class _Task(QRunnable):
+    def __init__(self, work: Callable[[], Any], delivery: _Delivery) -> None:
+        super().__init__()
+        self._work = work
+        self._delivery = delivery
+
+    def run(self) -> None:
+        try:
+            result = self._work()
+        except BaseException as exc:  # delivered to the GUI thread, never lost in the pool
+            self._delivery.failed.emit(exc)
+        else:
+            self._delivery.succeeded.emit(result)
+
+
+class Workers:
+    """Starts callables on a thread pool; ``synchronous=True`` runs them inline (for tests)."""
+
+    def __init__(self, pool: QThreadPool | None = None, *, synchronous: bool = False) -> None:
+        self._pool = pool or QThreadPool.globalInstance()
+        self._synchronous = synchronous
+        # Deliveries are kept alive here until they have reported back.
+        self._pending: set[_Delivery] = set()
+
+    def run(
+        self,
+        work: Callable[[], Any],
+        on_done: Callable[[Any], None],
+        on_failed: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        delivery = _Delivery(on_done, on_failed, self._pending.discard)
+        self._pending.add(delivery)
+        task = _Task(work, delivery)
+        if self._synchronous:
+            task.run()
+        else:
+            self._pool.start(task)
+
+    def wait(self, msecs: int = 30_000) -> bool:
+        return self._pool.waitForDone(msecs)
+
+
+_shared: Workers | None = None
+
+
+def shared_workers() -> Workers:
+    """The app's workers on the global thread pool."""
+    global _shared
+    if _shared is None:
+        _shared = Workers()
+    return _shared
