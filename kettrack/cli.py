@@ -815,6 +815,10 @@ def build_parser() -> argparse.ArgumentParser:
     _database_options(sub, here=False)
     sub.add_argument("file", metavar="FILE.json")
     sub.set_defaults(handler=_with_workspace(import_file))
+
+    from kettrack.cli_billing import add_commands
+
+    add_commands(commands, _database_options, _with_workspace)
     return parser
 
 

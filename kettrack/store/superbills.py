@@ -24,8 +24,8 @@ from kettrack.reports.superbill import render_superbill
 from kettrack.store.billing import CodeRepository, ServiceLineRepository
 from kettrack.store.database import Database
 from kettrack.store.files import write_private
-from kettrack.store.location import make_private_dir
 from kettrack.store.infusions import InfusionRepository
+from kettrack.store.location import make_private_dir
 from kettrack.store.models import IssuedSuperbill, Patient, SuperbillLine
 from kettrack.store.people import CoverageRepository, PatientRepository, PayerRepository, ProviderRepository
 

@@ -121,4 +121,3 @@ def test_edited_lines_are_validated(workspace: Any, demo: Any) -> None:
     assert {"lines[1].code", "lines[1].pointers", "lines[1].units", "lines[1].modifiers"} <= fields
     saved = workspace.service_lines.replace_lines(1, [replace(lines[0], modifiers=("25",))])
     assert workspace.service_lines.for_infusion(1) == saved
-

@@ -1,0 +1,316 @@
+"""Billing commands of the command line: superbills, fee schedules, the code list and service lines.
+
+Registered by ``kettrack.cli.build_parser``; shares its option parsing, output and error handling.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kettrack.cli import UsageError, _iso, _print_list, _table, _Values
+
+if TYPE_CHECKING:
+    from kettrack.store.superbills import IssuedSuperbillRecord, SuperbillRequest
+    from kettrack.store.workspace import Workspace
+
+Handler = Callable[["Workspace", argparse.Namespace], int]
+
+
+def _request(args: argparse.Namespace) -> SuperbillRequest:
+    from kettrack.store.superbills import SuperbillRequest
+
+    v = _Values()
+    sessions = tuple(i for i in (v.record_id(s, "session") for s in args.session or []) if i is not None)
+    patient = v.record_id(args.patient, "patient")
+    provider = v.record_id(args.provider, "provider")
+    start, end = v.day(args.date_from, "from"), v.day(args.date_to, "to")
+    v.done()
+    if sessions and (patient or start or end):
+        raise UsageError("give either --session, or --patient with --from and --to, not both")
+    if not sessions and not (patient and start and end):
+        raise UsageError(
+            "say which sessions: --session ID (repeatable), or --patient ID --from DATE --to DATE"
+        )
+    return SuperbillRequest(
+        patient_id=patient, date_from=start, date_to=end, provider_id=provider, infusion_ids=sessions
+    )
+
+
+def _incomplete(messages: tuple[str, ...] | list[str]) -> int:
+    print(
+        f"kettrack: error: the superbill is incomplete ({len(messages)} problems); fix them, or issue it "
+        "with --draft:",
+        file=sys.stderr,
+    )
+    for message in messages:
+        print(f"  {message}", file=sys.stderr)
+    return 2
+
+
+def _copy_out(issued: IssuedSuperbillRecord, target: str | None, force: bool) -> None:
+    if not target:
+        return
+    from kettrack.store.files import write_private
+
+    path = Path(target)
+    if path.is_dir():
+        raise UsageError(f"{path} is a folder: give a file name like superbill.pdf")
+    if path.exists() and not force:
+        raise UsageError(f"{path} already exists: choose another name, or add --force to replace it")
+    write_private(path, issued.path.read_bytes(), overwrite=True)
+
+
+def superbill_issue(ws: Workspace, args: argparse.Namespace) -> int:
+    from kettrack.store.superbills import PreflightFailed
+
+    request = _request(args)
+    if args.check:
+        problems = ws.superbills.check(ws.superbills.assemble(request))
+        if problems and not args.draft:
+            return _incomplete(problems)
+        print("complete: no problems found" if not problems else "\n".join(problems))
+        return 0
+    try:
+        issued = ws.superbills.issue(request, draft=args.draft)
+    except PreflightFailed as failed:
+        return _incomplete(failed.messages)
+    _copy_out(issued, args.output, args.force)
+    where = f" and {args.output}" if args.output else ""
+    kind = "draft " if issued.draft else ""
+    print(f"issued {kind}superbill {issued.number} version {issued.version}: {issued.path}{where}")
+    return 0
+
+
+def _issued_json(record: IssuedSuperbillRecord) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "number": record.number,
+        "version": record.version,
+        "patient_id": record.patient_id,
+        "patient_name": record.patient_name,
+        "provider": record.provider_name,
+        "date_from": _iso(record.date_from),
+        "date_to": _iso(record.date_to),
+        "issued_at": record.issued_at.isoformat(),
+        "draft": record.draft,
+        "file": str(record.path),
+        "sha256": record.sha256,
+        "total_charges": format(record.total_charges, "f"),
+        "total_paid": format(record.total_paid, "f"),
+        "superseded": record.superseded,
+    }
+
+
+def superbills_list(ws: Workspace, args: argparse.Namespace) -> int:
+    v = _Values()
+    patient = v.record_id(args.patient, "patient")
+    v.done()
+    records = ws.superbills.list(patient)
+    if args.json:
+        print(json.dumps([_issued_json(r) for r in records], indent=2, ensure_ascii=False))
+        return 0
+    if not records:
+        print("no superbills")
+        return 0
+    rows = [
+        (
+            r.id,
+            r.number,
+            r.version,
+            r.patient_name,
+            f"{_iso(r.date_from)}..{_iso(r.date_to)}",
+            f"{r.total_charges:,.2f}",
+            f"{r.total_paid:,.2f}",
+            "superseded" if r.superseded else ("draft" if r.draft else "issued"),
+        )
+        for r in records
+    ]
+    print(
+        _table(
+            ("ID", "Number", "Ver", "Patient", "Services", "Charges", "Paid", "Status"),
+            rows,
+            right=(0, 2, 5, 6),
+        )
+    )
+    return 0
+
+
+def superbills_reissue(ws: Workspace, args: argparse.Namespace) -> int:
+    from kettrack.store.superbills import PreflightFailed
+
+    v = _Values()
+    superbill_id = v.record_id(args.id, "id")
+    v.done()
+    assert superbill_id is not None
+    try:
+        issued = ws.superbills.reissue(superbill_id, draft=args.draft)
+    except PreflightFailed as failed:
+        return _incomplete(failed.messages)
+    _copy_out(issued, args.output, args.force)
+    print(f"issued superbill {issued.number} version {issued.version}: {issued.path}")
+    return 0
+
+
+def fees_list(ws: Workspace, args: argparse.Namespace) -> int:
+    v = _Values()
+    provider = v.record_id(args.provider, "provider")
+    v.done()
+    assert provider is not None
+    ws.providers.get(provider)  # an unknown id is an error, not an empty list
+    fees = sorted(ws.fees.for_provider(provider).items())
+    if args.json:
+        print(json.dumps([{"code": c, "amount": format(a, "f"), "ndc": n} for c, (a, n) in fees], indent=2))
+        return 0
+    catalog = ws.codes.catalog()
+
+    def described(code: str) -> str:
+        entry = catalog.get(code)
+        return entry.description if entry else ""
+
+    rows = [(c, f"{a:,.2f}", n, described(c)) for c, (a, n) in fees]
+    print(_table(("Code", "Charge", "NDC", "Description"), rows, right=(1,)) if rows else "no fees set")
+    return 0
+
+
+def fees_set(ws: Workspace, args: argparse.Namespace) -> int:
+    v = _Values()
+    provider = v.record_id(args.provider, "provider")
+    v.done()
+    assert provider is not None
+    from kettrack.core.codes import code_system
+
+    if code_system(args.code) is None:
+        raise UsageError(f"code: {args.code!r} is not a CPT or HCPCS code")
+    ws.fees.set_fee(provider, args.code, args.amount, args.ndc or "")
+    print(f"fee for {args.code.strip().upper()} set")
+    return 0
+
+
+def codes_list(ws: Workspace, args: argparse.Namespace) -> int:
+    codes = list(ws.codes.catalog())
+    return _print_list(
+        args,
+        codes,
+        ("Code", "Kind", "From", "To", "Description"),
+        lambda c: (c.code, c.kind.value, _iso(c.effective_from), _iso(c.effective_to), c.description),
+        "codes",
+    )
+
+
+def codes_add(ws: Workspace, args: argparse.Namespace) -> int:
+    from kettrack.core.codes import CodeKind, ProcedureCode
+
+    v = _Values()
+    kind = v.choice(CodeKind, args.kind, "kind", CodeKind.OTHER)
+    units = v.whole(args.units, "units") if args.units else 1
+    start, end = v.day(args.date_from, "from"), v.day(args.date_to, "to")
+    v.done()
+    entry = ws.codes.save(
+        ProcedureCode(args.code, kind, args.description, units or 1, start, end, args.replaced_by or "")
+    )
+    print(f"code {entry.code} saved")
+    return 0
+
+
+def lines_show(ws: Workspace, args: argparse.Namespace) -> int:
+    v = _Values()
+    session = v.record_id(args.session, "session")
+    v.done()
+    assert session is not None
+    saved = ws.service_lines.for_infusion(session)
+    proposal = None if saved else ws.service_lines.propose(session)
+    lines = saved or list(proposal.lines if proposal else ())
+    if args.save and not saved:
+        lines = ws.service_lines.replace_lines(session, lines)
+    status = "saved" if saved or args.save else "proposed (not saved: add --save)"
+    rows = [
+        (ln.code, " ".join(ln.modifiers), ln.pointers, ln.units, f"{ln.charge:,.2f}", ln.ndc, ln.description)
+        for ln in lines
+    ]
+    print(f"session {session}: {status}")
+    print(_table(("Code", "Mod", "Dx", "Units", "Charge", "NDC", "Description"), rows, right=(3, 4)))
+    for warning in proposal.warnings if proposal and not args.save else ():
+        print(f"note: {warning}")
+    return 0
+
+
+def add_commands(
+    commands: argparse._SubParsersAction[Any],
+    database_options: Callable[..., None],
+    with_workspace: Callable[[Handler], Callable[[argparse.Namespace], int]],
+) -> None:
+    def command(
+        name: str, help_text: str, handler: Handler, parent: Any = commands
+    ) -> argparse.ArgumentParser:
+        sub: argparse.ArgumentParser = parent.add_parser(name, help=help_text, description=help_text)
+        database_options(sub, here=False)
+        sub.set_defaults(handler=with_workspace(handler))
+        return sub
+
+    sub = command(
+        "superbill", "issue a superbill PDF for sessions (or check it with --check)", superbill_issue
+    )
+    sub.add_argument("--session", action="append", metavar="ID", help="a session to include (repeatable)")
+    sub.add_argument("--patient", metavar="ID")
+    sub.add_argument("--provider", metavar="ID", help="the rendering provider (when sessions have several)")
+    sub.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD")
+    sub.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD")
+    sub.add_argument(
+        "-o", "--output", metavar="FILE.pdf", help="also save a copy here (readable by you only)"
+    )
+    sub.add_argument("--force", action="store_true", help="replace FILE.pdf if it exists")
+    sub.add_argument("--check", action="store_true", help="only list what is missing or wrong")
+    sub.add_argument("--draft", action="store_true", help="issue even if incomplete, marked DRAFT")
+
+    group = commands.add_parser("superbills", help="issued superbills", description="Issued superbills.")
+    actions = group.add_subparsers(title="actions", metavar="ACTION", required=True)
+    sub = command("list", "list issued superbills", superbills_list, actions)
+    sub.add_argument("--patient", metavar="ID")
+    sub.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    sub = command(
+        "reissue",
+        "issue a new version from the current data; the old one is kept",
+        superbills_reissue,
+        actions,
+    )
+    sub.add_argument("id", metavar="ID")
+    sub.add_argument("-o", "--output", metavar="FILE.pdf")
+    sub.add_argument("--force", action="store_true")
+    sub.add_argument("--draft", action="store_true")
+
+    group = commands.add_parser(
+        "fees", help="fee schedules", description="What each provider charges per code."
+    )
+    actions = group.add_subparsers(title="actions", metavar="ACTION", required=True)
+    sub = command("list", "list a provider's fees", fees_list, actions)
+    sub.add_argument("--provider", metavar="ID", required=True)
+    sub.add_argument("--json", action="store_true")
+    sub = command("set", "set a provider's charge per unit of a code", fees_set, actions)
+    sub.add_argument("--provider", metavar="ID", required=True)
+    sub.add_argument("--code", required=True)
+    sub.add_argument("--amount", required=True, metavar="AMOUNT")
+    sub.add_argument("--ndc", help="the NDC usually billed with this drug code")
+
+    group = commands.add_parser("codes", help="procedure codes", description="CPT and HCPCS codes in use.")
+    actions = group.add_subparsers(title="actions", metavar="ACTION", required=True)
+    sub = command("list", "list codes with kettrack's plain-language descriptions", codes_list, actions)
+    sub.add_argument("--json", action="store_true")
+    sub = command("add", "add or edit a code (description in your own words)", codes_add, actions)
+    sub.add_argument("--code", required=True)
+    sub.add_argument("--kind", help="administration, drug, visit, psychotherapy, other")
+    sub.add_argument("--description", required=True)
+    sub.add_argument("--units", help="default units")
+    sub.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="first valid day")
+    sub.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="last valid day (retires the code)")
+    sub.add_argument("--replaced-by", help="the code to use after it")
+
+    group = commands.add_parser("lines", help="service lines", description="A session's billed lines.")
+    actions = group.add_subparsers(title="actions", metavar="ACTION", required=True)
+    sub = command("show", "show a session's lines (or the proposed ones)", lines_show, actions)
+    sub.add_argument("--session", metavar="ID", required=True)
+    sub.add_argument("--save", action="store_true", help="save the proposed lines")
