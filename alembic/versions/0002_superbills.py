@@ -175,7 +175,6 @@ def upgrade() -> None:
         )
 
 
-
 def downgrade() -> None:
     # Not offered to users: restore the backup taken before the upgrade instead.
     raise NotImplementedError("restore the pre-upgrade backup instead of downgrading")
