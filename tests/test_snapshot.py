@@ -16,20 +16,22 @@ def test_first_page_equals_repository_rows(tmp_path: Path) -> None:
         expected = ws.infusions.rows(ws.infusions.ids()[:120])
     finally:
         ws.close()
-    assert snapshot.first_page(path, 120) == expected
+    taken = snapshot.read(path, 120)
+    assert taken is not None and list(taken.rows) == expected
+    assert taken.total == 300 and not taken.setup_done
 
 
 def test_first_page_declines_what_it_cannot_read(tmp_path: Path) -> None:
-    assert snapshot.first_page(tmp_path / "missing.sqlite3", 10) is None
+    assert snapshot.read(tmp_path / "missing.sqlite3", 10) is None
     junk = tmp_path / "junk.sqlite3"
     junk.write_bytes(b"not a database at all" * 10)
-    assert snapshot.first_page(junk, 10) is None
+    assert snapshot.read(junk, 10) is None
 
 
 def test_first_page_reads_from_a_folder_with_uri_characters(tmp_path: Path) -> None:
     folder = tmp_path / "odd?name#1"
     folder.mkdir()
     path = seed(folder / "seeded.sqlite3", infusions=5, patients=2)
-    rows = snapshot.first_page(path, 10)
-    assert rows is not None and len(rows) == 5
+    taken = snapshot.read(path, 10)
+    assert taken is not None and len(taken.rows) == 5
     assert [p.name for p in tmp_path.iterdir()] == ["odd?name#1"]  # no stray file named after "odd"

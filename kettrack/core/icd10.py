@@ -7,7 +7,6 @@ and cached as a small gzip file that loads in a fraction of a second; see ``load
 from __future__ import annotations
 
 import gzip
-import importlib.metadata
 import os
 import re
 import tempfile
@@ -133,9 +132,11 @@ def parse_release_lines(lines: Iterable[str]) -> dict[str, str]:
 
 
 def _package_version() -> str:
+    from importlib import metadata  # deferred: it is slow to import and start-up does not need it
+
     try:
-        return importlib.metadata.version("simple-icd-10-cm")
-    except importlib.metadata.PackageNotFoundError:
+        return metadata.version("simple-icd-10-cm")
+    except metadata.PackageNotFoundError:
         return "unknown"
 
 

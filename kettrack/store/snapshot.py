@@ -1,15 +1,16 @@
 """The first screenful of infusion rows, read with the standard library's sqlite3 alone.
 
 Importing SQLAlchemy costs more than showing a whole Qt window, so the window shows this page first
-and swaps in the full, repository-backed table a moment later, once the workspace has opened in the
-background. It reads only a database already at the current schema, read-only, and returns None
-(the window then simply waits for the workspace) whenever anything is unusual. A test checks that
-its rows equal the repository's for the same ids.
+and swaps in the full, repository-backed table a moment later, once the workspace has opened. It
+reads only a database already at the current schema, read-only, and returns None (the window then
+simply waits for the workspace) whenever anything is unusual. A test checks that its rows equal the
+repository's for the same ids.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -29,11 +30,20 @@ LIMIT ?
 """
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """What the window can show before the workspace is open."""
+
+    rows: tuple[InfusionRow, ...]
+    total: int
+    setup_done: bool
+
+
 def _decimal(scaled: int | None) -> Decimal | None:
     return None if scaled is None else Decimal(int(scaled)).scaleb(-2)
 
 
-def first_page(path: Path, limit: int) -> list[InfusionRow] | None:
+def read(path: Path, limit: int) -> Snapshot | None:
     """The newest ``limit`` sessions as table rows, or None if this fast path does not apply."""
     try:
         state = peek_sqlite(path)
@@ -43,6 +53,10 @@ def first_page(path: Path, limit: int) -> list[InfusionRow] | None:
         connection = sqlite3.connect(path.absolute().as_uri() + "?mode=ro", uri=True)
         try:
             records = connection.execute(_FIRST_PAGE, (limit,)).fetchall()
+            total = connection.execute("SELECT count(*) FROM infusions").fetchone()[0]
+            done = connection.execute(
+                "SELECT value FROM app_settings WHERE key = 'first_run_done'"
+            ).fetchone()
         finally:
             connection.close()
     except (OSError, sqlite3.Error, NotADatabase, RuntimeError):
@@ -65,4 +79,4 @@ def first_page(path: Path, limit: int) -> list[InfusionRow] | None:
                 amount_paid=_decimal(r[11]) or Decimal("0.00"),
             )
         )
-    return rows
+    return Snapshot(tuple(rows), int(total), bool(done and done[0] == "yes"))

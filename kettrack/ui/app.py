@@ -1,14 +1,15 @@
 """Start the window: open the database, show the first-run assistant on a new one, then the main
 window. Errors opening the database become a clear message box and exit status 2, never a traceback.
 
-``--quit-after-startup`` (for start-up timing) shows the window, waits until the Infusions view has
-shown its data, prints ``startup_ms=<int>`` and exits 0.
+``--quit-after-startup`` (for start-up timing) shows the window, prints ``startup_ms=<int>`` once the
+Infusions view shows its data and ``ready_ms=<int>`` once the workspace is open, and exits 0.
 """
 
 from __future__ import annotations
 
 import sys
 import time
+from typing import Any
 
 _IMPORTED_AT = time.perf_counter()
 
@@ -23,10 +24,56 @@ def _open_errors() -> tuple[type[BaseException], ...]:
     return (SchemaTooNew, NotADatabase, MigrationFailed, DatabaseUnavailable, BadDatabaseTarget)
 
 
+PREVIEW_ROWS = 200
+
+
+def _report(line: str) -> None:
+    """Print a timing line; a closed pipe (``| head -1``) must not keep the window from quitting."""
+    try:
+        print(line, flush=True)
+    except OSError:
+        pass
+
+
+def _refuse(exc: BaseException, *, quietly: bool) -> int:
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtWidgets import QMessageBox
+
+    # The message names the file and what is wrong with it; it holds no patient data.
+    print(f"kettrack: {exc}", file=sys.stderr)
+    if not quietly:
+        QMessageBox.critical(
+            None, QCoreApplication.translate("kettrack", "kettrack cannot open the database"), str(exc)
+        )
+    return EXIT_CANNOT_OPEN
+
+
+def _preview(location: str | None, *, setup_needed_ok: bool) -> Any:
+    """The first rows of a SQLite database already at the current schema, read without SQLAlchemy."""
+    from kettrack.store.location import BadDatabaseTarget, resolve
+    from kettrack.store.snapshot import read
+
+    try:
+        target = resolve(location)
+    except BadDatabaseTarget:
+        return None  # the full open below reports it
+    if target.sqlite_path is None:
+        return None
+    snap = read(target.sqlite_path, PREVIEW_ROWS)
+    if snap is None or not (snap.setup_done or setup_needed_ok):
+        return None
+    return snap
+
+
 def run(location: str | None, *, quit_after_startup: bool = False, started_at: float | None = None) -> int:
-    """Run the window on the database at ``location`` (None: the default); returns the exit status."""
+    """Run the window on the database at ``location`` (None: the default); returns the exit status.
+
+    A SQLite database already at the current schema shows its newest sessions at once (read with
+    sqlite3 alone) while the workspace opens right after the first paint; anything else opens the
+    workspace first.
+    """
     from PySide6.QtCore import QCoreApplication, QTimer
-    from PySide6.QtWidgets import QApplication, QMessageBox
+    from PySide6.QtWidgets import QApplication
 
     from kettrack.ui.settings import APPLICATION, ORGANIZATION
 
@@ -36,26 +83,53 @@ def run(location: str | None, *, quit_after_startup: bool = False, started_at: f
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
 
+    from kettrack.ui.changes import ChangeBus
+    from kettrack.ui.main_window import MainWindow
+
+    def elapsed() -> int:
+        return round((time.perf_counter() - started) * 1000)
+
+    bus = ChangeBus()
+    opened: list[Any] = []
+    preview = _preview(location, setup_needed_ok=quit_after_startup)
+    if preview is not None:
+        window = MainWindow(None, bus, preview=preview)
+        window.show()
+
+        def open_workspace() -> None:
+            window.infusions.table.viewport().repaint()
+            if quit_after_startup:
+                _report(f"startup_ms={elapsed()}")
+            from kettrack.store.workspace import Workspace
+
+            try:
+                ws = Workspace.open(location)
+            except _open_errors() as exc:
+                window.hide()
+                app.exit(_refuse(exc, quietly=quit_after_startup))
+                return
+            opened.append(ws)
+            window.attach(ws)
+            if quit_after_startup:
+                window.infusions.table.viewport().repaint()
+                _report(f"ready_ms={elapsed()}")
+                window.close()
+                app.quit()
+
+        QTimer.singleShot(0, open_workspace)
+        try:
+            return int(app.exec())
+        finally:
+            for ws in opened:
+                ws.close()
+
     from kettrack.store.workspace import Workspace
 
     try:
         ws = Workspace.open(location)
     except _open_errors() as exc:
-        # The message names the file and what is wrong with it; it holds no patient data.
-        print(f"kettrack: {exc}", file=sys.stderr)
-        if not quit_after_startup:
-            QMessageBox.critical(
-                None,
-                QCoreApplication.translate("kettrack", "kettrack cannot open the database"),
-                str(exc),
-            )
-        return EXIT_CANNOT_OPEN
-
-    from kettrack.ui.changes import ChangeBus
-    from kettrack.ui.main_window import MainWindow
-
+        return _refuse(exc, quietly=quit_after_startup)
     try:
-        bus = ChangeBus()
         if not quit_after_startup and not ws.settings.first_run_done():
             from kettrack.ui.first_run import FirstRunWizard
 
@@ -69,7 +143,8 @@ def run(location: str | None, *, quit_after_startup: bool = False, started_at: f
             # window, the data is on screen.
             def report() -> None:
                 window.infusions.table.viewport().repaint()
-                print(f"startup_ms={round((time.perf_counter() - started) * 1000)}", flush=True)
+                _report(f"startup_ms={elapsed()}")
+                _report(f"ready_ms={elapsed()}")
                 window.close()
                 app.quit()
 

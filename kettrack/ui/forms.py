@@ -16,7 +16,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, QTime
+from PySide6.QtCore import Qt, QTime
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPlainTextEdit,
     QScrollArea,
     QSpinBox,
@@ -38,17 +37,9 @@ from PySide6.QtWidgets import (
 
 from kettrack.core.problems import InvalidInput, Problem
 from kettrack.core.records import Choice
-from kettrack.core.validation import parse_decimal
+from kettrack.ui.basics import DATE_FORMAT, confirm, pydate, qdate, tell, tr  # noqa: F401 - re-exported
 
 ERROR_STYLE = "color: #c62828;"
-DATE_FORMAT = "yyyy-MM-dd"
-
-
-def tr(text: str) -> str:
-    """Translate a user-visible string (module-level code has no QObject to ask)."""
-    from PySide6.QtCore import QCoreApplication
-
-    return QCoreApplication.translate("kettrack", text)
 
 
 def error_label() -> QLabel:
@@ -58,14 +49,6 @@ def error_label() -> QLabel:
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     label.hide()
     return label
-
-
-def qdate(value: date) -> QDate:
-    return QDate(value.year, value.month, value.day)
-
-
-def pydate(value: QDate) -> date:
-    return date(value.year(), value.month(), value.day())
 
 
 # --- field adaptors: one widget, its value in record terms ----------------------------------------
@@ -130,6 +113,8 @@ class DecimalField(Field):
         text = self.edit.text().strip()
         if not text:
             return None
+        from kettrack.core.validation import parse_decimal  # not needed to show the first window
+
         return parse_decimal(text, self.name, places=self.places, maximum=self.maximum)
 
     def set(self, value: Any) -> None:
@@ -486,16 +471,3 @@ class RecordDialog(QDialog):
             return
         self.saved = saved
         super().accept()
-
-
-def confirm(parent: QWidget | None, title: str, text: str) -> bool:
-    """Ask a yes/no question; tests patch this function to answer without a modal loop."""
-    answer = QMessageBox.question(
-        parent, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
-    )
-    return answer == QMessageBox.StandardButton.Yes
-
-
-def tell(parent: QWidget | None, title: str, text: str) -> None:
-    """Explain why something could not be done; tests patch this too."""
-    QMessageBox.warning(parent, title, text)

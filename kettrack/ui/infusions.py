@@ -7,8 +7,9 @@ asks the store for the ids in the new order; filtering asks for the matching ids
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -26,13 +27,39 @@ from PySide6.QtWidgets import (
 from kettrack.core.money import format_usd
 from kettrack.core.problems import NotFound
 from kettrack.core.records import InfusionFilter, InfusionRow
-from kettrack.store.workspace import Workspace
 from kettrack.ui import changes, settings
+from kettrack.ui.basics import DATE_FORMAT, confirm, pydate, qdate, tr
 from kettrack.ui.changes import ChangeBus
-from kettrack.ui.forms import DATE_FORMAT, confirm, pydate, qdate, tr
 from kettrack.ui.tables import ID_ROLE, RecordTable
 
+if TYPE_CHECKING:
+    # Annotations only: the window shows its first rows before SQLAlchemy (under the store) is imported.
+    from kettrack.store.snapshot import Snapshot
+    from kettrack.store.workspace import Workspace
+
 _Index = QModelIndex | QPersistentModelIndex
+
+
+class RowSource(Protocol):
+    """Where the table's ids and rows come from: the infusion repository, or a start-up preview."""
+
+    def ids(self, flt: InfusionFilter, sort: str = "date", descending: bool = True) -> list[int]: ...
+    def rows(self, ids: Sequence[int]) -> list[InfusionRow]: ...
+
+
+class PreviewRows:
+    """The newest rows read at start-up, shown while the workspace opens (filters are off meanwhile)."""
+
+    def __init__(self, rows: Sequence[InfusionRow]) -> None:
+        self._rows = {row.id: row for row in rows}
+        self._order = [row.id for row in rows]
+
+    def ids(self, flt: InfusionFilter, sort: str = "date", descending: bool = True) -> list[int]:
+        return list(self._order)
+
+    def rows(self, ids: Sequence[int]) -> list[InfusionRow]:
+        return [self._rows[i] for i in ids if i in self._rows]
+
 
 # Column numbers, and the store's sort key for each.
 DATE, PATIENT, PROVIDER, DRUG, ROUTE, DOSE, MINUTES, DIAGNOSES, PAID = range(9)
@@ -88,9 +115,19 @@ class InfusionTableModel(QAbstractTableModel):
 
     loaded = Signal()
 
-    def __init__(self, ws: Workspace, *, page_size: int = 200, parent: Any = None) -> None:
+    def __init__(
+        self,
+        ws: Workspace | None,
+        *,
+        source: RowSource | None = None,
+        page_size: int = 200,
+        parent: Any = None,
+    ) -> None:
         super().__init__(parent)
-        self.ws = ws
+        if source is None:
+            assert ws is not None, "give a workspace or a row source"
+            source = ws.infusions
+        self.source: RowSource = source
         self.page_size = page_size
         self.filter = InfusionFilter()
         self.sort_column = DATE
@@ -105,13 +142,15 @@ class InfusionTableModel(QAbstractTableModel):
     def reload(self) -> None:
         """Ask the store again for the matching ids; cached rows are dropped (they may have changed)."""
         self.beginResetModel()
-        self.ids = self.ws.infusions.ids(
-            self.filter, sort=SORT_KEYS[self.sort_column], descending=self.descending
-        )
+        self.ids = self.source.ids(self.filter, sort=SORT_KEYS[self.sort_column], descending=self.descending)
         self.cache.clear()
         self.queried = True
         self.endResetModel()
         self.loaded.emit()
+
+    def set_source(self, source: RowSource) -> None:
+        self.source = source
+        self.reload()
 
     def set_filter(self, flt: InfusionFilter) -> None:
         self.filter = flt
@@ -123,7 +162,7 @@ class InfusionTableModel(QAbstractTableModel):
         self.sort_column = column
         self.descending = order == Qt.SortOrder.DescendingOrder
         self.layoutAboutToBeChanged.emit()
-        self.ids = self.ws.infusions.ids(self.filter, sort=SORT_KEYS[column], descending=self.descending)
+        self.ids = self.source.ids(self.filter, sort=SORT_KEYS[column], descending=self.descending)
         self.queried = True
         self.layoutChanged.emit()
         self.loaded.emit()
@@ -135,7 +174,7 @@ class InfusionTableModel(QAbstractTableModel):
             # Fill the whole page around this row in one query.
             start = row - row % self.page_size
             wanted = [i for i in self.ids[start : start + self.page_size] if i not in self.cache]
-            for fetched in self.ws.infusions.rows(wanted):
+            for fetched in self.source.rows(wanted):
                 self.cache[fetched.id] = fetched
             cached = self.cache.get(record_id)
         return cached
@@ -215,19 +254,31 @@ class DateBound(QWidget):
 class InfusionsView(QWidget):
     """Filters, the sessions table and New / Edit / Delete."""
 
-    def __init__(self, ws: Workspace, bus: ChangeBus, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        ws: Workspace | None,
+        bus: ChangeBus,
+        parent: QWidget | None = None,
+        *,
+        preview: Snapshot | None = None,
+    ) -> None:
+        """With ``ws`` None the view shows ``preview`` (read at start-up) until ``attach`` gives it the
+        workspace; filters and actions wait until then."""
         super().__init__(parent)
         self.ws = ws
         self.bus = bus
+        self.preview = preview
+        source = PreviewRows(preview.rows if preview else ()) if ws is None else None
         self.model = InfusionTableModel(
-            ws, page_size=settings.load(settings.Preferences.INFUSION_PAGE_SIZE), parent=self
+            ws, source=source, page_size=settings.load(settings.Preferences.INFUSION_PAGE_SIZE), parent=self
         )
+        today = ws.today() if ws is not None else date.today()
 
         self.patient = QComboBox()
         self.patient.setAccessibleName(tr("Patient filter"))
         self.patient.setMinimumContentsLength(18)
-        self.date_from = DateBound(tr("From"), ws.today().replace(day=1))
-        self.date_to = DateBound(tr("To"), ws.today())
+        self.date_from = DateBound(tr("From"), today.replace(day=1))
+        self.date_to = DateBound(tr("To"), today)
         self.text = QLineEdit()
         self.text.setPlaceholderText(tr("Find: name, diagnosis, drug, notes…"))
         self.text.setAccessibleName(tr("Find text"))
@@ -282,13 +333,41 @@ class InfusionsView(QWidget):
         self.model.modelReset.connect(self._show_count)
         self.model.loaded.connect(self._show_count)
         bus.changed.connect(self._on_changed)
-        self._load_patients()
+        self._controls = (
+            self.patient,
+            self.date_from,
+            self.date_to,
+            self.text,
+            self.new_button,
+            self.edit_button,
+            self.delete_button,
+        )
+        if ws is not None:
+            self._load_patients()
+        else:
+            for control in self._controls:
+                control.setEnabled(False)
         # setSortingEnabled already asked the model to sort (one id query): the first page shows now.
         if not self.model.queried:
             self.model.reload()
         self._show_count()
 
+    def attach(self, ws: Workspace) -> None:
+        """Take the opened workspace: the table now reads from the store and everything is enabled."""
+        self.ws = ws
+        self.preview = None
+        self._load_patients()
+        for control in self._controls:
+            control.setEnabled(True)
+        self.date_from.edit.setEnabled(self.date_from.check.isChecked())
+        self.date_to.edit.setEnabled(self.date_to.check.isChecked())
+        selected = self.table.current_id()
+        self.model.set_source(ws.infusions)
+        self._select(selected)
+
     def _load_patients(self) -> None:
+        if self.ws is None:
+            return
         current = self.patient.currentData()
         self.patient.blockSignals(True)
         self.patient.clear()
@@ -318,6 +397,9 @@ class InfusionsView(QWidget):
             self.table.selectRow(row)
 
     def _show_count(self) -> None:
+        if self.ws is None and self.preview is not None:
+            self.count.setText(tr("{0:,} sessions (opening the database…)").format(self.preview.total))
+            return
         self.count.setText(tr("{0:,} sessions").format(len(self.model.ids)))
 
     def _on_changed(self, kinds: frozenset[str]) -> None:
@@ -332,6 +414,9 @@ class InfusionsView(QWidget):
 
     def open_dialog(self, record_id: int | None) -> QWidget | None:
         from kettrack.ui.infusion_dialog import InfusionDialog  # imported lazily: not on the start-up path
+
+        if self.ws is None:
+            return None  # still opening the database
 
         record = None
         if record_id is not None:
@@ -354,7 +439,7 @@ class InfusionsView(QWidget):
 
     def delete_item(self) -> None:
         record_id = self.table.current_id()
-        if record_id is None:
+        if record_id is None or self.ws is None:
             return
         row = self.model.row(self.model.row_of(record_id))
         what = f"{row.service_date.isoformat()} — {row.patient_name}" if row else str(record_id)

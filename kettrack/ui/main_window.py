@@ -4,7 +4,7 @@ together and passes dependencies in; the views do the work."""
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -19,10 +19,13 @@ from PySide6.QtWidgets import (
 )
 
 from kettrack import __version__
-from kettrack.store.workspace import Workspace
 from kettrack.ui import settings
 from kettrack.ui.changes import ChangeBus
 from kettrack.ui.infusions import InfusionsView
+
+if TYPE_CHECKING:
+    from kettrack.store.snapshot import Snapshot
+    from kettrack.store.workspace import Workspace
 
 
 class View(Protocol):
@@ -38,7 +41,8 @@ class View(Protocol):
 class MainWindow(QMainWindow):
     """Navigation on the left, one view at a time on the right."""
 
-    def __init__(self, ws: Workspace, bus: ChangeBus) -> None:
+    def __init__(self, ws: Workspace | None, bus: ChangeBus, *, preview: Snapshot | None = None) -> None:
+        """With ``ws`` None the window shows the start-up ``preview`` and waits for ``attach``."""
         super().__init__()
         self.ws = ws
         self.bus = bus
@@ -51,7 +55,7 @@ class MainWindow(QMainWindow):
         self.nav.setAccessibleName(self.tr("Sections"))
         self.nav.setFixedWidth(150)
         self.stack = QStackedWidget()
-        self.infusions = InfusionsView(ws, bus)
+        self.infusions = InfusionsView(ws, bus, preview=preview)
         self.views: list[QWidget] = [self.infusions]
         self._people: QWidget | None = None  # built the first time it is shown: not on the start-up path
         self.nav.addItem(self.tr("Infusions"))
@@ -66,21 +70,40 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
-        info = ws.db.info()
-        where = self.tr("Shared database: {0}") if info.is_shared else self.tr("Database: {0}")
-        self.location = QLabel(where.format(info.location))
+        self.location = QLabel(self.tr("Opening the database…"))
         self.location.setObjectName("database_location")
         self.location.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.statusBar().addWidget(self.location, 1)
 
         self._build_menus()
         self._restore()
+        if ws is not None:
+            self._show_location(ws)
+        else:
+            self.nav.item(1).setFlags(Qt.ItemFlag.NoItemFlags)  # People waits for the database
+            for action in (self.new_action, self.edit_action, self.delete_action, self.find_action):
+                action.setEnabled(False)
+
+    def attach(self, ws: Workspace) -> None:
+        """The workspace has opened: hand it to the views and enable what waited for it."""
+        self.ws = ws
+        self.infusions.attach(ws)
+        self.nav.item(1).setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+        for action in (self.new_action, self.edit_action, self.delete_action, self.find_action):
+            action.setEnabled(True)
+        self._show_location(ws)
+
+    def _show_location(self, ws: Workspace) -> None:
+        info = ws.db.info()
+        where = self.tr("Shared database: {0}") if info.is_shared else self.tr("Database: {0}")
+        self.location.setText(where.format(info.location))
 
     # --- sections ---
 
     @property
     def people(self) -> QWidget:
         if self._people is None:
+            assert self.ws is not None, "People opens once the database is open"
             from kettrack.ui.people import PeopleView
 
             self._people = PeopleView(self.ws, self.bus)

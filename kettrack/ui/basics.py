@@ -1,0 +1,41 @@
+"""Small helpers every view uses: translation, date conversion, and the yes/no and warning boxes.
+
+Kept apart from kettrack.ui.forms (the dialog machinery) so the first window can show without it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QDate
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+DATE_FORMAT = "yyyy-MM-dd"
+
+
+def tr(text: str) -> str:
+    """Translate a user-visible string (module-level code has no QObject to ask)."""
+    from PySide6.QtCore import QCoreApplication
+
+    return QCoreApplication.translate("kettrack", text)
+
+
+def qdate(value: date) -> QDate:
+    return QDate(value.year, value.month, value.day)
+
+
+def pydate(value: QDate) -> date:
+    return date(value.year(), value.month(), value.day())
+
+
+def confirm(parent: QWidget | None, title: str, text: str) -> bool:
+    """Ask a yes/no question; tests patch this function to answer without a modal loop."""
+    answer = QMessageBox.question(
+        parent, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
+    )
+    return answer == QMessageBox.StandardButton.Yes
+
+
+def tell(parent: QWidget | None, title: str, text: str) -> None:
+    """Explain why something could not be done; tests patch this too."""
+    QMessageBox.warning(parent, title, text)
