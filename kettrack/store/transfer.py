@@ -54,10 +54,14 @@ from kettrack.store.models import (
     AppSetting,
     Base,
     Coverage,
+    FeeScheduleEntry,
     Infusion,
+    IssuedSuperbill,
     Patient,
     Payer,
+    ProcedureCodeEntry,
     Provider,
+    ServiceLine,
     Treatment,
 )
 from kettrack.store.settings import ROLE
@@ -103,9 +107,10 @@ class DatabaseNotEmpty(RuntimeError):
 
 @dataclass(frozen=True)
 class TransferSummary:
-    """How many records of each kind an export wrote or an import read."""
+    """How many records of each kind an export wrote or an import read, and what it left out."""
 
     counts: dict[str, int]
+    left_out: dict[str, int] = dataclasses.field(default_factory=dict)
 
     def describe(self) -> str:
         return ", ".join(
@@ -307,10 +312,29 @@ def dumps(data: dict[str, Any]) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
+# Billing records (issue 3, in progress) that format version 1 does not carry yet; an export says
+# how many of each it left out rather than claim to hold everything.
+_NOT_YET_EXPORTED: dict[str, type[Base]] = {
+    "own procedure codes": ProcedureCodeEntry,
+    "fee schedule entries": FeeScheduleEntry,
+    "service lines": ServiceLine,
+    "issued superbills": IssuedSuperbill,
+}
+
+
+def left_out(ws: Workspace) -> dict[str, int]:
+    with ws.db.reader() as session:
+        counts = {
+            name: int(session.scalar(select(func.count()).select_from(model)) or 0)
+            for name, model in _NOT_YET_EXPORTED.items()
+        }
+    return {name: n for name, n in counts.items() if n}
+
+
 def export_to_file(ws: Workspace, path: Path, *, overwrite: bool = False) -> TransferSummary:
     data = export_data(ws)
     write_private(path, dumps(data), overwrite=overwrite)
-    return TransferSummary({section: len(data[section]) for section in SECTIONS})
+    return TransferSummary({section: len(data[section]) for section in SECTIONS}, left_out(ws))
 
 
 # --- import ---------------------------------------------------------------------------------------

@@ -331,3 +331,12 @@ def test_round_trip_on_postgresql(demo_ws: Workspace, new_workspace, pg_url: str
     # A second import is refused on PostgreSQL as on SQLite.
     with pytest.raises(DatabaseNotEmpty):
         import_data(pg, source)
+
+
+def test_export_names_the_billing_records_it_does_not_carry_yet(workspace, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from kettrack.store.demo import fill_demo
+    from kettrack.store.transfer import export_to_file
+
+    fill_demo(workspace)
+    summary = export_to_file(workspace, tmp_path / "all.json")
+    assert summary.left_out == {"fee schedule entries": 11}
