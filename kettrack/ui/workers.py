@@ -52,9 +52,18 @@ class _Task(QRunnable):
         try:
             result = self._work()
         except BaseException as exc:  # delivered to the GUI thread, never lost in the pool
-            self._delivery.failed.emit(exc)
+            self._emit(self._delivery.failed, exc)
         else:
-            self._delivery.succeeded.emit(result)
+            self._emit(self._delivery.succeeded, result)
+
+    @staticmethod
+    def _emit(signal: Any, value: object) -> None:
+        try:
+            signal.emit(value)
+        except RuntimeError:
+            # The application quit while the work ran and took the receiver with it: nobody is
+            # left to tell, and a traceback at exit would only alarm the user.
+            pass
 
 
 class Workers:
