@@ -3,7 +3,6 @@ edited body text, a table and a small chart of outcome scores over time, and the
 
 from __future__ import annotations
 
-import io
 from datetime import date
 from xml.sax.saxutils import escape
 
@@ -15,12 +14,12 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from kettrack.core.appeal import AppealLetter, ScorePoint
 from kettrack.core.money import format_usd
 from kettrack.reports import fonts
-from kettrack.reports.page import ACCENT, INK, MARGIN, MUTED, RULE, SHADE, numbered_canvas
+from kettrack.reports.page import ACCENT, INK, MARGIN, MUTED, RULE, SHADE, build_pdf
 
 _BODY = ParagraphStyle(
     "kt-letter", fontName=fonts.REGULAR, fontSize=10, leading=14, textColor=INK, spaceAfter=7
@@ -125,20 +124,6 @@ def render_appeal_letter(letter: AppealLetter, *, draft: bool = False) -> bytes:
     fonts.register()
     case = letter.case
     width = LETTER[0] - 2 * MARGIN - 12
-    buffer = io.BytesIO()
-    document = SimpleDocTemplate(
-        buffer,
-        pagesize=LETTER,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=18 * mm,
-        bottomMargin=18 * mm,
-        title=f"Appeal {letter.letter_number}",
-        author="kettrack",
-        subject="Appeal letter",
-        creator="kettrack",
-        invariant=True,
-    )
     service = sorted(case.service_dates)
     facts = [
         f"Re: {case.level_name} — claim {case.claim_number}",
@@ -156,7 +141,7 @@ def render_appeal_letter(letter: AppealLetter, *, draft: bool = False) -> bytes:
     ]
     if case.deadline:
         facts.append(f"Deadline to appeal: {case.deadline.due.isoformat()} ({case.deadline.rule})")
-    story: list[object] = [
+    story: list[Flowable] = [
         _lines([case.sender_name, *case.sender_address, case.sender_phone]),
         Spacer(1, 4),
         _lines([letter.issued_on.strftime("%B %d, %Y").replace(" 0", " ")]),
@@ -191,5 +176,12 @@ def render_appeal_letter(letter: AppealLetter, *, draft: bool = False) -> bytes:
             Paragraph("<br/>".join(f"{n}. {escape(e)}" for n, e in enumerate(case.enclosures, 1)), _BODY),
         ]
     header = f"Appeal {letter.letter_number} · claim {case.claim_number} · {case.patient_name}"
-    document.build(story, canvasmaker=numbered_canvas(header, header, draft))  # type: ignore[arg-type]
-    return buffer.getvalue()
+    return build_pdf(
+        story,
+        title=f"Appeal {letter.letter_number}",
+        subject="Appeal letter",
+        header=header,
+        footer=header,
+        draft=draft,
+        top_margin=18 * mm,
+    )

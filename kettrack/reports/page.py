@@ -3,13 +3,15 @@ the DRAFT watermark. "of M" needs the page count, so pages are drawn once the do
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import io
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable, SimpleDocTemplate
 
 from kettrack.reports.fonts import BOLD, REGULAR
 
@@ -67,3 +69,32 @@ def numbered_canvas(
             self.restoreState()
 
     return _NumberedCanvas
+
+
+def build_pdf(
+    story: Sequence[Flowable],
+    *,
+    title: str,
+    subject: str,
+    header: str,
+    footer: str,
+    draft: bool,
+    top_margin: float = 16 * mm,
+) -> bytes:
+    """A US Letter PDF of ``story`` with kettrack's margins, metadata and page furniture."""
+    buffer = io.BytesIO()
+    document = SimpleDocTemplate(
+        buffer,
+        pagesize=LETTER,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=top_margin,
+        bottomMargin=18 * mm,
+        title=title,
+        author="kettrack",
+        subject=subject,
+        creator="kettrack",
+        invariant=True,  # same input, same bytes: issued documents can be compared by hash
+    )
+    document.build(list(story), canvasmaker=numbered_canvas(header, footer, draft))  # type: ignore[arg-type]
+    return buffer.getvalue()

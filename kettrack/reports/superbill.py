@@ -8,7 +8,6 @@ sees it, so a name like ``<b>&`` prints as typed.
 
 from __future__ import annotations
 
-import io
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
@@ -16,13 +15,13 @@ from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from kettrack.core.money import format_usd
 from kettrack.core.records import Address, ProviderRecord
 from kettrack.core.superbill import Superbill
 from kettrack.reports import fonts
-from kettrack.reports.page import ACCENT, INK, MARGIN, MUTED, RULE, SHADE, numbered_canvas
+from kettrack.reports.page import ACCENT, INK, MARGIN, MUTED, RULE, SHADE, build_pdf
 
 # X12 unit qualifiers for a drug's quantity, in words for the reader.
 NDC_UNIT_WORDS = {"ME": "mg", "ML": "mL", "UN": "units", "GR": "g", "F2": "IU"}
@@ -136,7 +135,7 @@ def _money(amount: Decimal) -> str:
     return format_usd(amount)
 
 
-def build_story(bill: Superbill) -> list[object]:
+def build_story(bill: Superbill) -> list[Flowable]:
     width = LETTER[0] - 2 * MARGIN - 12  # the frame pads 6 pt on each side
     period = bill.period
     period_text = (
@@ -253,7 +252,7 @@ def build_story(bill: Superbill) -> list[object]:
             ]
         ),
     )
-    story: list[object] = [
+    story: list[Flowable] = [
         heading,
         parties,
         _p("Diagnoses", _SECTION),
@@ -318,26 +317,18 @@ def build_story(bill: Superbill) -> list[object]:
 def render_superbill(bill: Superbill, *, draft: bool = False) -> bytes:
     """The superbill as PDF bytes; ``draft`` stamps DRAFT on every page."""
     fonts.register()
-    buffer = io.BytesIO()
     period = bill.period
-    document = SimpleDocTemplate(
-        buffer,
-        pagesize=LETTER,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=16 * mm,
-        bottomMargin=18 * mm,
-        title=f"Superbill {bill.statement_number}",
-        author="kettrack",
-        subject="Superbill",
-        creator="kettrack",
-        invariant=True,
-    )
     header = f"Superbill {bill.statement_number} · {bill.patient.legal_name}"
     footer = (
         f"Statement {bill.statement_number} · {bill.patient.legal_name} · "
         f"{bill.provider.display_name}"
         + (f" · {period[0].isoformat()}–{period[1].isoformat()}" if period else "")
     )
-    document.build(build_story(bill), canvasmaker=numbered_canvas(header, footer, draft))  # type: ignore[arg-type]
-    return buffer.getvalue()
+    return build_pdf(
+        build_story(bill),
+        title=f"Superbill {bill.statement_number}",
+        subject="Superbill",
+        header=header,
+        footer=footer,
+        draft=draft,
+    )

@@ -111,6 +111,16 @@ class FeeScheduleRepository:
             )
 
 
+def superbill_holding(session: Session, infusion_id: int) -> int | None:
+    """An issued superbill that covers a line of this session (it must then stay as issued), or None."""
+    return session.scalar(
+        select(SuperbillLine.superbill_id)
+        .join(ServiceLineRow, ServiceLineRow.id == SuperbillLine.service_line_id)
+        .where(ServiceLineRow.infusion_id == infusion_id)
+        .limit(1)
+    )
+
+
 def _line_of(row: ServiceLineRow) -> ServiceLine:
     return ServiceLine(
         service_date=row.service_date,
@@ -217,13 +227,7 @@ class ServiceLineRepository:
         return self.replace_lines(infusion_id, self.propose(infusion_id).lines)
 
     def _refuse_if_issued(self, session: Session, infusion_id: int) -> None:
-        issued = session.scalar(
-            select(SuperbillLine.superbill_id)
-            .join(ServiceLineRow, ServiceLineRow.id == SuperbillLine.service_line_id)
-            .where(ServiceLineRow.infusion_id == infusion_id)
-            .limit(1)
-        )
-        if issued is not None:
+        if superbill_holding(session, infusion_id) is not None:
             raise InvalidInput.single(
                 "lines", "these lines are on an issued superbill; re-issue the superbill to change them"
             )

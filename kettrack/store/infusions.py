@@ -16,6 +16,7 @@ from kettrack.core.enums import ProviderKind
 from kettrack.core.icd10 import Icd10Index
 from kettrack.core.problems import InvalidInput, NotFound
 from kettrack.core.records import InfusionFilter, InfusionRecord, InfusionRow, PaymentRecord
+from kettrack.store.billing import superbill_holding
 from kettrack.store.database import Database
 from kettrack.store.models import (
     Infusion,
@@ -24,7 +25,6 @@ from kettrack.store.models import (
     Payment,
     Provider,
     ServiceLine,
-    SuperbillLine,
 )
 from kettrack.store.people import require
 
@@ -166,13 +166,7 @@ class InfusionRepository:
         """Delete a session with its billing lines; refused once a superbill was issued for it."""
         with self.db.session() as session:
             row = self._load(session, record_id)
-            on_superbill = session.scalar(
-                select(SuperbillLine.superbill_id)
-                .join(ServiceLine, ServiceLine.id == SuperbillLine.service_line_id)
-                .where(ServiceLine.infusion_id == record_id)
-                .limit(1)
-            )
-            if on_superbill is not None:
+            if superbill_holding(session, record_id) is not None:
                 raise InvalidInput.single(
                     "id", "this session is on an issued superbill, which must stay as it was issued"
                 )
