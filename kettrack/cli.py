@@ -507,7 +507,7 @@ def treatments_add(ws: Workspace, args: argparse.Namespace) -> int:
 
 
 def infusions_list(ws: Workspace, args: argparse.Namespace) -> int:
-    from kettrack.core.records import InfusionFilter
+    from kettrack.core.rows import InfusionFilter
 
     v = _Values()
     flt = InfusionFilter(
@@ -660,7 +660,33 @@ def _choices(kind: str) -> str:
     return ", ".join(m.value for m in getattr(enums, kind))
 
 
-def build_parser() -> argparse.ArgumentParser:
+# Every command's name. When none appears among the arguments, the window is wanted and the parser
+# is built without the subcommands: building them all costs as much as a tenth of the start-up.
+COMMANDS = frozenset(
+    {
+        "patients",
+        "providers",
+        "payers",
+        "coverages",
+        "treatments",
+        "infusions",
+        "demo",
+        "export",
+        "import",
+        "superbill",
+        "superbills",
+        "fees",
+        "codes",
+        "lines",
+    }
+)
+
+
+def _wants_window(argv: Sequence[str]) -> bool:
+    return not any(token in COMMANDS or token in ("-h", "--help") for token in argv)
+
+
+def build_parser(*, window_only: bool = False) -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
         description="Log ketamine infusions and follow insurance reimbursement. "
@@ -674,6 +700,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="open the window, wait until it shows its data, then quit (for start-up timing)",
     )
     parser.set_defaults(handler=run_gui)
+    if window_only:
+        return parser
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
     def group(name: str, help_text: str) -> argparse._SubParsersAction[Any]:
@@ -886,9 +914,10 @@ def _expected_error(exc: BaseException) -> list[str] | None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code (0 fine, 2 bad input, 1 anything else)."""
-    parser = build_parser()
+    arguments = sys.argv[1:] if argv is None else argv
+    parser = build_parser(window_only=_wants_window(arguments))
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(arguments)
     except SystemExit as exc:  # --help, --version and usage errors
         return exc.code if isinstance(exc.code, int) else 2
     debug = os.environ.get(DEBUG_VARIABLE) == "1"

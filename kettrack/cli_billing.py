@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from kettrack.store.workspace import Workspace
 
 Handler = Callable[["Workspace", argparse.Namespace], int]
+# A release file with fewer billable codes is a fragment, not a code set to validate claims against.
+MIN_RELEASE_CODES = 50_000
 
 
 def _request(args: argparse.Namespace) -> SuperbillRequest:
@@ -217,6 +219,36 @@ def codes_add(ws: Workspace, args: argparse.Namespace) -> int:
     return 0
 
 
+def codes_icd10(ws: Workspace, args: argparse.Namespace) -> int:
+    """Show the ICD-10-CM code set in use, or make a newer CDC release file the one in use."""
+    from kettrack.core.icd10 import install_release, parse_release_lines
+    from kettrack.store.location import cache_dir
+
+    custom = cache_dir() / "icd10cm-custom.tsv.gz"
+    if args.reset:
+        custom.unlink(missing_ok=True)
+        ws._icd = None  # noqa: SLF001 - reload from the packaged release
+        index = ws.icd10()
+    elif args.load:
+        if not args.label:
+            raise UsageError("say which release it is with --label, e.g. --label 'FY2027 (CDC, 2026-10-01)'")
+        try:
+            with open(args.load, encoding="utf-8") as handle:
+                found = len(parse_release_lines(handle))
+            if found < MIN_RELEASE_CODES:
+                raise UsageError(
+                    f"{args.load} holds {found:,} billable codes; a whole ICD-10-CM release holds over "
+                    f"{MIN_RELEASE_CODES:,}, so it was not loaded"
+                )
+            index = install_release(cache_dir(), Path(args.load), args.label)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise UsageError(f"{args.load}: {exc}") from exc
+    else:
+        index = ws.icd10()
+    print(f"ICD-10-CM code set: {index.version}; {len(index):,} billable codes")
+    return 0
+
+
 def lines_show(ws: Workspace, args: argparse.Namespace) -> int:
     v = _Values()
     session = v.record_id(args.session, "session")
@@ -308,6 +340,15 @@ def add_commands(
     sub.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="first valid day")
     sub.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="last valid day (retires the code)")
     sub.add_argument("--replaced-by", help="the code to use after it")
+
+    sub = command(
+        "icd10", "show the ICD-10-CM code set in use, or load a newer CDC release file", codes_icd10, actions
+    )
+    sub.add_argument(
+        "--load", metavar="FILE", help="a CDC order file (icd10cm_order_YYYY.txt) or CODE<TAB>TEXT lines"
+    )
+    sub.add_argument("--label", help="what to call the release, e.g. 'FY2027 (CDC, effective 2026-10-01)'")
+    sub.add_argument("--reset", action="store_true", help="go back to the release packaged with kettrack")
 
     group = commands.add_parser("lines", help="service lines", description="A session's billed lines.")
     actions = group.add_subparsers(title="actions", metavar="ACTION", required=True)

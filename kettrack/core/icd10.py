@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 _CODE_SHAPE = re.compile(r"^[A-Z][0-9][0-9A-Z](?:\.?[0-9A-Z]{1,4})?$")
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2  # 2: chapter and block ranges (e.g. C00-C75) are no longer taken for codes
 
 
 def normalize(code: str) -> str:
@@ -147,7 +147,8 @@ def build_from_package() -> Icd10Index:
     entries = {
         normalize(code): icd.get_description(code)
         for code in icd.get_all_codes(with_dots=True)
-        if icd.is_leaf(code)
+        # A block with no codes under it counts as a leaf in the package; only real codes are billable.
+        if icd.is_leaf(code) and has_code_shape(code)
     }
     version = f"FY2026 (CDC April 2026 release, simple-icd-10-cm {_package_version()})"
     return Icd10Index(entries, version)

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from kettrack.core.records import DatabaseInfo
+from kettrack.core.rows import DatabaseInfo
 from kettrack.store import migrate
 from kettrack.store.engine import make_engine
 from kettrack.store.location import DatabaseTarget, resolve

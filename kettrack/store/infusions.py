@@ -15,7 +15,8 @@ from kettrack.core import validation
 from kettrack.core.enums import ProviderKind
 from kettrack.core.icd10 import Icd10Index
 from kettrack.core.problems import InvalidInput, NotFound
-from kettrack.core.records import InfusionFilter, InfusionRecord, InfusionRow, PaymentRecord
+from kettrack.core.records import InfusionRecord, PaymentRecord
+from kettrack.core.rows import InfusionFilter, InfusionRow
 from kettrack.store.billing import superbill_holding
 from kettrack.store.database import Database
 from kettrack.store.models import (

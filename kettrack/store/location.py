@@ -6,8 +6,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from platformdirs import user_cache_dir, user_data_dir
-
 APP_NAME = "kettrack"
 DEFAULT_FILENAME = "kettrack.sqlite3"
 ENV_VARIABLE = "KETTRACK_DB"
@@ -15,12 +13,20 @@ ENV_VARIABLE = "KETTRACK_DB"
 
 def data_dir() -> Path:
     override = os.environ.get("KETTRACK_DATA_DIR")
-    return Path(override) if override else Path(user_data_dir(APP_NAME, appauthor=False))
+    if override:
+        return Path(override)
+    from platformdirs import user_data_dir  # deferred: a start with --db never needs it
+
+    return Path(user_data_dir(APP_NAME, appauthor=False))
 
 
 def cache_dir() -> Path:
     override = os.environ.get("KETTRACK_CACHE_DIR")
-    return Path(override) if override else Path(user_cache_dir(APP_NAME, appauthor=False))
+    if override:
+        return Path(override)
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir(APP_NAME, appauthor=False))
 
 
 def make_private_dir(path: Path) -> Path:

@@ -18,13 +18,13 @@ from kettrack.core.enums import ProviderKind
 from kettrack.core.problems import InvalidInput, NotFound
 from kettrack.core.records import (
     Address,
-    Choice,
     CoverageRecord,
     PatientRecord,
     PayerRecord,
     ProviderRecord,
     TreatmentRecord,
 )
+from kettrack.core.rows import Choice
 from kettrack.store.database import Database
 from kettrack.store.models import Base, Coverage, Infusion, Patient, Payer, Provider, Treatment
 

@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from kettrack.core.enums import Drug, Route
-from kettrack.core.records import InfusionRow
+from kettrack.core.rows import InfusionRow
 from kettrack.store.migrate import NotADatabase, head_revision, peek_sqlite
 
 _FIRST_PAGE = """

@@ -17,7 +17,8 @@ from sqlalchemy import func, select
 from kettrack.core.enums import CoverageRank, ProviderKind
 from kettrack.core.icd10 import Icd10Index
 from kettrack.core.problems import InvalidInput, NotFound
-from kettrack.core.records import CoverageRecord, InfusionFilter, InfusionRecord, ProviderRecord
+from kettrack.core.records import CoverageRecord, InfusionRecord, ProviderRecord
+from kettrack.core.rows import InfusionFilter
 from kettrack.core.service_lines import POINTER_LETTERS, ServiceLine
 from kettrack.core.superbill import MAX_DIAGNOSES, Diagnosis, Superbill, preflight
 from kettrack.reports.superbill import render_superbill

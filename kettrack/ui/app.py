@@ -75,6 +75,7 @@ def run(location: str | None, *, quit_after_startup: bool = False, started_at: f
     from PySide6.QtCore import QCoreApplication, QTimer
     from PySide6.QtWidgets import QApplication
 
+    from kettrack.ui.first_paint import AfterFirstPaint
     from kettrack.ui.settings import APPLICATION, ORGANIZATION
 
     started = started_at if started_at is not None else _IMPORTED_AT
@@ -94,10 +95,8 @@ def run(location: str | None, *, quit_after_startup: bool = False, started_at: f
     preview = _preview(location, setup_needed_ok=quit_after_startup)
     if preview is not None:
         window = MainWindow(None, bus, preview=preview)
-        window.show()
 
         def open_workspace() -> None:
-            window.infusions.table.viewport().repaint()
             if quit_after_startup:
                 _report(f"startup_ms={elapsed()}")
             from kettrack.store.workspace import Workspace
@@ -116,7 +115,9 @@ def run(location: str | None, *, quit_after_startup: bool = False, started_at: f
                 window.close()
                 app.quit()
 
-        QTimer.singleShot(0, open_workspace)
+        # Right after the table's first paint: its rows are on screen, then the workspace opens.
+        AfterFirstPaint(window.infusions.table.viewport(), open_workspace)  # parented: lives with it
+        window.show()
         try:
             return int(app.exec())
         finally:

@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from kettrack.core.problems import InvalidInput, Problem
-from kettrack.core.records import Choice
+from kettrack.core.rows import Choice
 from kettrack.ui.basics import DATE_FORMAT, confirm, pydate, qdate, tell, tr  # noqa: F401 - re-exported
 
 ERROR_STYLE = "color: #c62828;"

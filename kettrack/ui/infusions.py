@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDateEdit,
@@ -26,9 +27,9 @@ from PySide6.QtWidgets import (
 
 from kettrack.core.money import format_usd
 from kettrack.core.problems import NotFound
-from kettrack.core.records import InfusionFilter, InfusionRow
+from kettrack.core.rows import InfusionFilter, InfusionRow
 from kettrack.ui import changes, settings
-from kettrack.ui.basics import DATE_FORMAT, confirm, pydate, qdate, tr
+from kettrack.ui.basics import DATE_FORMAT, confirm, pydate, qdate, tell, tr
 from kettrack.ui.changes import ChangeBus
 from kettrack.ui.tables import ID_ROLE, RecordTable
 
@@ -312,7 +313,10 @@ class InfusionsView(QWidget):
         self.new_button.clicked.connect(self.new_item)
         self.edit_button.clicked.connect(self.edit_item)
         self.delete_button.clicked.connect(self.delete_item)
-        for button in (self.new_button, self.edit_button, self.delete_button):
+        self.superbill_button = QPushButton(tr("Create superbill…"))
+        self.superbill_button.setToolTip(tr("A superbill for the selected sessions of one patient"))
+        self.superbill_button.clicked.connect(lambda: self.create_superbill())
+        for button in (self.new_button, self.edit_button, self.delete_button, self.superbill_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         buttons.addWidget(self.count)
@@ -320,6 +324,8 @@ class InfusionsView(QWidget):
         self.table = RecordTable("infusions")
         self.table.setAccessibleName(tr("Infusion sessions"))
         self.table.setModel(self.model)
+        # Several sessions may go on one superbill; Edit and Delete act on the current row.
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setSortingEnabled(True)
         self.table.horizontalHeader().setSortIndicator(DATE, Qt.SortOrder.DescendingOrder)
         self.table.activated.connect(lambda _index: self.edit_item())
@@ -341,6 +347,7 @@ class InfusionsView(QWidget):
             self.new_button,
             self.edit_button,
             self.delete_button,
+            self.superbill_button,
         )
         if ws is not None:
             self._load_patients()
@@ -452,6 +459,35 @@ class InfusionsView(QWidget):
         except NotFound:
             pass
         self.bus.announce(changes.INFUSION)
+
+    def selected_ids(self) -> list[int]:
+        return [int(index.data(ID_ROLE)) for index in self.table.selectionModel().selectedRows()]
+
+    def create_superbill(self) -> QWidget | None:
+        """Open the superbill dialog for the selected sessions (they must be one patient's)."""
+        if self.ws is None:
+            return None
+        ids = self.selected_ids()
+        if not ids:
+            tell(self, tr("Create superbill"), tr("Select the sessions to put on the superbill first."))
+            return None
+        patients = {row.patient_id for row in self.model.source.rows(ids)}
+        if len(patients) > 1:
+            tell(
+                self,
+                tr("Create superbill"),
+                tr("A superbill is for one patient: select sessions of one patient."),
+            )
+            return None
+        # Imported lazily: the dialog brings in ReportLab and QtPdf, which start-up does not need.
+        from kettrack.store.superbills import SuperbillRequest
+        from kettrack.ui.superbill_dialog import SuperbillDialog
+
+        dialog = SuperbillDialog(
+            self.ws, self.bus, SuperbillRequest(infusion_ids=tuple(sorted(ids))), parent=self
+        )
+        dialog.show()
+        return dialog
 
     def focus_find(self) -> None:
         self.text.setFocus()

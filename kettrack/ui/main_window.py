@@ -28,6 +28,10 @@ if TYPE_CHECKING:
     from kettrack.store.workspace import Workspace
 
 
+# Rows of the navigation list.
+INFUSIONS, PEOPLE, SUPERBILLS = range(3)
+
+
 class View(Protocol):
     """What the Edit menu asks of a view."""
 
@@ -57,9 +61,12 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         self.infusions = InfusionsView(ws, bus, preview=preview)
         self.views: list[QWidget] = [self.infusions]
-        self._people: QWidget | None = None  # built the first time it is shown: not on the start-up path
+        # Built the first time they are shown: not on the start-up path (Superbills brings in ReportLab).
+        self._people: QWidget | None = None
+        self._superbills: QWidget | None = None
         self.nav.addItem(self.tr("Infusions"))
         self.nav.addItem(self.tr("People"))
+        self.nav.addItem(self.tr("Superbills"))
         self.stack.addWidget(self.infusions)
         self.nav.currentRowChanged.connect(self.show_section)
 
@@ -80,7 +87,8 @@ class MainWindow(QMainWindow):
         if ws is not None:
             self._show_location(ws)
         else:
-            self.nav.item(1).setFlags(Qt.ItemFlag.NoItemFlags)  # People waits for the database
+            for row in (PEOPLE, SUPERBILLS):  # they wait for the database
+                self.nav.item(row).setFlags(Qt.ItemFlag.NoItemFlags)
             for action in (self.new_action, self.edit_action, self.delete_action, self.find_action):
                 action.setEnabled(False)
 
@@ -88,7 +96,8 @@ class MainWindow(QMainWindow):
         """The workspace has opened: hand it to the views and enable what waited for it."""
         self.ws = ws
         self.infusions.attach(ws)
-        self.nav.item(1).setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+        for row in (PEOPLE, SUPERBILLS):
+            self.nav.item(row).setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
         for action in (self.new_action, self.edit_action, self.delete_action, self.find_action):
             action.setEnabled(True)
         self._show_location(ws)
@@ -111,8 +120,22 @@ class MainWindow(QMainWindow):
             self.stack.addWidget(self._people)
         return self._people
 
+    @property
+    def superbills(self) -> QWidget:
+        if self._superbills is None:
+            assert self.ws is not None, "Superbills opens once the database is open"
+            from kettrack.ui.superbills import SuperbillsView
+
+            self._superbills = SuperbillsView(self.ws, self.bus)
+            self.views.append(self._superbills)
+            self.stack.addWidget(self._superbills)
+        return self._superbills
+
     def show_section(self, row: int) -> None:
-        self.stack.setCurrentWidget(self.infusions if row <= 0 else self.people)
+        if row == SUPERBILLS:
+            self.stack.setCurrentWidget(self.superbills)
+        else:
+            self.stack.setCurrentWidget(self.infusions if row <= INFUSIONS else self.people)
         if self.nav.currentRow() != row:
             self.nav.setCurrentRow(row)
 

@@ -21,14 +21,8 @@ from kettrack.core.enums import (
     TreatmentOutcome,
 )
 from kettrack.core.problems import InvalidInput, NotFound
-from kettrack.core.records import (
-    Choice,
-    CoverageRecord,
-    PatientRecord,
-    PayerRecord,
-    ProviderRecord,
-    TreatmentRecord,
-)
+from kettrack.core.records import CoverageRecord, PatientRecord, PayerRecord, ProviderRecord, TreatmentRecord
+from kettrack.core.rows import Choice
 from kettrack.store.workspace import Workspace
 from kettrack.ui import changes
 from kettrack.ui.changes import ChangeBus

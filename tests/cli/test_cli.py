@@ -572,3 +572,14 @@ def test_unexpected_database_errors_do_not_echo_patient_data(
     assert cli("patients", "list") == 1
     line = _one_line(cli.err)
     assert "IntegrityError: constraint" in line and "Secret Person" not in line
+
+
+def test_command_names_match_the_parser() -> None:
+    """The window-only fast path knows every command's name, so no command is mistaken for the window."""
+    import argparse
+
+    from kettrack.cli import COMMANDS, build_parser
+
+    parser = build_parser()
+    (commands,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    assert set(commands.choices) == COMMANDS

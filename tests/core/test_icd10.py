@@ -208,3 +208,9 @@ def test_unwritable_cache_still_gives_an_index(tmp_path: Path, icd10: Icd10Index
     blocked.write_text("a file where the cache folder should be")
     index = load_index(blocked)
     assert index.version == icd10.version and index.is_billable("F43.10")
+
+
+def test_block_ranges_are_not_billable_codes(icd10) -> None:  # type: ignore[no-untyped-def]
+    """simple-icd-10-cm reports some chapter and block ranges as leaves; they are not codes."""
+    assert not any("-" in code for code in icd10.codes())
+    assert icd10.problem_with("C00-C75") is not None

@@ -89,7 +89,7 @@ def test_sessions_look_like_a_ketamine_practice(demo) -> None:  # type: ignore[n
 
 
 def _for(patient_id: int):  # type: ignore[no-untyped-def]
-    from kettrack.core.records import InfusionFilter
+    from kettrack.core.rows import InfusionFilter
 
     return InfusionFilter(patient_id=patient_id)
 

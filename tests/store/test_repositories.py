@@ -31,7 +31,6 @@ from kettrack.core.problems import InvalidInput, NotFound
 from kettrack.core.records import (
     Address,
     CoverageRecord,
-    InfusionFilter,
     InfusionRecord,
     PatientRecord,
     PayerRecord,
@@ -39,6 +38,7 @@ from kettrack.core.records import (
     ProviderRecord,
     TreatmentRecord,
 )
+from kettrack.core.rows import InfusionFilter
 from kettrack.store import models
 from kettrack.store.database import Database
 from kettrack.store.infusions import SORT_KEYS

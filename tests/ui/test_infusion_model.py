@@ -6,7 +6,7 @@ from datetime import date
 
 from PySide6.QtCore import Qt
 
-from kettrack.core.records import InfusionFilter
+from kettrack.core.rows import InfusionFilter
 from kettrack.store.workspace import Workspace
 from kettrack.ui.infusions import DATE, DOSE, PAID, PATIENT, InfusionTableModel
 from kettrack.ui.tables import ID_ROLE

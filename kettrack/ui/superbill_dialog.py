@@ -1,0 +1,345 @@
+"""The "Create superbill" dialog: what the superbill will say, what a payer would reject, and the PDF
+itself, then issuing it (complete, or as a draft) and saving, printing or opening the issued copy.
+
+The dialog is not modal: the user may go to People to fix a provider while it stays open, and the
+change bus tells it that the records changed so "Check again" can assemble the superbill anew.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kettrack.core.money import format_usd
+from kettrack.core.problems import InvalidInput
+from kettrack.core.superbill import Superbill
+from kettrack.reports.superbill import render_superbill
+from kettrack.store.files import write_private
+from kettrack.store.superbills import IssuedSuperbillRecord, PreflightFailed, SuperbillRequest
+from kettrack.ui import changes
+from kettrack.ui.basics import tell, tr
+from kettrack.ui.changes import ChangeBus
+from kettrack.ui.pdf_preview import PdfPreview, open_in_viewer
+from kettrack.ui.superbills import SUPERBILL
+from kettrack.ui.workers import Workers, shared_workers
+
+if TYPE_CHECKING:
+    from kettrack.store.workspace import Workspace
+
+# Kinds whose change can alter what the superbill says.
+WATCHES = frozenset(
+    {changes.PATIENT, changes.PROVIDER, changes.PAYER, changes.COVERAGE, changes.INFUSION, changes.SETTINGS}
+)
+ERROR_COLOR = "#c62828"
+OK_COLOR = "#2e7d32"
+DRAFT_COLOR = "#b26a00"
+
+
+def where_to_fix(problem: str) -> str:
+    """The place in the app where a pre-flight problem is fixed, in the words of the navigation."""
+    if problem.startswith(("Provider", "Clinic")):
+        return tr("People › Providers & clinics")
+    if problem.startswith("Patient"):
+        return tr("People › Patients")
+    if problem.startswith("Insurance"):
+        return tr("People › Coverage")
+    return tr("Infusions › the session")
+
+
+def problems_html(problems: list[str], hint_color: str) -> str:
+    """The problems in red, each followed by where to fix it in the ordinary text colour."""
+    items = "".join(
+        f"<li>{html.escape(problem)} <span style='color:{hint_color}'>— {html.escape(where_to_fix(problem))}"
+        "</span></li>"
+        for problem in problems
+    )
+    heading = html.escape(tr("Not complete: a payer would reject it"))
+    return (
+        f"<p style='color:{ERROR_COLOR}'><b>{heading}</b></p>"
+        f"<ul style='color:{ERROR_COLOR}; margin-left:-20px'>{items}</ul>"
+    )
+
+
+class SuperbillDialog(QDialog):
+    """Assemble, check, preview and issue one superbill."""
+
+    def __init__(
+        self,
+        ws: Workspace,
+        bus: ChangeBus,
+        request: SuperbillRequest,
+        *,
+        workers: Workers | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.ws = ws
+        self.bus = bus
+        self.request = request
+        self.workers = workers or shared_workers()
+        self.bill: Superbill | None = None
+        self.problems: list[str] = []
+        self.issued: IssuedSuperbillRecord | None = None
+        # Renders finish in any order; only the newest one may reach the preview.
+        self._render_generation = 0
+        self.setObjectName("superbill_dialog")
+        self.setWindowTitle(tr("Create superbill"))
+        self.setWindowModality(Qt.WindowModality.NonModal)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.resize(1100, 760)
+
+        self.patient = QLabel()
+        self.provider = QLabel()
+        self.dates = QLabel()
+        self.line_count = QLabel()
+        self.charges = QLabel()
+        self.paid = QLabel()
+        self.balance = QLabel()
+        summary = QFormLayout()
+        summary.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        for title, label in (
+            (tr("Patient:"), self.patient),
+            (tr("Provider:"), self.provider),
+            (tr("Dates of service:"), self.dates),
+            (tr("Lines:"), self.line_count),
+            (tr("Total charges:"), self.charges),
+            (tr("Paid:"), self.paid),
+            (tr("Balance:"), self.balance),
+        ):
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            summary.addRow(title, label)
+        for label in (self.line_count, self.charges, self.paid, self.balance):
+            label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+
+        self.preflight = QLabel()
+        self.preflight.setObjectName("preflight_result")
+        self.preflight.setWordWrap(True)
+        self.preflight.setTextFormat(Qt.TextFormat.RichText)
+        self.preflight.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.preflight.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.changed_note = QLabel(tr("The records changed since this check."))
+        self.changed_note.setWordWrap(True)
+        self.changed_note.hide()
+        self.check_button = QPushButton(tr("Check again"))
+        self.check_button.setToolTip(tr("Assemble the superbill again from the current records"))
+        self.check_button.clicked.connect(self.check_again)
+
+        self.issue_button = QPushButton(tr("Issue superbill"))
+        self.draft_button = QPushButton(tr("Issue as draft"))
+        self.draft_button.setToolTip(tr("Issue it with a DRAFT watermark; it is not ready to send"))
+        self.save_button = QPushButton(tr("Save a copy…"))
+        self.print_button = QPushButton(tr("Print…"))
+        self.open_button = QPushButton(tr("Open in viewer"))
+        self.close_button = QPushButton(tr("Close"))
+        self.issue_button.clicked.connect(lambda: self.issue(draft=False))
+        self.draft_button.clicked.connect(lambda: self.issue(draft=True))
+        # Lambdas: clicked(bool) must not land in the slots' optional parameters.
+        self.save_button.clicked.connect(lambda: self.save_copy())
+        self.print_button.clicked.connect(lambda: self.print_copy())
+        self.open_button.clicked.connect(lambda: self.open_copy())
+        self.close_button.clicked.connect(self.close)
+        self.issued_note = QLabel()
+        self.issued_note.setObjectName("issued_note")
+        self.issued_note.setWordWrap(True)
+        self.issued_note.hide()
+
+        side = QWidget()
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 0, 6, 0)
+        side_layout.addLayout(summary)
+        side_layout.addSpacing(6)
+        side_layout.addWidget(self.preflight)
+        side_layout.addWidget(self.changed_note)
+        check_row = QHBoxLayout()
+        check_row.addWidget(self.check_button)
+        check_row.addStretch(1)
+        side_layout.addLayout(check_row)
+        side_layout.addStretch(1)
+        side_layout.addWidget(self.issued_note)
+        for button in (self.issue_button, self.draft_button):
+            side_layout.addWidget(button)
+        after = QHBoxLayout()
+        for button in (self.save_button, self.print_button, self.open_button):
+            after.addWidget(button)
+        side_layout.addLayout(after)
+
+        self.preview = PdfPreview()
+        self.preview.setMinimumWidth(420)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(side)
+        splitter.addWidget(self.preview)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([380, 720])
+
+        bottom = QHBoxLayout()
+        bottom.addStretch(1)
+        bottom.addWidget(self.close_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter, 1)
+        layout.addLayout(bottom)
+
+        bus.changed.connect(self._on_changed)
+        self.check_again()
+
+    # --- checking ---
+
+    def check_again(self) -> None:
+        """Assemble the superbill from the current records, check it, and render the preview."""
+        self.changed_note.hide()
+        try:
+            bill = self.ws.superbills.assemble(self.request)
+        except InvalidInput as problem:
+            self.bill, self.problems = None, []
+            self._show_summary(None)
+            self.preflight.setText(
+                f"<p style='color:{ERROR_COLOR}'>{html.escape(str(problem))}</p>"
+            )  # e.g. sessions of two patients: nothing can be issued
+            self.preview.show_message(tr("There is no superbill to preview."))
+            self._update_buttons()
+            return
+        self.bill = bill
+        self.problems = self.ws.superbills.check(bill)
+        self._show_summary(bill)
+        if self.problems:
+            hint = self.palette().color(QPalette.ColorRole.WindowText).name()  # follows dark mode
+            self.preflight.setText(problems_html(self.problems, hint))
+        else:
+            complete = html.escape(tr("Complete: ready to send"))
+            self.preflight.setText(f"<p style='color:{OK_COLOR}'><b>✔ {complete}</b></p>")
+        self._update_buttons()
+        self._render(bill, draft=bool(self.problems))
+
+    def _show_summary(self, bill: Superbill | None) -> None:
+        if bill is None:
+            for label in (
+                self.patient,
+                self.provider,
+                self.dates,
+                self.line_count,
+                self.charges,
+                self.paid,
+                self.balance,
+            ):
+                label.setText("—")
+            return
+        self.patient.setText(bill.patient.legal_name)
+        provider = bill.provider.display_name
+        if bill.clinic is not None and bill.clinic.id != bill.provider.id:
+            provider = tr("{0} at {1}").format(provider, bill.clinic.name)
+        self.provider.setText(provider)
+        period = bill.period
+        if period is None:
+            self.dates.setText("—")
+        elif period[0] == period[1]:
+            self.dates.setText(period[0].isoformat())
+        else:
+            self.dates.setText(tr("{0} to {1}").format(period[0].isoformat(), period[1].isoformat()))
+        self.line_count.setText(str(len(bill.lines)))
+        self.charges.setText(format_usd(bill.total_charges))
+        self.paid.setText(format_usd(bill.total_paid))
+        self.balance.setText(format_usd(bill.balance))
+
+    def _update_buttons(self) -> None:
+        issued = self.issued is not None
+        ready = self.bill is not None and not issued
+        self.issue_button.setEnabled(ready and not self.problems)
+        self.draft_button.setEnabled(ready and bool(self.problems))
+        self.issue_button.setVisible(not issued)
+        self.draft_button.setVisible(not issued)
+        self.check_button.setEnabled(not issued)
+        for button in (self.save_button, self.print_button, self.open_button):
+            button.setEnabled(issued)
+        default = self.issue_button if self.issue_button.isEnabled() else self.close_button
+        default.setDefault(True)
+
+    def _render(self, bill: Superbill, *, draft: bool) -> None:
+        self._render_generation += 1
+        generation = self._render_generation
+        self.preview.show_message(tr("Preparing the preview…"))
+        self.workers.run(
+            lambda: render_superbill(bill, draft=draft),
+            lambda pdf: self._rendered(generation, pdf),
+            lambda error: self._render_failed(generation, error),
+        )
+
+    def _rendered(self, generation: int, pdf: bytes) -> None:
+        if generation == self._render_generation:
+            self.preview.show_pdf(pdf)
+
+    def _render_failed(self, generation: int, error: BaseException) -> None:
+        if generation == self._render_generation:
+            self.preview.show_message(tr("The preview could not be made: {0}").format(type(error).__name__))
+
+    def _on_changed(self, kinds: frozenset[str]) -> None:
+        if self.issued is None and kinds & WATCHES:
+            self.changed_note.setText(tr("The records changed since this check: press Check again."))
+            self.changed_note.show()
+            self.check_button.setDefault(True)
+
+    # --- issuing and after ---
+
+    def issue(self, *, draft: bool) -> IssuedSuperbillRecord | None:
+        try:
+            record = self.ws.superbills.issue(self.request, draft=draft)
+        except PreflightFailed:
+            # The records changed under us since the last check: show what is wrong now.
+            self.check_again()
+            return None
+        except InvalidInput as problem:
+            tell(self, tr("Superbill not issued"), str(problem))
+            return None
+        self.issued = record
+        self.setWindowTitle(tr("Superbill {0}").format(record.number))
+        what = tr("Issued as a draft") if record.draft else tr("Issued")
+        color = DRAFT_COLOR if record.draft else OK_COLOR
+        version = html.escape(tr("version {0}").format(record.version))
+        self.issued_note.setText(
+            f"<span style='color:{color}'><b>{html.escape(what)}: {html.escape(record.number)}</b>, "
+            f"{version}</span>"
+        )
+        self.issued_note.show()
+        self._update_buttons()
+        self._render_generation += 1  # a render still running shows the unnumbered preview: drop it
+        # Show what was issued, byte for byte; it carries the real statement number.
+        self.preview.show_pdf(record.path.read_bytes())
+        self.bus.announce(SUPERBILL)
+        return record
+
+    def save_copy(self, path: Path | None = None) -> bool:
+        if self.issued is None:
+            return False
+        if path is None:
+            chosen, _filter = QFileDialog.getSaveFileName(
+                self, tr("Save a copy"), self.issued.path.name, tr("PDF documents (*.pdf)")
+            )
+            if not chosen:
+                return False
+            path = Path(chosen)
+        try:
+            # The file dialog has already asked whether to replace an existing file.
+            write_private(path, self.issued.path.read_bytes(), overwrite=True)
+        except OSError as error:
+            tell(self, tr("Copy not saved"), error.strerror or str(error))
+            return False
+        return True
+
+    def print_copy(self) -> bool:
+        return self.issued is not None and self.preview.print_pages(self)
+
+    def open_copy(self) -> bool:
+        return self.issued is not None and open_in_viewer(self.issued.path)

@@ -1,0 +1,275 @@
+"""The Superbills section: every issued superbill (each version of it), filtered by patient, with
+Open (the system's viewer), Preview (inside the app) and Re-issue (a new version from the current
+records; the old one stays on file, marked superseded)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kettrack.core.money import format_usd
+from kettrack.core.problems import InvalidInput, NotFound
+from kettrack.ui import changes
+from kettrack.ui.basics import confirm, tell, tr
+from kettrack.ui.changes import ChangeBus
+from kettrack.ui.pdf_preview import PdfPreview, open_in_viewer
+from kettrack.ui.tables import Column, RecordTable, RecordTableModel
+from kettrack.ui.workers import Workers, shared_workers
+
+if TYPE_CHECKING:
+    from kettrack.store.superbills import IssuedSuperbillRecord
+    from kettrack.store.workspace import Workspace
+
+# The change kind announced after a superbill is issued (belongs beside the others in ui.changes).
+SUPERBILL = "superbill"
+# Names of patients and providers appear in the list.
+WATCHES = frozenset({SUPERBILL, changes.PATIENT, changes.PROVIDER})
+
+
+def status_text(record: IssuedSuperbillRecord) -> str:
+    if record.superseded:
+        return tr("superseded")
+    return tr("draft") if record.draft else tr("issued")
+
+
+def _services(record: IssuedSuperbillRecord) -> str:
+    if record.date_from == record.date_to:
+        return record.date_from.isoformat()
+    return f"{record.date_from.isoformat()} – {record.date_to.isoformat()}"
+
+
+def columns() -> list[Column[IssuedSuperbillRecord]]:
+    return [
+        Column(tr("Number"), lambda r: r.number),
+        Column(tr("Version"), lambda r: str(r.version), numeric=True),
+        Column(tr("Patient"), lambda r: r.patient_name),
+        Column(tr("Services"), _services),
+        Column(tr("Charges"), lambda r: format_usd(r.total_charges), numeric=True),
+        Column(tr("Paid"), lambda r: format_usd(r.total_paid), numeric=True),
+        Column(tr("Status"), status_text),
+        # Issued times are stored in UTC; the list shows the user's local time.
+        Column(tr("Issued at"), lambda r: r.issued_at.astimezone().strftime("%Y-%m-%d %H:%M")),
+    ]
+
+
+class IssuedSuperbillModel(RecordTableModel["IssuedSuperbillRecord"]):
+    """Issued superbills; superseded versions are greyed, as they are kept only for the record."""
+
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            role == Qt.ItemDataRole.ForegroundRole
+            and index.isValid()
+            and self.records[index.row()].superseded
+        ):
+            return QApplication.palette().brush(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
+        return super().data(index, role)
+
+
+class IssuedPreviewDialog(QDialog):
+    """An issued superbill's file shown inside the app, with Print and Open."""
+
+    def __init__(
+        self, record: IssuedSuperbillRecord, *, workers: Workers | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.record = record
+        self.setObjectName("issued_superbill_preview")
+        self.setWindowTitle(tr("Superbill {0}, version {1}").format(record.number, record.version))
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.resize(760, 900)
+        self.preview = PdfPreview()
+        self.print_button = QPushButton(tr("Print…"))
+        self.open_button = QPushButton(tr("Open in viewer"))
+        self.close_button = QPushButton(tr("Close"))
+        self.print_button.clicked.connect(lambda: self.preview.print_pages(self))
+        self.open_button.clicked.connect(lambda: open_in_viewer(self.record.path))
+        self.close_button.clicked.connect(self.close)
+        self.print_button.setEnabled(False)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.print_button)
+        buttons.addWidget(self.open_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.close_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.preview, 1)
+        layout.addLayout(buttons)
+        (workers or shared_workers()).run(record.path.read_bytes, self._loaded, self._failed)
+
+    def _loaded(self, pdf: bytes) -> None:
+        self.preview.show_pdf(pdf)
+        self.print_button.setEnabled(self.preview.page_count() > 0)
+
+    def _failed(self, error: BaseException) -> None:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else type(error).__name__
+        self.preview.show_message(tr("The file could not be read: {0}").format(reason))
+
+
+class SuperbillsView(QWidget):
+    """Issued superbills, newest first."""
+
+    def __init__(
+        self, ws: Workspace, bus: ChangeBus, *, workers: Workers | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.ws = ws
+        self.bus = bus
+        self.workers = workers
+        self.setObjectName("superbills_view")
+
+        self.patient = QComboBox()
+        self.patient.setAccessibleName(tr("Show superbills of patient"))
+        self.patient.setMinimumContentsLength(24)
+        self.patient.currentIndexChanged.connect(lambda _index: self.refresh())
+        self.count = QLabel()
+        self.open_button = QPushButton(tr("Open"))
+        self.open_button.setToolTip(tr("Open the PDF in the system's viewer"))
+        self.preview_button = QPushButton(tr("Preview…"))
+        self.reissue_button = QPushButton(tr("Re-issue…"))
+        self.reissue_button.setToolTip(tr("Issue a new version from the current records"))
+        self.open_button.clicked.connect(lambda: self.open_item())
+        self.preview_button.clicked.connect(lambda: self.preview_item())
+        self.reissue_button.clicked.connect(lambda: self.reissue_item())
+
+        top = QHBoxLayout()
+        top.addWidget(QLabel(tr("Patient:")))
+        top.addWidget(self.patient)
+        top.addSpacing(8)
+        for button in (self.open_button, self.preview_button, self.reissue_button):
+            top.addWidget(button)
+        top.addStretch(1)
+        top.addWidget(self.count)
+
+        self.model = IssuedSuperbillModel(columns(), self)
+        self.table = RecordTable("superbills")
+        self.table.setAccessibleName(tr("Issued superbills"))
+        self.table.setModel(self.model)
+        self.table.activated.connect(lambda _index: self.preview_item())
+        self.table.restore_header((120, 60, 170, 190, 95, 95, 90))
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.table)
+        bus.changed.connect(self._on_changed)
+        self._load_patients()
+        self.refresh()
+
+    def _load_patients(self) -> None:
+        current = self.patient.currentData()
+        self.patient.blockSignals(True)
+        self.patient.clear()
+        self.patient.addItem(tr("All patients"), None)
+        for choice in self.ws.patients.choices():
+            self.patient.addItem(choice.label, choice.id)
+        self.patient.setCurrentIndex(max(self.patient.findData(current), 0))
+        self.patient.blockSignals(False)
+
+    def refresh(self) -> None:
+        selected = self.table.current_id()
+        self.model.set_records(self.ws.superbills.list(patient_id=self.patient.currentData()))
+        if selected is not None and (row := self.model.row_of(selected)) >= 0:
+            self.table.selectRow(row)
+        self.count.setText(tr("{0:,} superbills").format(self.model.rowCount()))
+        self._update_buttons()
+
+    def _on_changed(self, kinds: frozenset[str]) -> None:
+        if changes.PATIENT in kinds:
+            self._load_patients()
+        if kinds & WATCHES:
+            self.refresh()
+
+    def _update_buttons(self) -> None:
+        record = self.current_record()
+        for button in (self.open_button, self.preview_button):
+            button.setEnabled(record is not None)
+        self.reissue_button.setEnabled(record is not None and not record.superseded)
+
+    def current_record(self) -> IssuedSuperbillRecord | None:
+        record_id = self.table.current_id()
+        if record_id is None:
+            return None
+        row = self.model.row_of(record_id)
+        return self.model.records[row] if row >= 0 else None
+
+    # --- actions ---
+
+    def open_item(self) -> bool:
+        record = self.current_record()
+        if record is None:
+            return False
+        if not record.path.exists():
+            tell(self, tr("File not found"), tr("The file of {0} is missing.").format(record.number))
+            return False
+        return open_in_viewer(record.path)
+
+    def preview_item(self) -> IssuedPreviewDialog | None:
+        record = self.current_record()
+        if record is None:
+            return None
+        dialog = IssuedPreviewDialog(record, workers=self.workers, parent=self)
+        dialog.show()
+        return dialog
+
+    def reissue_item(self) -> IssuedSuperbillRecord | None:
+        record = self.current_record()
+        if record is None or record.superseded:
+            return None
+        question = tr(
+            "Issue version {0} of {1} from the current records? Version {2} stays on file, marked superseded."
+        ).format(record.version + 1, record.number, record.version)
+        if not confirm(self, tr("Re-issue superbill"), question):
+            return None
+        from kettrack.store.superbills import PreflightFailed
+
+        try:
+            new = self.ws.superbills.reissue(record.id)
+        except PreflightFailed as failed:
+            problems = "\n".join(f"• {message}" for message in failed.messages)
+            if not confirm(
+                self,
+                tr("Superbill not complete"),
+                tr("The records are not complete:\n{0}\n\nIssue the new version as a draft?").format(
+                    problems
+                ),
+            ):
+                return None
+            new = self.ws.superbills.reissue(record.id, draft=True)
+        except (InvalidInput, NotFound) as problem:
+            tell(self, tr("Superbill not re-issued"), str(problem))
+            return None
+        self.bus.announce(SUPERBILL)
+        if (row := self.model.row_of(new.id)) >= 0:
+            self.table.selectRow(row)
+        return new
+
+    # --- what the Edit menu asks of a view ---
+
+    def new_item(self) -> None:
+        pass  # superbills are created from sessions, in Infusions
+
+    def edit_item(self) -> None:
+        self.preview_item()
+
+    def delete_item(self) -> None:
+        pass  # an issued superbill is a record of what was sent: it is never deleted
+
+    def focus_find(self) -> None:
+        self.patient.setFocus()
+
+    def save_state(self) -> None:
+        self.table.save_header()
