@@ -74,6 +74,22 @@ class PreflightFailed(InvalidInput):
         self.messages = tuple(problems)
 
 
+class RecordsChanged(InvalidInput):
+    """The records changed between the check the person saw and the issuing; nothing was issued."""
+
+    def __init__(self) -> None:
+        from kettrack.core.problems import Problem
+
+        super().__init__(
+            [Problem("superbill", "the records changed since this superbill was checked: check it again")]
+        )
+
+
+def _content(bill: Superbill) -> Superbill:
+    """The superbill without what issuing itself sets (number, version, date)."""
+    return replace(bill, statement_number="", version=1, issued_on=date.min)
+
+
 class SuperbillService:
     """Assembles, checks and issues superbills."""
 
@@ -200,13 +216,24 @@ class SuperbillService:
         return f"SB-{year}-{int(issued or 0) + 1:06d}"
 
     def issue(
-        self, request: SuperbillRequest, *, draft: bool = False, replaces: int | None = None
+        self,
+        request: SuperbillRequest,
+        *,
+        draft: bool = False,
+        replaces: int | None = None,
+        expected: Superbill | None = None,
     ) -> IssuedSuperbillRecord:
-        """Check, render, store and record a superbill; an incomplete one only as a draft."""
+        """Check, render, store and record a superbill; an incomplete one only as a draft.
+
+        ``expected`` is the superbill the person looked at: if the records changed since, nothing is
+        issued (``RecordsChanged``), so what goes out is what was checked.
+        """
         previous = self._row(replaces) if replaces is not None else None
         number = previous.number if previous else self._next_number()
         version = previous.version + 1 if previous else 1
         bill = self.assemble(request, number=number, version=version)
+        if expected is not None and _content(bill) != _content(expected):
+            raise RecordsChanged()
         problems = self.check(bill)
         if problems and not draft:
             raise PreflightFailed(problems)

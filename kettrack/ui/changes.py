@@ -12,6 +12,7 @@ COVERAGE = "coverage"
 TREATMENT = "treatment"
 INFUSION = "infusion"
 SETTINGS = "settings"
+SUPERBILL = "superbill"
 
 
 class ChangeBus(QObject):

@@ -30,7 +30,7 @@ from kettrack.core.problems import InvalidInput
 from kettrack.core.superbill import Superbill
 from kettrack.reports.superbill import render_superbill
 from kettrack.store.files import write_private
-from kettrack.store.superbills import IssuedSuperbillRecord, PreflightFailed, SuperbillRequest
+from kettrack.store.superbills import IssuedSuperbillRecord, PreflightFailed, RecordsChanged, SuperbillRequest
 from kettrack.ui import changes
 from kettrack.ui.basics import tell, tr
 from kettrack.ui.changes import ChangeBus
@@ -295,8 +295,8 @@ class SuperbillDialog(QDialog):
 
     def issue(self, *, draft: bool) -> IssuedSuperbillRecord | None:
         try:
-            record = self.ws.superbills.issue(self.request, draft=draft)
-        except PreflightFailed:
+            record = self.ws.superbills.issue(self.request, draft=draft, expected=self.bill)
+        except (PreflightFailed, RecordsChanged):
             # The records changed under us since the last check: show what is wrong now.
             self.check_again()
             return None

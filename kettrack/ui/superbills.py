@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from kettrack.store.workspace import Workspace
 
 # The change kind announced after a superbill is issued (belongs beside the others in ui.changes).
-SUPERBILL = "superbill"
+SUPERBILL = changes.SUPERBILL  # kept importable from here
 # Names of patients and providers appear in the list.
 WATCHES = frozenset({SUPERBILL, changes.PATIENT, changes.PROVIDER})
 

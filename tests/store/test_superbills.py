@@ -121,3 +121,19 @@ def test_edited_lines_are_validated(workspace: Any, demo: Any) -> None:
     assert {"lines[1].code", "lines[1].pointers", "lines[1].units", "lines[1].modifiers"} <= fields
     saved = workspace.service_lines.replace_lines(1, [replace(lines[0], modifiers=("25",))])
     assert workspace.service_lines.for_infusion(1) == saved
+
+
+def test_nothing_is_issued_when_the_records_changed_since_the_check(workspace: Any, demo: Any) -> None:
+    from kettrack.store.superbills import RecordsChanged
+
+    request = SuperbillRequest(infusion_ids=(1,))
+    checked = workspace.superbills.assemble(request)
+    session = workspace.infusions.get(1)
+    workspace.infusions.update(
+        replace(session, payments=(*session.payments, PaymentRecord(date(2026, 11, 20), Decimal("5"))))
+    )
+    with pytest.raises(RecordsChanged):
+        workspace.superbills.issue(request, expected=checked)
+    assert workspace.superbills.list() == []
+    fresh = workspace.superbills.assemble(request)
+    assert workspace.superbills.issue(request, expected=fresh).version == 1
