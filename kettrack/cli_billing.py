@@ -9,6 +9,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -271,6 +272,79 @@ def lines_show(ws: Workspace, args: argparse.Namespace) -> int:
     return 0
 
 
+def _current_lines(ws: Workspace, session: int) -> list[Any]:
+    return ws.service_lines.for_infusion(session) or list(ws.service_lines.propose(session).lines)
+
+
+def lines_set(ws: Workspace, args: argparse.Namespace) -> int:
+    """Change the line with this code (or add one), keeping the session's other lines."""
+    from dataclasses import replace
+
+    from kettrack.core.service_lines import ServiceLine, pointers_for
+
+    v = _Values()
+    session = v.record_id(args.session, "session")
+    units = v.whole(args.units, "units") if args.units is not None else None
+    charge = v.amount(args.charge, "charge") if args.charge is not None else None
+    quantity = v.measure(args.ndc_qty, "ndc_quantity", Decimal("99999")) if args.ndc_qty else None
+    v.done()
+    assert session is not None
+    code = args.code.strip().upper()
+    lines = _current_lines(ws, session)
+    record = ws.infusions.get(session)
+    matching = [n for n, line in enumerate(lines) if line.code == code]
+    if matching:
+        line = lines[matching[0]]
+    else:
+        entry = ws.codes.catalog().get(code)
+        line = ServiceLine(
+            service_date=record.service_date,
+            place_of_service=record.place_of_service,
+            code=code,
+            description=entry.description if entry else "",
+            units=entry.default_units if entry else 1,
+            charge=Decimal("0.00"),
+            pointers=pointers_for(len(record.diagnoses)),
+            infusion_id=session,
+        )
+    changes: dict[str, Any] = {}
+    if units is not None:
+        changes["units"] = units
+    if charge is not None:
+        changes["charge"] = charge
+    if args.modifier is not None:
+        changes["modifiers"] = tuple(args.modifier)
+    if args.pointers is not None:
+        changes["pointers"] = args.pointers
+    if args.description is not None:
+        changes["description"] = args.description
+    if args.ndc is not None:
+        changes.update(ndc=args.ndc, ndc_unit=args.ndc_unit or "ME", ndc_quantity=quantity or record.dose_mg)
+    line = replace(line, **changes)
+    if matching:
+        lines[matching[0]] = line
+    else:
+        lines.append(line)
+    saved = ws.service_lines.replace_lines(session, lines)
+    print(f"session {session}: {len(saved)} lines saved")
+    return 0
+
+
+def lines_remove(ws: Workspace, args: argparse.Namespace) -> int:
+    v = _Values()
+    session = v.record_id(args.session, "session")
+    v.done()
+    assert session is not None
+    code = args.code.strip().upper()
+    lines = _current_lines(ws, session)
+    kept = [line for line in lines if line.code != code]
+    if len(kept) == len(lines):
+        raise UsageError(f"code: session {session} has no {code} line")
+    saved = ws.service_lines.replace_lines(session, kept)
+    print(f"session {session}: {len(saved)} lines saved")
+    return 0
+
+
 def add_commands(
     commands: argparse._SubParsersAction[Any],
     database_options: Callable[..., None],
@@ -355,3 +429,17 @@ def add_commands(
     sub = command("show", "show a session's lines (or the proposed ones)", lines_show, actions)
     sub.add_argument("--session", metavar="ID", required=True)
     sub.add_argument("--save", action="store_true", help="save the proposed lines")
+    sub = command("set", "change (or add) the line with a code; the other lines stay", lines_set, actions)
+    sub.add_argument("--session", metavar="ID", required=True)
+    sub.add_argument("--code", required=True)
+    sub.add_argument("--units")
+    sub.add_argument("--charge", metavar="AMOUNT", help="the line's total charge")
+    sub.add_argument("--modifier", action="append", help="a modifier (repeatable, at most 4)")
+    sub.add_argument("--pointers", help="diagnosis letters, like AB")
+    sub.add_argument("--description")
+    sub.add_argument("--ndc", help="the drug's NDC (drug lines)")
+    sub.add_argument("--ndc-unit", help="ME (mg), ML, UN, GR or F2; default ME")
+    sub.add_argument("--ndc-qty", help="the quantity in that unit; default the session's dose")
+    sub = command("remove", "remove the line with a code", lines_remove, actions)
+    sub.add_argument("--session", metavar="ID", required=True)
+    sub.add_argument("--code", required=True)
