@@ -611,12 +611,6 @@ def export_file(ws: Workspace, args: argparse.Namespace) -> int:
         # Named after the file asked for, not the temporary name the error would otherwise show.
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from exc
     print(f"exported {summary.describe()} to {path}")
-    if summary.left_out:
-        missing = ", ".join(f"{n} {name}" for name, n in summary.left_out.items())
-        print(
-            f"kettrack: note: this format does not carry billing records yet; left out: {missing}",
-            file=sys.stderr,
-        )
     return 0
 
 

@@ -50,25 +50,31 @@ from kettrack.core.records import (
 from kettrack.store.files import write_private
 from kettrack.store.infusions import _apply as apply_infusion
 from kettrack.store.infusions import _to_record as infusion_record
+from kettrack.store.location import documents_dir
 from kettrack.store.models import (
     AppSetting,
     Base,
     Coverage,
-    FeeScheduleEntry,
     Infusion,
-    IssuedSuperbill,
     Patient,
     Payer,
     ProcedureCodeEntry,
     Provider,
-    ServiceLine,
     Treatment,
 )
 from kettrack.store.settings import ROLE
+from kettrack.store.transfer_billing import (
+    BILLING_SECTIONS,
+    CheckedBilling,
+    check_billing,
+    export_billing,
+    import_billing,
+)
+from kettrack.store.transfer_billing import RECORD_TYPES as BILLING_TYPES
 from kettrack.store.workspace import Workspace
 
 FORMAT = "kettrack-export"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: billing sections (codes, fees, service lines, superbills)
 # The sections in file order; clinics come before clinicians inside "providers" on import.
 SECTIONS: tuple[str, ...] = ("patients", "providers", "payers", "coverages", "treatments", "infusions")
 _HEADER_KEYS = ("format", "format_version", "exported_at", "kettrack_version")
@@ -107,10 +113,9 @@ class DatabaseNotEmpty(RuntimeError):
 
 @dataclass(frozen=True)
 class TransferSummary:
-    """How many records of each kind an export wrote or an import read, and what it left out."""
+    """How many records of each kind an export wrote or an import read."""
 
     counts: dict[str, int]
-    left_out: dict[str, int] = dataclasses.field(default_factory=dict)
 
     def describe(self) -> str:
         return ", ".join(
@@ -212,6 +217,10 @@ class _Decoder:
                 self.add(field, f"{raw!r} is not one of: {', '.join(m.value for m in hint)}")
                 return None
             return hint(raw)
+        if hint is bool:
+            if not isinstance(raw, bool):
+                self.add(field, "must be true or false")
+            return raw
         if hint is str:
             if not isinstance(raw, str):
                 self.add(field, "must be text")
@@ -305,36 +314,22 @@ def export_data(ws: Workspace) -> dict[str, Any]:
             .execution_options(yield_per=1000)
         )
         data["infusions"] = [encode_record(infusion_record(row)) for row in infusions]
+        data.update(export_billing(session, _superbill_folder(ws), encode_record))
     return data
+
+
+def _superbill_folder(ws: Workspace) -> Path:
+    return documents_dir(ws.db.target) / "superbills"
 
 
 def dumps(data: dict[str, Any]) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
-# Billing records (issue 3, in progress) that format version 1 does not carry yet; an export says
-# how many of each it left out rather than claim to hold everything.
-_NOT_YET_EXPORTED: dict[str, type[Base]] = {
-    "own procedure codes": ProcedureCodeEntry,
-    "fee schedule entries": FeeScheduleEntry,
-    "service lines": ServiceLine,
-    "issued superbills": IssuedSuperbill,
-}
-
-
-def left_out(ws: Workspace) -> dict[str, int]:
-    with ws.db.reader() as session:
-        counts = {
-            name: int(session.scalar(select(func.count()).select_from(model)) or 0)
-            for name, model in _NOT_YET_EXPORTED.items()
-        }
-    return {name: n for name, n in counts.items() if n}
-
-
 def export_to_file(ws: Workspace, path: Path, *, overwrite: bool = False) -> TransferSummary:
     data = export_data(ws)
     write_private(path, dumps(data), overwrite=overwrite)
-    return TransferSummary({section: len(data[section]) for section in SECTIONS}, left_out(ws))
+    return TransferSummary({section: len(data[section]) for section in (*SECTIONS, *BILLING_SECTIONS)})
 
 
 # --- import ---------------------------------------------------------------------------------------
@@ -401,6 +396,7 @@ class _Validated:
 
     settings: dict[str, str]
     records: dict[str, list[Any]]
+    billing: CheckedBilling
 
 
 def _label(section: str, number: int, raw: Any) -> str:
@@ -413,7 +409,7 @@ def validate(ws: Workspace, data: Any) -> _Validated:
     """Check a parsed file completely; raise ``ImportRefused`` listing every problem found."""
     _check_header(data)
     problems: list[Problem] = []
-    for key in sorted(set(data) - set(_HEADER_KEYS) - set(SECTIONS) - {"settings"}):
+    for key in sorted(set(data) - set(_HEADER_KEYS) - set(SECTIONS) - set(BILLING_SECTIONS) - {"settings"}):
         problems.append(Problem(key, "is not a section kettrack knows (refused rather than dropped)"))
     for key in ("exported_at", "kettrack_version"):
         if key in data and not isinstance(data[key], str):
@@ -506,9 +502,29 @@ def validate(ws: Workspace, data: Any) -> _Validated:
                 cleaned[section].append(checked)
             problems.extend(Problem(f"{label}: {p.field}", p.message) for p in found)
 
+    billing_decoded: dict[str, list[tuple[str, Any]]] = {}
+    for section in BILLING_SECTIONS:
+        items = data.get(section, [])
+        billing_decoded[section] = []
+        if not isinstance(items, list):
+            problems.append(Problem(section, "must be a list of records"))
+            continue
+        for number, raw in enumerate(items, start=1):
+            label = _label(section, number, raw)
+            decoder = _Decoder()
+            record = decoder.record(BILLING_TYPES[section], raw, "")
+            problems.extend(Problem(f"{label}: {p.field}", p.message) for p in decoder.problems)
+            if record is not None:
+                billing_decoded[section].append((label, record))
+    # Against every record the file holds (not only the clean ones), so one bad session does not
+    # repeat as a problem on each of its service lines.
+    diagnosis_counts = {rec.id: len(rec.diagnoses) for _, _, rec in decoded["infusions"]}
+    billing, billing_problems = check_billing(billing_decoded, ids, diagnosis_counts)
+    problems.extend(billing_problems)
+
     if problems:
         raise ImportRefused(problems)
-    return _Validated(settings, cleaned)
+    return _Validated(settings, cleaned, billing)
 
 
 def record_counts(session: Session) -> dict[str, int]:
@@ -520,6 +536,10 @@ def record_counts(session: Session) -> dict[str, int]:
 
 def refuse_if_not_empty(session: Session, what: str) -> None:
     counts = {name: n for name, n in record_counts(session).items() if n}
+    # The user's own codes live without any patient, and an import would collide with them.
+    own_codes = int(session.scalar(select(func.count()).select_from(ProcedureCodeEntry)) or 0)
+    if own_codes:
+        counts["own procedure codes"] = own_codes
     if counts:
         held = ", ".join(f"{n} {name}" for name, n in counts.items())
         raise DatabaseNotEmpty(
@@ -531,7 +551,7 @@ def refuse_if_not_empty(session: Session, what: str) -> None:
 def _reset_sequences(session: Session) -> None:
     """After inserts with explicit ids, move PostgreSQL's id sequences past the highest id."""
     # The section names are the table names.
-    for table in (*SECTIONS, "payments"):
+    for table in (*SECTIONS, "payments", "fee_schedule_entries", "service_lines", "superbills"):
         session.execute(
             text(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
@@ -582,9 +602,18 @@ def import_data(ws: Workspace, data: Any) -> TransferSummary:
                 session.flush()
                 session.expunge_all()
         session.flush()
-        if is_postgres:
-            _reset_sequences(session)
-    return TransferSummary({section: len(records[section]) for section in SECTIONS})
+        written = import_billing(session, checked.billing, _superbill_folder(ws))
+        try:
+            session.flush()
+            if is_postgres:
+                _reset_sequences(session)
+        except BaseException:
+            for path in written:  # no record, no file
+                path.unlink(missing_ok=True)
+            raise
+    counts = {section: len(records[section]) for section in SECTIONS}
+    counts.update({section: len(checked.billing.records[section]) for section in BILLING_SECTIONS})
+    return TransferSummary(counts)
 
 
 def import_from_file(ws: Workspace, path: Path) -> TransferSummary:

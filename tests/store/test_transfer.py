@@ -32,7 +32,10 @@ from kettrack.store.transfer import (
 from kettrack.store.workspace import Workspace
 
 TODAY = date(2026, 11, 23)  # the same fixed day as tests/conftest.py
-EMPTY_COUNTS = {"patients": 0, "providers": 0, "payers": 0, "coverages": 0, "treatments": 0, "infusions": 0}
+EMPTY_COUNTS = {
+    "patients": 0, "providers": 0, "payers": 0, "coverages": 0, "treatments": 0, "infusions": 0,
+    "procedure_codes": 0, "fee_schedule": 0, "service_lines": 0, "superbills": 0,
+}  # fmt: skip
 
 
 @pytest.fixture
@@ -57,7 +60,15 @@ def new_workspace(template_db: Path, tmp_path: Path, icd10) -> Iterator[Callable
 
 @pytest.fixture
 def demo_ws(workspace):  # type: ignore[no-untyped-def]
+    """The demo set plus billing records: an own code, edited lines, and issued superbills (v1, v2)."""
+    from kettrack.core.codes import CodeKind, ProcedureCode
+    from kettrack.store.superbills import SuperbillRequest
+
     fill_demo(workspace)
+    workspace.codes.save(ProcedureCode("99417", CodeKind.VISIT, "Extra visit time, our words", 1))
+    first = workspace.superbills.issue(SuperbillRequest(infusion_ids=(1, 3)))
+    workspace.superbills.reissue(first.id)
+    workspace.service_lines.ensure_lines(2)
     return workspace
 
 
@@ -73,7 +84,13 @@ def _counts(ws: Workspace) -> dict[str, int]:
         "coverages": ws.coverages.count(),
         "treatments": ws.treatments.count(),
         "infusions": ws.infusions.count(),
+        **{section: len(records) for section, records in _billing(ws).items()},
     }
+
+
+def _billing(ws: Workspace) -> dict[str, list[Any]]:
+    data = export_data(ws)
+    return {s: data[s] for s in ("procedure_codes", "fee_schedule", "service_lines", "superbills")}
 
 
 def test_round_trip_is_exact(demo_ws: Workspace, new_workspace, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -111,8 +128,18 @@ def test_export_layout_is_stable(demo_ws: Workspace) -> None:
         "coverages",
         "treatments",
         "infusions",
+        "procedure_codes",
+        "fee_schedule",
+        "service_lines",
+        "superbills",
     ]
-    assert data["format"] == "kettrack-export" and data["format_version"] == FORMAT_VERSION == 1
+    assert data["format"] == "kettrack-export" and data["format_version"] == FORMAT_VERSION == 2
+    assert list(data["superbills"][0]) == [
+        "id", "number", "version", "patient_id", "provider_id", "date_from", "date_to", "issued_at", "draft",
+        "file_name", "sha256", "total_charges", "total_paid", "clinic_id", "coverage_id", "superseded_by_id",
+        "line_ids", "pdf_base64",
+    ]  # fmt: skip
+    assert list(data["fee_schedule"][0]) == ["provider_id", "code", "amount", "ndc"]
     assert list(data["patients"][0]) == [
         "id",
         "legal_name",
@@ -257,10 +284,10 @@ def test_wrong_references_and_duplicate_ids_are_refused(demo_ws: Workspace, new_
 def test_format_and_version_are_checked(demo_ws: Workspace, new_workspace) -> None:  # type: ignore[no-untyped-def]
     data = export_data(demo_ws)
     target = new_workspace("version.sqlite3")
-    with pytest.raises(ImportRefused, match="newer kettrack \\(format version 2\\)"):
-        import_data(target, {**data, "format_version": 2})
+    with pytest.raises(ImportRefused, match="newer kettrack \\(format version 3\\)"):
+        import_data(target, {**data, "format_version": 3})
     with pytest.raises(ImportRefused, match="format_version"):
-        import_data(target, {**data, "format_version": "1"})
+        import_data(target, {**data, "format_version": "2"})
     with pytest.raises(ImportRefused, match="not a kettrack export"):
         import_data(target, {**data, "format": "something-else"})
     with pytest.raises(ImportRefused, match="not a kettrack export"):
@@ -333,10 +360,46 @@ def test_round_trip_on_postgresql(demo_ws: Workspace, new_workspace, pg_url: str
         import_data(pg, source)
 
 
-def test_export_names_the_billing_records_it_does_not_carry_yet(workspace, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from kettrack.store.demo import fill_demo
-    from kettrack.store.transfer import export_to_file
+def test_round_trip_restores_the_issued_documents(demo_ws: Workspace, new_workspace) -> None:  # type: ignore[no-untyped-def]
+    import hashlib
 
-    fill_demo(workspace)
-    summary = export_to_file(workspace, tmp_path / "all.json")
-    assert summary.left_out == {"fee schedule entries": 11}
+    target = new_workspace("docs.sqlite3")
+    import_data(target, export_data(demo_ws))
+    issued = target.superbills.list()
+    assert [(r.number, r.version, r.superseded) for r in issued] == [
+        ("SB-2026-000001", 2, False),
+        ("SB-2026-000001", 1, True),
+    ]
+    for record in issued:
+        assert hashlib.sha256(record.path.read_bytes()).hexdigest() == record.sha256
+        assert stat.S_IMODE(record.path.stat().st_mode) == 0o600
+    assert target.codes.catalog().get("99417").description == "Extra visit time, our words"  # type: ignore[union-attr]
+
+
+def test_an_altered_document_or_broken_billing_reference_is_refused(
+    demo_ws: Workspace, new_workspace
+) -> None:  # type: ignore[no-untyped-def]
+    data = export_data(demo_ws)
+    data["superbills"][0]["pdf_base64"] = data["superbills"][1]["pdf_base64"]
+    data["service_lines"][0]["infusion_id"] = 9999
+    data["fee_schedule"][0]["amount"] = "12.345"
+    target = new_workspace("refused.sqlite3")
+    with pytest.raises(ImportRefused) as refused:
+        import_data(target, data)
+    text = str(refused.value)
+    assert "does not match the recorded SHA-256" in text
+    assert "there is no infusion session with id 9999" in text
+    assert "2 decimal places" in text
+    assert target.superbills.list() == [] and target.patients.count() == 0
+
+
+def test_a_version_1_file_still_imports(demo_ws: Workspace, new_workspace) -> None:  # type: ignore[no-untyped-def]
+    data = {
+        k: v
+        for k, v in export_data(demo_ws).items()
+        if k not in ("procedure_codes", "fee_schedule", "service_lines", "superbills")
+    }
+    data["format_version"] = 1
+    target = new_workspace("old.sqlite3")
+    summary = import_data(target, data)
+    assert summary.counts["infusions"] == demo_ws.infusions.count() and summary.counts["superbills"] == 0
