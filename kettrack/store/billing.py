@@ -121,6 +121,26 @@ def superbill_holding(session: Session, infusion_id: int) -> int | None:
     )
 
 
+def line_row(line: ServiceLine, infusion_id: int, position: int, row_id: int | None = None) -> ServiceLineRow:
+    """The table row for a (validated) line of a session."""
+    return ServiceLineRow(
+        id=row_id,
+        infusion_id=infusion_id,
+        position=position,
+        service_date=line.service_date,
+        place_of_service=line.place_of_service,
+        code=line.code,
+        modifiers=" ".join(line.modifiers),
+        description=line.description,
+        pointers=line.pointers,
+        units=line.units,
+        charge=line.charge,
+        ndc=line.ndc,
+        ndc_unit=line.ndc_unit,
+        ndc_quantity=line.ndc_quantity,
+    )
+
+
 def _line_of(row: ServiceLineRow) -> ServiceLine:
     return ServiceLine(
         service_date=row.service_date,
@@ -200,23 +220,7 @@ class ServiceLineRepository:
             self._refuse_if_issued(session, infusion_id)
             session.execute(delete(ServiceLineRow).where(ServiceLineRow.infusion_id == infusion_id))
             for position, line in enumerate(cleaned):
-                session.add(
-                    ServiceLineRow(
-                        infusion_id=infusion_id,
-                        position=position,
-                        service_date=line.service_date,
-                        place_of_service=line.place_of_service,
-                        code=line.code,
-                        modifiers=" ".join(line.modifiers),
-                        description=line.description,
-                        pointers=line.pointers,
-                        units=line.units,
-                        charge=line.charge,
-                        ndc=line.ndc,
-                        ndc_unit=line.ndc_unit,
-                        ndc_quantity=line.ndc_quantity,
-                    )
-                )
+                session.add(line_row(line, infusion_id, position))
         return cleaned
 
     def ensure_lines(self, infusion_id: int) -> list[ServiceLine]:

@@ -22,6 +22,7 @@ from kettrack.core.money import parse_amount
 from kettrack.core.ndc import NdcError, normalize_ndc
 from kettrack.core.problems import InvalidInput, Problem
 from kettrack.core.service_lines import ServiceLine
+from kettrack.store.billing import line_row
 from kettrack.store.files import write_private
 from kettrack.store.location import make_private_dir
 from kettrack.store.models import (
@@ -184,6 +185,23 @@ def export_billing(session: Session, folder: Path, encode: Any) -> dict[str, lis
     return data
 
 
+def _as_line(entry: LineEntry) -> ServiceLine:
+    return ServiceLine(
+        entry.service_date,
+        entry.place_of_service,
+        entry.code,
+        entry.description,
+        entry.units,
+        entry.charge,
+        entry.modifiers,
+        entry.pointers,
+        entry.ndc,
+        entry.ndc_unit,
+        entry.ndc_quantity,
+        entry.infusion_id,
+    )
+
+
 def check_billing(
     decoded: dict[str, list[tuple[str, Any]]], ids: dict[str, set[int]], diagnosis_counts: dict[int, int]
 ) -> tuple[CheckedBilling, list[Problem]]:
@@ -224,20 +242,7 @@ def check_billing(
         if entry.id in line_ids:
             fail(label, "id", f"another service line has id {entry.id}")
             continue
-        line = ServiceLine(
-            entry.service_date,
-            entry.place_of_service,
-            entry.code,
-            entry.description,
-            entry.units,
-            entry.charge,
-            entry.modifiers,
-            entry.pointers,
-            entry.ndc,
-            entry.ndc_unit,
-            entry.ndc_quantity,
-            entry.infusion_id,
-        )
+        line = _as_line(entry)
         try:
             check_service_line(line, diagnosis_counts.get(entry.infusion_id, 0))
         except InvalidInput as exc:
@@ -299,25 +304,8 @@ def import_billing(session: Session, checked: CheckedBilling, folder: Path) -> l
         session.add(
             FeeScheduleEntry(provider_id=fee.provider_id, code=fee.code, amount=fee.amount, ndc=fee.ndc)
         )
-    for line in checked.records["service_lines"]:
-        session.add(
-            LineRow(
-                id=line.id,
-                infusion_id=line.infusion_id,
-                position=line.position,
-                service_date=line.service_date,
-                place_of_service=line.place_of_service,
-                code=line.code,
-                modifiers=" ".join(line.modifiers),
-                description=line.description,
-                pointers=line.pointers,
-                units=line.units,
-                charge=line.charge,
-                ndc=line.ndc,
-                ndc_unit=line.ndc_unit,
-                ndc_quantity=line.ndc_quantity,
-            )
-        )
+    for entry in checked.records["service_lines"]:
+        session.add(line_row(_as_line(entry), entry.infusion_id, entry.position, entry.id))
     session.flush()
     written: list[Path] = []
     entries = checked.records["superbills"]
