@@ -182,9 +182,14 @@ class ServiceLineRepository:
             )
             return [_line_of(row) for row in rows]
 
-    def propose(self, infusion_id: int) -> Proposal:
-        """Lines proposed from the session, priced from the rendering provider's fees, else the clinic's."""
-        record = self.session_of(infusion_id)
+    def propose(
+        self, infusion_id: int, *, record: InfusionRecord | None = None, catalog: CodeCatalog | None = None
+    ) -> Proposal:
+        """Lines proposed from the session, priced from the rendering provider's fees, else the clinic's.
+
+        A caller that already holds the session or the code list passes them to save the queries.
+        """
+        record = record if record is not None and record.id == infusion_id else self.session_of(infusion_id)
         prices: dict[str, Decimal] = {}
         ndcs: dict[str, str] = {}
         for provider_id in (record.clinic_id, record.provider_id):  # the provider's own fees win
@@ -194,7 +199,7 @@ class ServiceLineRepository:
                 prices[code] = amount
                 if usual_ndc:
                     ndcs[code] = usual_ndc
-        return propose_lines(record, prices, self.codes.catalog(), ndcs=ndcs)
+        return propose_lines(record, prices, catalog or self.codes.catalog(), ndcs=ndcs)
 
     def replace_lines(self, infusion_id: int, lines: Sequence[ServiceLine]) -> list[ServiceLine]:
         """Set a session's lines (validated); refused once any of them is on an issued superbill."""

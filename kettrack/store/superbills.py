@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from kettrack.core.codes import CodeCatalog
 from kettrack.core.enums import CoverageRank, ProviderKind
 from kettrack.core.icd10 import Icd10Index
 from kettrack.core.problems import InvalidInput, NotFound
@@ -158,9 +159,13 @@ class SuperbillService:
             clinic = provider
         return provider, clinic
 
-    def _lines(self, session: InfusionRecord, diagnoses: list[str]) -> list[ServiceLine]:
+    def _lines(
+        self, session: InfusionRecord, diagnoses: list[str], catalog: CodeCatalog
+    ) -> list[ServiceLine]:
         assert session.id is not None
-        lines = self.lines.for_infusion(session.id) or list(self.lines.propose(session.id).lines)
+        lines = self.lines.for_infusion(session.id) or list(
+            self.lines.propose(session.id, record=session, catalog=catalog).lines
+        )
         remapped = []
         for line in lines:
             letters = ""
@@ -182,7 +187,8 @@ class SuperbillService:
             codes += [c for c in session.diagnoses if c not in codes]
         icd = self.icd()
         diagnoses = tuple(Diagnosis(code, icd.describe(code) or "") for code in codes)
-        lines = [line for session in sessions for line in self._lines(session, codes)]
+        catalog = self.codes.catalog()
+        lines = [line for session in sessions for line in self._lines(session, codes, catalog)]
         coverage = _primary(self.coverages.for_patient(patient.id or 0), sessions[-1].service_date)
         payer = self.payers.get(coverage.payer_id) if coverage else None
         payments = tuple(p for session in sessions for p in session.payments)
@@ -200,8 +206,8 @@ class SuperbillService:
             version=version,
         )
 
-    def check(self, bill: Superbill) -> list[str]:
-        return preflight(bill, self.icd(), self.codes.catalog())
+    def check(self, bill: Superbill, catalog: CodeCatalog | None = None) -> list[str]:
+        return preflight(bill, self.icd(), catalog or self.codes.catalog())
 
     # --- issuing ------------------------------------------------------------------------------
 
