@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
+from kettrack.ui.signals import emit
+
 PATIENT = "patient"
 PROVIDER = "provider"
 PAYER = "payer"
@@ -13,6 +15,8 @@ TREATMENT = "treatment"
 INFUSION = "infusion"
 SETTINGS = "settings"
 SUPERBILL = "superbill"
+# Codes, fee schedules and a session's service lines.
+BILLING = "billing"
 
 
 class ChangeBus(QObject):
@@ -21,4 +25,4 @@ class ChangeBus(QObject):
     changed = Signal(object)
 
     def announce(self, *kinds: str) -> None:
-        self.changed.emit(frozenset(kinds))
+        emit(self.changed, frozenset(kinds))

@@ -31,6 +31,7 @@ from kettrack.core.rows import InfusionFilter, InfusionRow
 from kettrack.ui import changes, settings
 from kettrack.ui.basics import DATE_FORMAT, confirm, pydate, qdate, tell, tr
 from kettrack.ui.changes import ChangeBus
+from kettrack.ui.signals import emit
 from kettrack.ui.tables import ID_ROLE, RecordTable
 
 if TYPE_CHECKING:
@@ -147,7 +148,7 @@ class InfusionTableModel(QAbstractTableModel):
         self.cache.clear()
         self.queried = True
         self.endResetModel()
-        self.loaded.emit()
+        emit(self.loaded)
 
     def set_source(self, source: RowSource) -> None:
         self.source = source
@@ -162,11 +163,11 @@ class InfusionTableModel(QAbstractTableModel):
             return
         self.sort_column = column
         self.descending = order == Qt.SortOrder.DescendingOrder
-        self.layoutAboutToBeChanged.emit()
+        emit(self.layoutAboutToBeChanged)
         self.ids = self.source.ids(self.filter, sort=SORT_KEYS[column], descending=self.descending)
         self.queried = True
-        self.layoutChanged.emit()
-        self.loaded.emit()
+        emit(self.layoutChanged)
+        emit(self.loaded)
 
     def row(self, row: int) -> InfusionRow | None:
         record_id = self.ids[row]
@@ -316,7 +317,16 @@ class InfusionsView(QWidget):
         self.superbill_button = QPushButton(tr("Create superbill…"))
         self.superbill_button.setToolTip(tr("A superbill for the selected sessions of one patient"))
         self.superbill_button.clicked.connect(lambda: self.create_superbill())
-        for button in (self.new_button, self.edit_button, self.delete_button, self.superbill_button):
+        self.lines_button = QPushButton(tr("Billing lines…"))
+        self.lines_button.setToolTip(tr("The codes and charges the current session is billed as"))
+        self.lines_button.clicked.connect(lambda: self.open_lines())
+        for button in (
+            self.new_button,
+            self.edit_button,
+            self.delete_button,
+            self.lines_button,
+            self.superbill_button,
+        ):
             buttons.addWidget(button)
         buttons.addStretch(1)
         buttons.addWidget(self.count)
@@ -347,6 +357,7 @@ class InfusionsView(QWidget):
             self.new_button,
             self.edit_button,
             self.delete_button,
+            self.lines_button,
             self.superbill_button,
         )
         if ws is not None:
@@ -487,6 +498,24 @@ class InfusionsView(QWidget):
             self.ws, self.bus, SuperbillRequest(infusion_ids=tuple(sorted(ids))), parent=self
         )
         dialog.show()
+        return dialog
+
+    def open_lines(self) -> QWidget | None:
+        """Open the service lines of the current session."""
+        if self.ws is None:
+            return None
+        record_id = self.table.current_id()
+        if record_id is None:
+            tell(self, tr("Billing lines"), tr("Select the session whose billing lines to see first."))
+            return None
+        from kettrack.ui.service_lines_dialog import ServiceLinesDialog  # not on the start-up path
+
+        try:
+            dialog = ServiceLinesDialog(self.ws, self.bus, record_id, parent=self)
+        except NotFound:
+            self.model.reload()
+            return None
+        dialog.open()
         return dialog
 
     def focus_find(self) -> None:

@@ -29,7 +29,9 @@ if TYPE_CHECKING:
 
 
 # Rows of the navigation list.
-INFUSIONS, PEOPLE, SUPERBILLS = range(3)
+INFUSIONS, PEOPLE, SUPERBILLS, BILLING = range(4)
+# Sections that wait for the database to open.
+WAITING = (PEOPLE, SUPERBILLS, BILLING)
 
 
 class View(Protocol):
@@ -64,9 +66,11 @@ class MainWindow(QMainWindow):
         # Built the first time they are shown: not on the start-up path (Superbills brings in ReportLab).
         self._people: QWidget | None = None
         self._superbills: QWidget | None = None
+        self._billing: QWidget | None = None
         self.nav.addItem(self.tr("Infusions"))
         self.nav.addItem(self.tr("People"))
         self.nav.addItem(self.tr("Superbills"))
+        self.nav.addItem(self.tr("Billing"))
         self.stack.addWidget(self.infusions)
         self.nav.currentRowChanged.connect(self.show_section)
 
@@ -87,7 +91,7 @@ class MainWindow(QMainWindow):
         if ws is not None:
             self._show_location(ws)
         else:
-            for row in (PEOPLE, SUPERBILLS):  # they wait for the database
+            for row in WAITING:
                 self.nav.item(row).setFlags(Qt.ItemFlag.NoItemFlags)
             for action in (self.new_action, self.edit_action, self.delete_action, self.find_action):
                 action.setEnabled(False)
@@ -96,7 +100,7 @@ class MainWindow(QMainWindow):
         """The workspace has opened: hand it to the views and enable what waited for it."""
         self.ws = ws
         self.infusions.attach(ws)
-        for row in (PEOPLE, SUPERBILLS):
+        for row in WAITING:
             self.nav.item(row).setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
         for action in (self.new_action, self.edit_action, self.delete_action, self.find_action):
             action.setEnabled(True)
@@ -131,9 +135,22 @@ class MainWindow(QMainWindow):
             self.stack.addWidget(self._superbills)
         return self._superbills
 
+    @property
+    def billing(self) -> QWidget:
+        if self._billing is None:
+            assert self.ws is not None, "Billing opens once the database is open"
+            from kettrack.ui.billing import BillingView
+
+            self._billing = BillingView(self.ws, self.bus)
+            self.views.append(self._billing)
+            self.stack.addWidget(self._billing)
+        return self._billing
+
     def show_section(self, row: int) -> None:
         if row == SUPERBILLS:
             self.stack.setCurrentWidget(self.superbills)
+        elif row == BILLING:
+            self.stack.setCurrentWidget(self.billing)
         else:
             self.stack.setCurrentWidget(self.infusions if row <= INFUSIONS else self.people)
         if self.nav.currentRow() != row:

@@ -1,0 +1,489 @@
+"""The service lines of one session: what it is billed as (code, modifiers, diagnosis pointers, units,
+charge, drug NDC and quantity), edited in a table and saved as a whole through the store.
+
+The table edits text; the lines are built and parsed only on Save, so a half-typed value never
+blocks editing. The store's problems ("lines[2].units") mark their row and are listed above the table.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kettrack.core.billing_checks import NDC_UNITS
+from kettrack.core.money import format_usd, parse_amount
+from kettrack.core.problems import InvalidInput, Problem
+from kettrack.core.records import InfusionRecord
+from kettrack.core.service_lines import ServiceLine, pointers_for
+from kettrack.store.workspace import Workspace
+from kettrack.ui import changes
+from kettrack.ui.changes import ChangeBus
+from kettrack.ui.forms import ERROR_STYLE, error_label, tr
+from kettrack.ui.signals import emit
+from kettrack.ui.tables import RecordTable
+
+_Index = QModelIndex | QPersistentModelIndex
+
+# Column numbers; each editable column edits the ServiceLine attribute named in FIELDS.
+CODE, DESCRIPTION, MODIFIERS, POINTERS, UNITS, CHARGE, NDC, NDC_UNIT, QUANTITY = range(9)
+FIELDS = (
+    "code",
+    "description",
+    "modifiers",
+    "pointers",
+    "units",
+    "charge",
+    "ndc",
+    "ndc_unit",
+    "ndc_quantity",
+)
+EDITABLE = frozenset({CODE, MODIFIERS, POINTERS, UNITS, CHARGE, NDC, NDC_UNIT, QUANTITY})
+NUMERIC = frozenset({UNITS, CHARGE, QUANTITY})
+# A pale red that keeps dark text readable in light and dark palettes alike.
+PROBLEM_BACKGROUND = QColor(255, 205, 210)
+_LINE_FIELD = re.compile(r"lines\[(\d+)\]\.(\w+)")
+
+
+def _titles() -> tuple[str, ...]:
+    return (
+        tr("Code"),
+        tr("Description"),
+        tr("Modifiers"),
+        tr("Pointers"),
+        tr("Units"),
+        tr("Charge"),
+        tr("NDC"),
+        tr("Unit"),
+        tr("Quantity"),
+    )
+
+
+def _decimal_text(value: Decimal | None) -> str:
+    return "" if value is None else f"{value.normalize():f}"
+
+
+@dataclass
+class LineDraft:
+    """A line as typed: text per column, with the saved or proposed line it started from."""
+
+    base: ServiceLine
+    texts: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, line: ServiceLine) -> LineDraft:
+        return cls(
+            line,
+            [
+                line.code,
+                line.description,
+                " ".join(line.modifiers),
+                line.pointers,
+                str(line.units),
+                str(line.charge),
+                line.ndc,
+                line.ndc_unit,
+                _decimal_text(line.ndc_quantity),
+            ],
+        )
+
+    def build(self, number: int) -> tuple[ServiceLine | None, list[Problem]]:
+        """The line, or the typing problems found (named like the store's: ``lines[2].units``)."""
+        t = self.texts
+        problems: list[Problem] = []
+        where = f"lines[{number}]."
+        try:
+            units = int(t[UNITS].strip())
+        except ValueError:
+            units = 0
+            problems.append(Problem(where + "units", tr("Units are a whole number, like 1")))
+        try:
+            charge = parse_amount(t[CHARGE], "charge")
+        except InvalidInput as exc:
+            charge = Decimal(0)
+            problems += [replace(p, field=where + p.field) for p in exc.problems]
+        quantity: Decimal | None = None
+        if t[QUANTITY].strip():
+            try:
+                quantity = Decimal(t[QUANTITY].strip())
+                if not quantity.is_finite():
+                    raise InvalidOperation
+            except InvalidOperation:
+                problems.append(Problem(where + "ndc_quantity", tr("The quantity is a number, like 35")))
+        if problems:
+            return None, problems
+        line = replace(
+            self.base,
+            code=t[CODE].strip().upper(),
+            description=t[DESCRIPTION],
+            modifiers=tuple(t[MODIFIERS].upper().split()),
+            pointers=t[POINTERS],
+            units=units,
+            charge=charge,
+            ndc=t[NDC].strip(),
+            ndc_unit=t[NDC_UNIT].strip().upper(),
+            ndc_quantity=quantity,
+        )
+        return line, []
+
+
+class ServiceLinesModel(QAbstractTableModel):
+    """The session's lines as editable text; rows with problems are marked."""
+
+    def __init__(self, describe: Any, dose: Decimal | None = None, parent: Any = None) -> None:
+        """``describe(code)`` gives the code list's description for a code (or ""); ``dose`` is the
+        session's dose in mg, the usual drug quantity."""
+        super().__init__(parent)
+        self.describe = describe
+        self.dose = dose
+        self.drafts: list[LineDraft] = []
+        self.problems: dict[int, list[str]] = {}  # row -> messages
+        self._titles = _titles()
+
+    def set_lines(self, lines: Any) -> None:
+        self.beginResetModel()
+        self.drafts = [LineDraft.of(line) for line in lines]
+        self.problems = {}
+        self.endResetModel()
+
+    def add(self, line: ServiceLine) -> int:
+        row = len(self.drafts)
+        self.beginInsertRows(QModelIndex(), row, row)
+        self.drafts.append(LineDraft.of(line))
+        self.endInsertRows()
+        return row
+
+    def remove(self, row: int) -> None:
+        self.beginRemoveRows(QModelIndex(), row, row)
+        del self.drafts[row]
+        self.endRemoveRows()
+        self.set_problems({})  # the line numbers in them no longer match
+
+    def set_problems(self, problems: dict[int, list[str]]) -> None:
+        self.problems = problems
+        if self.drafts:
+            last = self.index(len(self.drafts) - 1, len(FIELDS) - 1)
+            emit(self.dataChanged, self.index(0, 0), last)
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.drafts)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(FIELDS)
+
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        flags = super().flags(index)
+        if index.isValid() and index.column() in EDITABLE:
+            flags |= Qt.ItemFlag.ItemIsEditable
+        return flags
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        draft, column = self.drafts[index.row()], index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            text = draft.texts[column]
+            if column == CHARGE:
+                try:
+                    return format_usd(parse_amount(text, "charge"))
+                except InvalidInput:
+                    return text  # shown as typed until Save explains what is wrong with it
+            return text
+        if role == Qt.ItemDataRole.EditRole:
+            return draft.texts[column]
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            horizontal = Qt.AlignmentFlag.AlignRight if column in NUMERIC else Qt.AlignmentFlag.AlignLeft
+            return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
+        if index.row() in self.problems:
+            if role == Qt.ItemDataRole.BackgroundRole:
+                return PROBLEM_BACKGROUND
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return QColor(Qt.GlobalColor.black)
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return "\n".join(self.problems[index.row()])
+        if role == Qt.ItemDataRole.ToolTipRole and column == DESCRIPTION:
+            return draft.texts[column]
+        return None
+
+    def setData(self, index: _Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if not index.isValid() or role != Qt.ItemDataRole.EditRole or index.column() not in EDITABLE:
+            return False
+        draft = self.drafts[index.row()]
+        text = str(value)
+        draft.texts[index.column()] = text
+        if index.column() == CODE:
+            # Another code is another service: take that code's plain description along.
+            draft.texts[DESCRIPTION] = self.describe(text)
+            emit(self.dataChanged, index.siblingAtColumn(DESCRIPTION), index.siblingAtColumn(DESCRIPTION))
+        if index.column() == NDC and text.strip() and not draft.texts[NDC_UNIT]:
+            # A drug line needs its quantity in a unit: start from the session's dose in milligrams,
+            # as the proposal does.
+            draft.texts[NDC_UNIT] = "ME"
+            draft.texts[QUANTITY] = draft.texts[QUANTITY] or _decimal_text(self.dose)
+            emit(self.dataChanged, index.siblingAtColumn(NDC_UNIT), index.siblingAtColumn(QUANTITY))
+        emit(self.dataChanged, index, index)
+        return True
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal:
+            if role == Qt.ItemDataRole.DisplayRole:
+                return self._titles[section]
+            if role == Qt.ItemDataRole.TextAlignmentRole:
+                numeric = section in NUMERIC
+                horizontal = Qt.AlignmentFlag.AlignRight if numeric else Qt.AlignmentFlag.AlignLeft
+                return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return _HEADER_TIPS.get(section)
+        elif role == Qt.ItemDataRole.DisplayRole:
+            return str(section + 1)  # the line number problems refer to
+        return None
+
+    def lines(self) -> list[ServiceLine]:
+        """Every line, built from its text; raises one ``InvalidInput`` for all typing problems."""
+        lines: list[ServiceLine] = []
+        problems: list[Problem] = []
+        for number, draft in enumerate(self.drafts, start=1):
+            line, found = draft.build(number)
+            problems += found
+            if line is not None:
+                lines.append(line)
+        if problems:
+            raise InvalidInput(problems)
+        return lines
+
+
+_HEADER_TIPS = {
+    MODIFIERS: "Up to 4, separated by spaces, like 25 59",
+    POINTERS: "Letters of the session's diagnoses this line treats, like AB",
+    CHARGE: "The line's total charge (all its units)",
+    NDC: "The drug's National Drug Code, for drug lines",
+    NDC_UNIT: "ME milligrams, ML millilitres, UN units, GR grams, F2 international units",
+    QUANTITY: "How much of the drug, in the unit",
+}
+
+
+class UnitDelegate(QStyledItemDelegate):
+    """Edits the NDC quantity unit with a list of the allowed units (or none)."""
+
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: _Index) -> QWidget:
+        combo = QComboBox(parent)
+        combo.setAccessibleName(tr("NDC quantity unit"))
+        combo.addItem("", "")
+        for unit in NDC_UNITS:
+            combo.addItem(unit, unit)
+        return combo
+
+    def setEditorData(self, editor: QWidget, index: _Index) -> None:
+        assert isinstance(editor, QComboBox)
+        editor.setCurrentIndex(max(editor.findData(index.data(Qt.ItemDataRole.EditRole)), 0))
+
+    def setModelData(self, editor: QWidget, model: Any, index: _Index) -> None:
+        assert isinstance(editor, QComboBox)
+        model.setData(index, editor.currentData() or "", Qt.ItemDataRole.EditRole)
+
+
+def _field_label(name: str) -> str:
+    labels = {
+        "code": tr("code"),
+        "description": tr("description"),
+        "modifiers": tr("modifiers"),
+        "pointers": tr("pointers"),
+        "units": tr("units"),
+        "charge": tr("charge"),
+        "ndc": tr("NDC"),
+        "ndc_unit": tr("unit"),
+        "ndc_quantity": tr("quantity"),
+        "place_of_service": tr("place of service"),
+        "service_date": tr("date"),
+    }
+    return labels.get(name, name.replace("_", " "))
+
+
+class ServiceLinesDialog(QDialog):
+    """Edit one session's service lines; Save replaces them all at once."""
+
+    def __init__(
+        self, ws: Workspace, bus: ChangeBus, infusion_id: int, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.ws, self.bus, self.infusion_id = ws, bus, infusion_id
+        self.record: InfusionRecord = ws.infusions.get(infusion_id)  # NotFound if it was deleted
+        self.patient_name = ws.patients.get(self.record.patient_id).legal_name
+        self.catalog = ws.codes.catalog()
+        self.setWindowTitle(
+            tr("Billing lines — {0}, {1}").format(self.patient_name, self.record.service_date.isoformat())
+        )
+
+        self.summary = QLabel()
+        self.summary.setObjectName("lines_summary")
+        self.summary.setWordWrap(True)
+        self.warnings = QLabel()
+        self.warnings.setObjectName("lines_warnings")
+        self.warnings.setWordWrap(True)
+        # Amber: worth a look, not an error; lighter on a dark palette so it stays readable.
+        dark = self.palette().color(QPalette.ColorRole.Window).lightness() < 128
+        self.warnings.setStyleSheet(f"color: {'#ffb74d' if dark else '#8a5300'};")
+        self.warnings.hide()
+        self.problems = error_label()
+        self.problems.setObjectName("lines_problems")
+        self.problems.setStyleSheet(ERROR_STYLE + " font-weight: bold;")
+
+        self.model = ServiceLinesModel(self._describe, self.record.dose_mg, self)
+        self.table = RecordTable("service_lines")
+        self.table.setModel(self.model)
+        self.table.setAccessibleName(tr("Service lines"))
+        self.table.verticalHeader().show()
+        self.table.setEditTriggers(
+            RecordTable.EditTrigger.DoubleClicked
+            | RecordTable.EditTrigger.EditKeyPressed
+            | RecordTable.EditTrigger.AnyKeyPressed
+        )
+        self.table.setItemDelegateForColumn(NDC_UNIT, UnitDelegate(self.table))
+        self.table.horizontalHeader().setStretchLastSection(False)
+        self.table.restore_header((62, 300, 80, 70, 50, 90, 120, 50, 70))
+        # The description takes the spare width, so the table has no empty band on the right.
+        self.table.horizontalHeader().setSectionResizeMode(DESCRIPTION, QHeaderView.ResizeMode.Stretch)
+
+        self.add_button = QPushButton(tr("Add line"))
+        self.remove_button = QPushButton(tr("Remove line"))
+        self.reset_button = QPushButton(tr("Reset to proposal"))
+        self.reset_button.setToolTip(tr("Replace the lines with those proposed from the session and fees"))
+        self.add_button.clicked.connect(self.add_line)
+        self.remove_button.clicked.connect(self.remove_line)
+        self.reset_button.clicked.connect(self.reset_to_proposal)
+        row = QHBoxLayout()
+        for button in (self.add_button, self.remove_button, self.reset_button):
+            button.setAutoDefault(False)  # Enter saves the lines, it does not add another
+            row.addWidget(button)
+        row.addStretch(1)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.warnings)
+        layout.addWidget(self.problems)
+        layout.addLayout(row)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.buttons)
+        self.resize(980, 420)
+        self.saved: list[ServiceLine] | None = None
+        self.load()
+
+    def _describe(self, code: str) -> str:
+        entry = self.catalog.get(code) if code.strip() else None
+        return entry.description if entry else ""
+
+    def load(self) -> None:
+        """The saved lines; when there are none yet, the proposal (not saved until Save)."""
+        saved = self.ws.service_lines.for_infusion(self.infusion_id)
+        if saved:
+            self.model.set_lines(saved)
+            self._show_warnings(())
+            self._set_summary(proposed=False)
+        else:
+            self.reset_to_proposal()
+
+    def reset_to_proposal(self) -> None:
+        proposal = self.ws.service_lines.propose(self.infusion_id)
+        self.model.set_lines(proposal.lines)
+        self._show_warnings(proposal.warnings)
+        self._set_summary(proposed=True)
+        self._show_problems([])
+
+    def _set_summary(self, *, proposed: bool) -> None:
+        r = self.record
+        diagnoses = "  ".join(
+            f"{letter} {code}" for letter, code in zip("ABCDEFGHIJKL", r.diagnoses, strict=False)
+        )
+        state = (
+            tr("Proposed from the session and the fee schedule: not saved yet.")
+            if proposed
+            else tr("Saved lines.")
+        )
+        self.summary.setText(
+            tr("{0} · {1} · {2} {3} · diagnoses: {4}\n{5}").format(
+                self.patient_name,
+                r.service_date.isoformat(),
+                r.drug.label,
+                r.route.label,
+                diagnoses or tr("none"),
+                state,
+            )
+        )
+
+    def _show_warnings(self, warnings: Any) -> None:
+        self.warnings.setText("\n".join(f"• {w}" for w in warnings))
+        self.warnings.setVisible(bool(warnings))
+
+    def _show_problems(self, problems: list[Problem]) -> None:
+        by_row: dict[int, list[str]] = {}
+        messages: list[str] = []
+        for problem in problems:
+            match = _LINE_FIELD.fullmatch(problem.field)
+            if match is None:
+                messages.append(problem.message[:1].upper() + problem.message[1:])
+                continue
+            number, name = int(match.group(1)), match.group(2)
+            text = problem.message
+            if text[:1].islower():  # phrased after the field ("is empty ..."): lead with its name
+                text = f"{_field_label(name)} {text}"
+            by_row.setdefault(number - 1, []).append(text)
+            messages.append(tr("Line {0}, {1}: {2}").format(number, _field_label(name), text))
+        self.model.set_problems(by_row)
+        self.problems.setText("\n".join(messages))
+        self.problems.setVisible(bool(messages))
+
+    def add_line(self) -> None:
+        r = self.record
+        line = ServiceLine(
+            service_date=r.service_date,
+            place_of_service=r.place_of_service,
+            code="",
+            description="",
+            units=1,
+            charge=Decimal("0.00"),
+            pointers=pointers_for(len(r.diagnoses)),
+            infusion_id=self.infusion_id,
+        )
+        row = self.model.add(line)
+        self.table.selectRow(row)
+        self.table.edit(self.model.index(row, CODE))
+
+    def remove_line(self) -> None:
+        index = self.table.currentIndex()
+        if index.isValid():
+            self.model.remove(index.row())
+            self._show_problems([])
+
+    def accept(self) -> None:
+        try:
+            lines = self.model.lines()
+            self.saved = self.ws.service_lines.replace_lines(self.infusion_id, lines)
+        except InvalidInput as exc:
+            self._show_problems(list(exc.problems))
+            return
+        self.bus.announce(changes.BILLING)
+        super().accept()
