@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from kettrack.core.billing_checks import check_procedure_code, check_service_line
-from kettrack.core.codes import STARTER_CODES, CodeCatalog, ProcedureCode
+from kettrack.core.codes import STARTER_CODES, CodeCatalog, ProcedureCode, code_system
 from kettrack.core.money import parse_amount
 from kettrack.core.ndc import NdcError, normalize_ndc
 from kettrack.core.problems import InvalidInput
@@ -84,6 +84,10 @@ class FeeScheduleRepository:
     def set_fee(self, provider_id: int, code: str, amount: Decimal | str, ndc: str = "") -> None:
         value = parse_amount(amount, "amount")
         code = code.strip().upper()
+        if code_system(code) is None:
+            raise InvalidInput.single(
+                "code", f"{code!r} is not a CPT or HCPCS code (5 characters, like 96365)"
+            )
         if ndc.strip():
             try:
                 ndc = normalize_ndc(ndc)
