@@ -18,7 +18,7 @@ from kettrack.store.demo import DemoSummary, fill_demo
 from kettrack.store.workspace import Workspace
 from kettrack.ui import changes, infusions, superbill_dialog, superbills
 from kettrack.ui.changes import ChangeBus
-from kettrack.ui.main_window import SUPERBILLS, MainWindow
+from kettrack.ui.main_window import PEOPLE, SUPERBILLS, MainWindow
 from kettrack.ui.superbill_dialog import SuperbillDialog
 from kettrack.ui.superbills import SuperbillsView
 from kettrack.ui.workers import Workers
@@ -113,9 +113,18 @@ def test_create_check_fix_issue_and_reissue(
     assert dialog.preview.page_count() >= 1  # the draft preview
     assert not dialog.save_button.isEnabled()
 
-    # Fix the provider elsewhere; the dialog hears of it, and Check again assembles anew.
-    workspace.providers.update(replace(workspace.providers.get(provider_id), npi=_valid_npi()))
-    window.bus.announce(changes.PROVIDER)
+    # Fix the provider in People › Providers & clinics, as a person would; the superbill dialog hears of
+    # it, and Check again assembles anew.
+    window.show_section(PEOPLE)
+    people = window.people
+    people.tabs.setCurrentWidget(people.pages["providers"])  # type: ignore[attr-defined]
+    editor_dialog = people.current.open_dialog(workspace.providers.get(provider_id))  # type: ignore[attr-defined]
+    npi_field = editor_dialog.errors.fields["npi"].widget
+    npi_field.clear()
+    qtbot.keyClicks(npi_field, _valid_npi())
+    save = editor_dialog.buttons.button(editor_dialog.buttons.StandardButton.Save)
+    qtbot.mouseClick(save, Qt.MouseButton.LeftButton)
+    assert workspace.providers.get(provider_id).npi == _valid_npi()
     assert dialog.changed_note.isVisibleTo(dialog)
     qtbot.mouseClick(dialog.check_button, Qt.MouseButton.LeftButton)
     assert "Complete: ready to send" in dialog.preflight.text() and "NPI" not in dialog.preflight.text()
