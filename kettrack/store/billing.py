@@ -31,7 +31,7 @@ class CodeRepository:
 
     def catalog(self) -> CodeCatalog:
         with self.db.reader() as session:
-            own = [_code_of(row) for row in session.scalars(select(ProcedureCodeEntry))]
+            own = [code_of(row) for row in session.scalars(select(ProcedureCodeEntry))]
         merged = {c.code: c for c in STARTER_CODES}
         merged.update({c.code: c for c in own})
         return CodeCatalog(merged.values())
@@ -54,7 +54,8 @@ class CodeRepository:
         return self.save(replace(entry, effective_to=last_day, replaced_by=replaced_by or entry.replaced_by))
 
 
-def _code_of(row: ProcedureCodeEntry) -> ProcedureCode:
+def code_of(row: ProcedureCodeEntry) -> ProcedureCode:
+    """The user's stored code as the domain record."""
     return ProcedureCode(
         row.code,
         row.kind,

@@ -22,7 +22,7 @@ from kettrack.core.money import parse_amount
 from kettrack.core.ndc import NdcError, normalize_ndc
 from kettrack.core.problems import InvalidInput, Problem
 from kettrack.core.service_lines import ServiceLine
-from kettrack.store.billing import line_row
+from kettrack.store.billing import code_of, line_row
 from kettrack.store.files import write_private
 from kettrack.store.location import make_private_dir
 from kettrack.store.models import (
@@ -116,21 +116,7 @@ def export_billing(session: Session, folder: Path, encode: Any) -> dict[str, lis
     ):
         links.setdefault(superbill_id, []).append(line_id)
     data: dict[str, list[Any]] = {
-        "procedure_codes": [
-            encode(
-                ProcedureCode(
-                    r.code,
-                    r.kind,
-                    r.description,
-                    r.default_units,
-                    r.effective_from,
-                    r.effective_to,
-                    r.replaced_by,
-                    r.add_on,
-                )
-            )
-            for r in codes
-        ],
+        "procedure_codes": [encode(code_of(r)) for r in codes],
         "fee_schedule": [encode(FeeEntry(r.provider_id, r.code, r.amount, r.ndc)) for r in fees],
         "service_lines": [
             encode(
