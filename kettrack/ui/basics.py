@@ -1,14 +1,17 @@
-"""Small helpers every view uses: translation, date conversion, and the yes/no and warning boxes.
-
-Kept apart from kettrack.ui.forms (the dialog machinery) so the first window can show without it.
+"""Small helpers every view uses: translation, date conversion, the patient filter, and the yes/no and
+warning boxes. Kept apart from kettrack.ui.forms (the dialog machinery) so the first window can show
+without it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from PySide6.QtCore import QDate
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QComboBox, QMessageBox, QWidget
+
+from kettrack.core.rows import Choice
 
 DATE_FORMAT = "yyyy-MM-dd"
 
@@ -39,3 +42,15 @@ def confirm(parent: QWidget | None, title: str, text: str) -> bool:
 def tell(parent: QWidget | None, title: str, text: str) -> None:
     """Explain why something could not be done; tests patch this too."""
     QMessageBox.warning(parent, title, text)
+
+
+def fill_patient_filter(combo: QComboBox, choices: Iterable[Choice]) -> None:
+    """ "All patients" then each patient, keeping the current choice, without firing a change."""
+    current = combo.currentData()
+    combo.blockSignals(True)
+    combo.clear()
+    combo.addItem(tr("All patients"), None)
+    for choice in choices:
+        combo.addItem(choice.label, choice.id)
+    combo.setCurrentIndex(max(combo.findData(current), 0))
+    combo.blockSignals(False)

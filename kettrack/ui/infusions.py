@@ -29,7 +29,7 @@ from kettrack.core.money import format_usd
 from kettrack.core.problems import NotFound
 from kettrack.core.rows import InfusionFilter, InfusionRow
 from kettrack.ui import changes, settings
-from kettrack.ui.basics import DATE_FORMAT, confirm, pydate, qdate, tell, tr
+from kettrack.ui.basics import DATE_FORMAT, confirm, fill_patient_filter, pydate, qdate, tell, tr
 from kettrack.ui.changes import ChangeBus
 from kettrack.ui.signals import emit
 from kettrack.ui.tables import ID_ROLE, RecordTable
@@ -386,15 +386,7 @@ class InfusionsView(QWidget):
     def _load_patients(self) -> None:
         if self.ws is None:
             return
-        current = self.patient.currentData()
-        self.patient.blockSignals(True)
-        self.patient.clear()
-        self.patient.addItem(tr("All patients"), None)
-        for choice in self.ws.patients.choices():
-            self.patient.addItem(choice.label, choice.id)
-        index = self.patient.findData(current)
-        self.patient.setCurrentIndex(max(index, 0))
-        self.patient.blockSignals(False)
+        fill_patient_filter(self.patient, self.ws.patients.choices())
 
     def current_filter(self) -> InfusionFilter:
         return InfusionFilter(

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from kettrack.core.money import format_usd
 from kettrack.core.problems import InvalidInput, NotFound
 from kettrack.ui import changes
-from kettrack.ui.basics import confirm, tell, tr
+from kettrack.ui.basics import confirm, fill_patient_filter, tell, tr
 from kettrack.ui.changes import ChangeBus
 from kettrack.ui.pdf_preview import PdfPreview, open_in_viewer
 from kettrack.ui.tables import Column, RecordTable, RecordTableModel
@@ -170,14 +170,7 @@ class SuperbillsView(QWidget):
         self.refresh()
 
     def _load_patients(self) -> None:
-        current = self.patient.currentData()
-        self.patient.blockSignals(True)
-        self.patient.clear()
-        self.patient.addItem(tr("All patients"), None)
-        for choice in self.ws.patients.choices():
-            self.patient.addItem(choice.label, choice.id)
-        self.patient.setCurrentIndex(max(self.patient.findData(current), 0))
-        self.patient.blockSignals(False)
+        fill_patient_filter(self.patient, self.ws.patients.choices())
 
     def refresh(self) -> None:
         selected = self.table.current_id()
