@@ -179,7 +179,11 @@ class SuperbillService:
         return remapped
 
     def assemble(self, request: SuperbillRequest, *, number: str = "PREVIEW", version: int = 1) -> Superbill:
-        sessions = self.sessions_for(request)
+        return self._assemble(self.sessions_for(request), request, number, version)
+
+    def _assemble(
+        self, sessions: list[InfusionRecord], request: SuperbillRequest, number: str, version: int
+    ) -> Superbill:
         patient = self.patients.get(sessions[0].patient_id)
         provider, clinic = self._provider_and_clinic(sessions, request.provider_id)
         codes: list[str] = []
@@ -237,13 +241,13 @@ class SuperbillService:
         previous = self._row(replaces) if replaces is not None else None
         number = previous.number if previous else self._next_number()
         version = previous.version + 1 if previous else 1
-        bill = self.assemble(request, number=number, version=version)
+        sessions = self.sessions_for(request)  # read once: assembled and locked below alike
+        bill = self._assemble(sessions, request, number, version)
         if expected is not None and _content(bill) != _content(expected):
             raise RecordsChanged()
         problems = self.check(bill)
         if problems and not draft:
             raise PreflightFailed(problems)
-        sessions = self.sessions_for(request)
         for visit in sessions:  # keep the lines exactly as printed
             assert visit.id is not None
             self.lines.ensure_lines(visit.id)
