@@ -150,3 +150,11 @@ PLACES_OF_SERVICE: dict[str, str] = {
     "22": "On-campus outpatient hospital",
     "49": "Independent clinic",
 }
+
+
+class AuthStatus(LabeledEnum):
+    """Where a prior authorization request stands."""
+
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    DENIED = "denied"
