@@ -55,7 +55,7 @@ def level_names(rules: PayerRules) -> list[str]:
 
 
 def check_appeal_level(rules: PayerRules, status: Status, level: str) -> str | None:
-    """Why ``level`` cannot be the appeal filed now (None: it can). Levels never go backwards."""
+    """Why ``level`` cannot be the appeal filed now (None: it can): levels go in the plan's order."""
     keys = level_names(rules)
     if level not in keys:
         return f"'{level}' is not an appeal level of this plan; its levels are: " + ", ".join(keys)
@@ -63,8 +63,10 @@ def check_appeal_level(rules: PayerRules, status: Status, level: str) -> str | N
     expected = rules.next_level(current)
     if expected is None:
         return "every appeal level of this plan has been used"
-    if keys.index(level) < keys.index(expected.key):
-        return f"the next level for this claim is '{expected.key}' ({expected.name})"
+    if level != expected.key:
+        # Skipping is refused too: an external review needs the internal appeal's final denial, and
+        # a missed level recorded afterwards (with its past date) keeps the timeline true.
+        return f"the next level for this claim is '{expected.key}' ({expected.name}); levels go in order"
     return None
 
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from kettrack.core.claim_states import ClaimState, CloseReason, EventKind, Status, Transition
 from kettrack.core.deadlines import Deadline, DeadlineKind
-from kettrack.core.enums import CoverageRank, LabeledEnum, PayerKind
+from kettrack.core.enums import AuthStatus, CoverageRank, LabeledEnum, PayerKind
 
 ZERO = Decimal("0.00")
 
@@ -359,3 +359,18 @@ class ClaimFilter:
     overdue_only: bool = False
     open_only: bool = False
     text: str = ""
+
+
+@dataclass(frozen=True)
+class NewPriorAuth:
+    coverage_id: int
+    status: AuthStatus
+    auth_number: str = ""
+    requested_on: date | None = None
+    decided_on: date | None = None
+    codes: str = ""
+    units: int | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None
+    notes: str = ""
+    claim_ids: tuple[int, ...] = ()

@@ -25,6 +25,9 @@ from kettrack.store.people import (
 from kettrack.store.settings import SettingsRepository
 
 if TYPE_CHECKING:
+    from kettrack.store.claim_views import ClaimViews
+    from kettrack.store.claims import ClaimService
+    from kettrack.store.prior_auths import PriorAuthRepository, ReasonCodeRepository
     from kettrack.store.superbills import SuperbillService
 
 
@@ -68,6 +71,31 @@ class Workspace:
             folder=documents_dir(self.db.target) / "superbills",
             today=self.today,
         )
+
+    # Claims are built on first use too: start-up shows the window before it needs them.
+    @cached_property
+    def claims(self) -> ClaimService:
+        from kettrack.store.claims import ClaimService
+
+        return ClaimService(self.db, documents=documents_dir(self.db.target), today=self.today)
+
+    @cached_property
+    def claim_views(self) -> ClaimViews:
+        from kettrack.store.claim_views import ClaimViews
+
+        return ClaimViews(self.db, today=self.today)
+
+    @cached_property
+    def auths(self) -> PriorAuthRepository:
+        from kettrack.store.prior_auths import PriorAuthRepository
+
+        return PriorAuthRepository(self.db, today=self.today)
+
+    @cached_property
+    def reason_codes(self) -> ReasonCodeRepository:
+        from kettrack.store.prior_auths import ReasonCodeRepository
+
+        return ReasonCodeRepository(self.db)
 
     @classmethod
     def open(cls, location: str | Path | None = None, **kwargs: object) -> Workspace:

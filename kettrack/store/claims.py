@@ -1,0 +1,652 @@
+"""Claims in the database: create them from issued superbills, record their events (append-only),
+keep each claim's derived state, money and next deadline in step with its events, and answer the
+dashboard, the claims table and the calendar export.
+
+The events are the truth. Every write goes through ``_refresh``, the one place that folds a claim's
+events (``kettrack.core.claim_states``) and derives its deadlines (``kettrack.core.claim_deadlines``)
+into the columns the tables sort on; ``invariant_problems`` checks the two still agree.
+"""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from kettrack.core.claim_deadlines import (
+    check_appeal_level,
+    claim_deadlines,
+    next_step,
+    status_of,
+)
+from kettrack.core.claim_states import (
+    ClaimState,
+    CloseReason,
+    EventKind,
+    IllegalTransition,
+    Status,
+    apply,
+)
+from kettrack.core.claims import (
+    DECISION_EVENTS,
+    ZERO,
+    Adjustment,
+    AttachmentInfo,
+    ClaimEvent,
+    ClaimLine,
+    EobAmounts,
+    NewClaim,
+    NewEvent,
+    NextStep,
+    PriorAuthInfo,
+    money_of,
+)
+from kettrack.core.deadlines import DeadlineKind, PayerRules
+from kettrack.core.enums import CoverageRank
+from kettrack.core.money import MAX_AMOUNT
+from kettrack.core.payer_rules import RuleOverrides, check_overrides, effective_rules
+from kettrack.core.problems import InvalidInput, NotFound, Problem
+from kettrack.core.reason_codes import (
+    check_carc,
+    check_remarks,
+)
+from kettrack.core.validation import text_problem
+from kettrack.store.attachments import AttachmentStore
+from kettrack.store.database import Database
+from kettrack.store.models import (
+    Claim,
+    ClaimAdjustmentEntry,
+    ClaimAttachment,
+    ClaimEventEntry,
+    ClaimLineEntry,
+    Coverage,
+    Infusion,
+    Payer,
+    PayerRuleOverride,
+    PriorAuthorization,
+    ServiceLine,
+    SuperbillLine,
+)
+
+_DECIDED = {
+    ClaimState.PAID,
+    ClaimState.PARTIALLY_PAID,
+    ClaimState.DENIED,
+    ClaimState.APPEAL_DECIDED,
+    ClaimState.CLOSED,
+}
+
+
+class ClaimChanged(InvalidInput):
+    """Someone (another desk) recorded an event on the claim since it was read; nothing was written."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            [Problem("claim", "someone else recorded an event on this claim meanwhile: look again")]
+        )
+
+
+def _actor() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in the environment (a container): still record the change
+        return "unknown"
+
+
+def _event_of(row: ClaimEventEntry, adjustments: Sequence[Adjustment] = (), attachments=()) -> ClaimEvent:  # type: ignore[no-untyped-def]
+    return ClaimEvent(
+        id=row.id,
+        kind=row.kind,
+        on=row.business_date,
+        recorded_at=row.recorded_at,
+        recorded_by=row.recorded_by,
+        note=row.note,
+        received_on=row.received_on,
+        appeal_level=row.appeal_level,
+        close_reason=row.close_reason,
+        payer_claim_number=row.payer_claim_number,
+        method=row.method,
+        amounts=EobAmounts(row.allowed, row.paid, row.deductible, row.coinsurance, row.copay),
+        adjustments=tuple(adjustments),
+        attachments=tuple(attachments),
+    )
+
+
+def attachment_of(row: ClaimAttachment) -> AttachmentInfo:
+    return AttachmentInfo(
+        row.id,
+        row.claim_id,
+        row.event_id,
+        row.original_name,
+        row.media_type,
+        row.size,
+        row.sha256,
+        row.added_at,
+        row.description,
+    )
+
+
+def auth_of(row: PriorAuthorization, claim_ids: Iterable[int] = ()) -> PriorAuthInfo:
+    return PriorAuthInfo(
+        row.id,
+        row.patient_id,
+        row.coverage_id,
+        row.auth_number,
+        row.status.value,
+        row.requested_on,
+        row.decided_on,
+        row.codes,
+        row.units,
+        row.valid_from,
+        row.valid_to,
+        row.notes,
+        tuple(claim_ids),
+    )
+
+
+def payer_rules(session: Session, payer_id: int) -> PayerRules:
+    """The rules a payer's deadlines follow: its kind's defaults with the user's overrides."""
+    payer = session.get(Payer, payer_id)
+    if payer is None:
+        raise NotFound("payer", payer_id)
+    row = session.get(PayerRuleOverride, payer_id)
+    return effective_rules(payer.kind, RuleOverrides.from_json(row.overrides) if row else None)
+
+
+def load_events(session: Session, claim_ids: Sequence[int]) -> dict[int, list[ClaimEvent]]:
+    rows = session.scalars(
+        select(ClaimEventEntry)
+        .where(ClaimEventEntry.claim_id.in_(claim_ids))
+        .order_by(ClaimEventEntry.claim_id, ClaimEventEntry.sequence)
+    ).all()
+    adjustments: dict[int, list[Adjustment]] = {}
+    if rows:
+        for adj in session.scalars(
+            select(ClaimAdjustmentEntry)
+            .where(ClaimAdjustmentEntry.event_id.in_([r.id for r in rows]))
+            .order_by(ClaimAdjustmentEntry.event_id, ClaimAdjustmentEntry.position)
+        ):
+            adjustments.setdefault(adj.event_id, []).append(
+                Adjustment(adj.group_code, adj.reason, adj.amount, adj.remarks)
+            )
+    found: dict[int, list[ClaimEvent]] = {claim_id: [] for claim_id in claim_ids}
+    for row in rows:
+        found[row.claim_id].append(_event_of(row, adjustments.get(row.id, ())))
+    return found
+
+
+def service_dates(session: Session, claim_id: int) -> list[date]:
+    return list(
+        session.scalars(select(ClaimLineEntry.service_date).where(ClaimLineEntry.claim_id == claim_id))
+    )
+
+
+class ClaimService:
+    """Claims, their events, attachments, prior authorizations and payer rules."""
+
+    def __init__(self, db: Database, *, documents: Path, today: Callable[[], date] = date.today) -> None:
+        self.db = db
+        self.today = today
+        self.files = AttachmentStore(documents / "attachments")
+
+    # --- payer rules ------------------------------------------------------------------------------
+
+    def rules(self, payer_id: int) -> tuple[PayerRules, RuleOverrides]:
+        """The rules a payer's deadlines follow, and what the user changed of its kind's defaults."""
+        with self.db.reader() as session:
+            row = session.get(PayerRuleOverride, payer_id)
+            return payer_rules(session, payer_id), RuleOverrides.from_json(
+                row.overrides
+            ) if row else RuleOverrides()
+
+    def set_rules(self, payer_id: int, overrides: RuleOverrides) -> int:
+        """Save a payer's rules and re-derive the deadlines of its open claims; returns how many."""
+        with self.db.session() as session:
+            payer = session.get(Payer, payer_id)
+            if payer is None:
+                raise NotFound("payer", payer_id)
+            check_overrides(payer.kind, overrides)
+            row = session.get(PayerRuleOverride, payer_id)
+            if row is None:
+                session.add(PayerRuleOverride(payer_id=payer_id, overrides=overrides.to_json()))
+            else:
+                row.overrides = overrides.to_json()
+            session.flush()
+            claims = session.scalars(
+                select(Claim).where(Claim.payer_id == payer_id, Claim.closed.is_(False))
+            ).all()
+            for claim in claims:
+                self._refresh(session, claim)
+            return len(claims)
+
+    # --- creating -------------------------------------------------------------------------------
+
+    def create(self, new: NewClaim) -> int:
+        """A draft claim for the lines of a superbill (or the lines given); returns its id."""
+        with self.db.session() as session:
+            coverage = session.get(Coverage, new.coverage_id)
+            if coverage is None:
+                raise InvalidInput.single("coverage", f"there is no coverage with id {new.coverage_id}")
+            if problem := text_problem(new.note, max_len=2000, multiline=True):
+                raise InvalidInput.single("note", problem)
+            lines = self._lines_for(session, new, coverage)
+            replaced = self._check_links(session, new, coverage)
+            claim = Claim(
+                number="",
+                patient_id=coverage.patient_id,
+                coverage_id=coverage.id,
+                payer_id=coverage.payer_id,
+                superbill_id=new.superbill_id,
+                replaces_id=new.replaces_id,
+                primary_claim_id=new.primary_claim_id,
+                filer=new.filer,
+                method=new.method,
+                first_service=min(line.service_date for line in lines),
+                last_service=max(line.service_date for line in lines),
+                billed=sum((line.charge for line in lines), ZERO),
+                state=ClaimState.DRAFT,
+            )
+            session.add(claim)
+            session.flush()
+            claim.number = f"CL-{claim.id:06d}"
+            for position, line in enumerate(lines):
+                session.add(
+                    ClaimLineEntry(
+                        claim_id=claim.id,
+                        position=position,
+                        service_line_id=line.service_line_id,
+                        service_date=line.service_date,
+                        code=line.code,
+                        modifiers=line.modifiers,
+                        units=line.units,
+                        charge=line.charge,
+                    )
+                )
+            if new.note:
+                self._append(session, claim, NewEvent(EventKind.NOTE, self.today(), note=new.note), 0)
+            if replaced is not None and not replaced.closed:
+                note = f"Replaced by corrected claim {claim.number}"
+                event = NewEvent(EventKind.CLOSED, self.today(), note=note, close_reason=CloseReason.REPLACED)
+                self._append(session, replaced, event, replaced.event_count)
+                self._refresh(session, replaced)
+            self._refresh(session, claim)
+            return claim.id
+
+    def _lines_for(self, session: Session, new: NewClaim, coverage: Coverage) -> list[ClaimLine]:
+        ids = list(new.service_line_ids)
+        if new.superbill_id is not None and not ids:
+            ids = list(
+                session.scalars(
+                    select(SuperbillLine.service_line_id).where(
+                        SuperbillLine.superbill_id == new.superbill_id
+                    )
+                )
+            )
+            if not ids:
+                raise InvalidInput.single(
+                    "superbill", f"there is no issued superbill with id {new.superbill_id}"
+                )
+        if not ids and new.primary_claim_id is not None:
+            rows = session.scalars(
+                select(ClaimLineEntry)
+                .where(ClaimLineEntry.claim_id == new.primary_claim_id)
+                .order_by(ClaimLineEntry.position)
+            ).all()
+            return [
+                ClaimLine(r.service_line_id, r.service_date, r.code, r.modifiers, r.units, r.charge)
+                for r in rows
+            ]
+        if not ids:
+            raise InvalidInput.single(
+                "lines", "a claim needs service lines: start it from an issued superbill"
+            )
+        found = session.execute(
+            select(ServiceLine, Infusion.patient_id)
+            .join(Infusion, Infusion.id == ServiceLine.infusion_id)
+            .where(ServiceLine.id.in_(ids))
+            .order_by(ServiceLine.service_date, ServiceLine.infusion_id, ServiceLine.position)
+        ).all()
+        missing = set(ids) - {line.id for line, _ in found}
+        if missing:
+            raise InvalidInput.single("lines", f"no service line with id {min(missing)}")
+        if any(patient_id != coverage.patient_id for _, patient_id in found):
+            raise InvalidInput.single("coverage", "the lines belong to another patient than this coverage")
+        if new.replaces_id is None:
+            self._refuse_double_billing(session, ids, coverage)
+        return [
+            ClaimLine(line.id, line.service_date, line.code, line.modifiers, line.units, line.charge)
+            for line, _ in found
+        ]
+
+    def _refuse_double_billing(self, session: Session, ids: list[int], coverage: Coverage) -> None:
+        """The same line sent twice to the same plan is a duplicate claim (CARC 18): refuse it."""
+        clash = session.execute(
+            select(Claim.number)
+            .join(ClaimLineEntry, ClaimLineEntry.claim_id == Claim.id)
+            .where(
+                ClaimLineEntry.service_line_id.in_(ids),
+                Claim.coverage_id == coverage.id,
+                or_(Claim.close_reason.is_(None), Claim.close_reason != CloseReason.REPLACED),
+            )
+            .limit(1)
+        ).scalar()
+        if clash:
+            raise InvalidInput.single(
+                "lines",
+                f"these lines are already on claim {clash} to this plan; record a corrected claim instead",
+            )
+
+    def _check_links(self, session: Session, new: NewClaim, coverage: Coverage) -> Claim | None:
+        replaced = None
+        if new.replaces_id is not None:
+            replaced = session.get(Claim, new.replaces_id)
+            if replaced is None:
+                raise InvalidInput.single("replaces", f"there is no claim with id {new.replaces_id}")
+            if replaced.patient_id != coverage.patient_id:
+                raise InvalidInput.single("replaces", "a corrected claim is for the same patient")
+        if new.primary_claim_id is not None:
+            primary = session.get(Claim, new.primary_claim_id)
+            if primary is None:
+                raise InvalidInput.single("primary", f"there is no claim with id {new.primary_claim_id}")
+            if coverage.rank is CoverageRank.PRIMARY:
+                raise InvalidInput.single("coverage", "a secondary claim goes to the secondary coverage")
+            if primary.patient_id != coverage.patient_id:
+                raise InvalidInput.single("primary", "the primary claim is for another patient")
+            if primary.state not in _DECIDED:
+                raise InvalidInput.single(
+                    "primary", "the primary plan has not decided yet: the secondary claim starts from its EOB"
+                )
+        return replaced
+
+    # --- events ---------------------------------------------------------------------------------
+
+    def record(
+        self,
+        claim_id: int,
+        event: NewEvent,
+        *,
+        expected_events: int | None = None,
+        attachments: Sequence[tuple[Path, str]] = (),
+    ) -> int:
+        """Append ``event`` (with files to attach) to a claim; returns the event id.
+
+        ``expected_events`` is the number of events the person saw: if someone recorded another one
+        meanwhile, nothing is written and ClaimChanged says so.
+        """
+        copied: list[tuple[Path, str, str, str, int, str]] = []
+        try:
+            for path, description in attachments:
+                copied.append(self.files.copy_in(path, description))
+            with self.db.session() as session:
+                claim = session.get(Claim, claim_id)
+                if claim is None:
+                    raise NotFound("claim", claim_id)
+                if expected_events is not None and claim.event_count != expected_events:
+                    raise ClaimChanged()
+                checked = self._check_event(session, claim, event)
+                event_id = self._append(session, claim, checked, claim.event_count)
+                for stored, original, media_type, sha, size, description in copied:
+                    session.add(
+                        ClaimAttachment(
+                            claim_id=claim.id,
+                            event_id=event_id,
+                            file_name=stored.name,
+                            original_name=original,
+                            media_type=media_type,
+                            size=size,
+                            sha256=sha,
+                            description=description,
+                            added_by=_actor(),
+                        )
+                    )
+                self._refresh(session, claim)
+                return event_id
+        except BaseException:
+            for stored, *_ in copied:
+                stored.unlink(missing_ok=True)  # the files go with the event that was not recorded
+            raise
+
+    def attach(self, claim_id: int, path: Path, description: str = "") -> AttachmentInfo:
+        """Keep a file with a claim without recording an event (an EOB found later, say)."""
+        if problem := text_problem(description, max_len=200):
+            raise InvalidInput.single("description", problem)
+        stored, original, media_type, sha, size, description = self.files.copy_in(path, description)
+        try:
+            with self.db.session() as session:
+                if session.get(Claim, claim_id) is None:
+                    raise NotFound("claim", claim_id)
+                row = ClaimAttachment(
+                    claim_id=claim_id,
+                    file_name=stored.name,
+                    original_name=original,
+                    media_type=media_type,
+                    size=size,
+                    sha256=sha,
+                    description=description,
+                    added_by=_actor(),
+                )
+                session.add(row)
+                session.flush()
+                return attachment_of(row)
+        except BaseException:
+            stored.unlink(missing_ok=True)
+            raise
+
+    def attachment_path(self, attachment_id: int) -> Path:
+        """The stored file of an attachment, after checking it still has its recorded SHA-256."""
+        with self.db.reader() as session:
+            row = session.get(ClaimAttachment, attachment_id)
+            if row is None:
+                raise NotFound("attachment", attachment_id)
+            return self.files.verified(row.file_name, row.sha256)
+
+    def _check_event(self, session: Session, claim: Claim, event: NewEvent) -> NewEvent:
+        problems: list[Problem] = []
+        today = self.today()
+        if event.on > today:
+            problems.append(Problem("date", "this date is in the future"))
+        if event.on < claim.first_service and event.kind is not EventKind.NOTE:
+            problems.append(
+                Problem("date", f"this is before the first date of service ({claim.first_service})")
+            )
+        last = session.scalar(
+            select(func.max(ClaimEventEntry.business_date)).where(
+                ClaimEventEntry.claim_id == claim.id, ClaimEventEntry.kind != EventKind.NOTE
+            )
+        )
+        if last is not None and event.on < last and event.kind is not EventKind.NOTE:
+            problems.append(Problem("date", f"the claim's last event is dated {last}: events go in order"))
+        if event.received_on is not None:
+            if event.received_on < event.on:
+                problems.append(
+                    Problem("received_on", "a letter cannot arrive before the date printed on it")
+                )
+            elif event.received_on > today:
+                problems.append(Problem("received_on", "this date is in the future"))
+        if problem := text_problem(event.note, max_len=4000, multiline=True):
+            problems.append(Problem("note", problem))
+        if problem := text_problem(event.payer_claim_number, max_len=50):
+            problems.append(Problem("payer_claim_number", problem))
+        problems += self._check_money(claim, event)
+        status = self._status(session, claim)
+        if event.kind is EventKind.APPEAL_FILED and event.appeal_level:
+            reason = check_appeal_level(payer_rules(session, claim.payer_id), status, event.appeal_level)
+            if reason:
+                problems.append(Problem("level", reason))
+        try:
+            apply(status, event.transition())
+        except IllegalTransition as exc:
+            problems.append(Problem("event", str(exc)))
+        if problems:
+            raise InvalidInput(problems)
+        adjustments = tuple(
+            replace(a, reason=check_carc(a.reason), remarks=check_remarks(a.remarks))
+            for a in event.adjustments
+        )
+        return replace(event, adjustments=adjustments)
+
+    def _check_money(self, claim: Claim, event: NewEvent) -> list[Problem]:
+        problems: list[Problem] = []
+        amounts = event.amounts
+        for name in ("allowed", "paid", "deductible", "coinsurance", "copay"):
+            value: Decimal | None = getattr(amounts, name)
+            if value is None:
+                continue
+            if value < 0:
+                problems.append(Problem(name, "cannot be negative"))
+            elif value > MAX_AMOUNT or value != value.quantize(Decimal("0.01")):
+                problems.append(Problem(name, "is not a sensible amount"))
+        if amounts.paid is not None and amounts.paid > claim.billed:
+            problems.append(Problem("paid", f"is more than was billed ({claim.billed})"))
+        if amounts.allowed is not None and amounts.allowed > claim.billed:
+            problems.append(Problem("allowed", f"is more than was billed ({claim.billed})"))
+        if event.kind is EventKind.PAID or event.kind is EventKind.PARTIALLY_PAID:
+            if amounts.paid is None:
+                problems.append(Problem("paid", "say how much the plan paid"))
+            elif amounts.paid == 0:
+                problems.append(Problem("paid", "nothing paid: record a denial instead"))
+        if not amounts.is_empty() and event.kind not in DECISION_EVENTS:
+            problems.append(Problem("amounts", "amounts go with a payment or a denial (an EOB)"))
+        if len(event.adjustments) > 20:
+            problems.append(Problem("adjustments", "at most 20 adjustment lines"))
+        for adjustment in event.adjustments:
+            if abs(adjustment.amount) > MAX_AMOUNT:
+                problems.append(
+                    Problem("adjustments", f"adjustment {adjustment.reason} is not a sensible amount")
+                )
+        return problems
+
+    def _append(self, session: Session, claim: Claim, event: NewEvent, count: int) -> int:
+        row = ClaimEventEntry(
+            claim_id=claim.id,
+            sequence=count + 1,
+            kind=event.kind,
+            business_date=event.on,
+            received_on=event.received_on,
+            recorded_by=_actor(),
+            note=event.note,
+            appeal_level=event.appeal_level,
+            close_reason=event.close_reason,
+            payer_claim_number=event.payer_claim_number,
+            method=event.method,
+            allowed=event.amounts.allowed,
+            paid=event.amounts.paid,
+            deductible=event.amounts.deductible,
+            coinsurance=event.amounts.coinsurance,
+            copay=event.amounts.copay,
+        )
+        session.add(row)
+        try:
+            session.flush()
+        except IntegrityError as exc:
+            raise ClaimChanged() from exc
+        for position, adjustment in enumerate(event.adjustments):
+            session.add(
+                ClaimAdjustmentEntry(
+                    event_id=row.id,
+                    position=position,
+                    group_code=adjustment.group,
+                    reason=adjustment.reason,
+                    remarks=adjustment.remarks,
+                    amount=adjustment.amount,
+                )
+            )
+        if event.payer_claim_number:
+            claim.payer_claim_number = event.payer_claim_number
+        if event.method is not None:
+            claim.method = event.method
+        claim.event_count = count + 1
+        return row.id
+
+    # --- deriving -------------------------------------------------------------------------------
+
+    def _status(self, session: Session, claim: Claim) -> Status:
+        return status_of(load_events(session, [claim.id])[claim.id])
+
+    def _refresh(self, session: Session, claim: Claim) -> None:
+        """Copy what the events say (state, money, next deadline) onto the claim row."""
+        events = load_events(session, [claim.id])[claim.id]
+        rules = payer_rules(session, claim.payer_id)
+        derived = self._derive(rules, claim, events, service_dates(session, claim.id))
+        for name, value in derived.items():
+            setattr(claim, name, value)
+
+    def _derive(
+        self, rules: PayerRules, claim: Claim, events: list[ClaimEvent], service_dates: list[date]
+    ) -> dict[str, object]:
+        status = status_of(events)
+        money = money_of(claim.billed, events)
+        step = next_step(claim_deadlines(rules, service_dates, events, self.today()))
+        return {
+            "state": status.state,
+            "closed": status.state is ClaimState.CLOSED,
+            "appeal_level": status.appeal_level,
+            "outcome": status.outcome.value if status.outcome else None,
+            "close_reason": status.close_reason,
+            "paid": money.paid,
+            "outstanding": ZERO if status.state is ClaimState.CLOSED else money.outstanding,
+            "event_count": len(events),
+            "next_due": step.due if step else None,
+            "next_kind": step.kind if step else None,
+            "next_action": step.action[:200] if step else "",
+            "next_trigger": _trigger(step, events),
+            "next_confirmed": step.confirmed if step else True,
+        }
+
+    def invariant_problems(self) -> list[str]:
+        """Claims whose stored state, money or event count differ from what their events say, and
+        attachment files that are missing or changed. Empty when all is well."""
+        problems: list[str] = []
+        with self.db.reader() as session:
+            claims = session.scalars(select(Claim).order_by(Claim.id)).all()
+            for start in range(0, len(claims), 500):
+                chunk = claims[start : start + 500]
+                events = load_events(session, [c.id for c in chunk])
+                for claim in chunk:
+                    try:
+                        derived = self._derive(
+                            payer_rules(session, claim.payer_id),
+                            claim,
+                            events[claim.id],
+                            service_dates(session, claim.id),
+                        )
+                    except IllegalTransition as exc:
+                        problems.append(f"claim {claim.number}: its events are impossible ({exc})")
+                        continue
+                    for name in ("state", "closed", "paid", "outstanding", "event_count"):
+                        if getattr(claim, name) != derived[name]:
+                            problems.append(
+                                f"claim {claim.number}: stored {name.replace('_', ' ')} "
+                                f"'{getattr(claim, name)}' differs from its events' '{derived[name]}'"
+                            )
+                    billed = session.scalar(
+                        select(func.coalesce(func.sum(ClaimLineEntry.charge), 0)).where(
+                            ClaimLineEntry.claim_id == claim.id
+                        )
+                    )
+                    if Decimal(str(billed)).quantize(Decimal("0.01")) != claim.billed:
+                        problems.append(
+                            f"claim {claim.number}: billed amount differs from the sum of its lines"
+                        )
+            for row in session.scalars(select(ClaimAttachment)):
+                problem = self.files.problem(row.file_name, row.sha256)
+                if problem:
+                    problems.append(f"attachment {row.original_name!r} of claim id {row.claim_id}: {problem}")
+        return problems
+
+
+def _trigger(step: NextStep | None, events: list[ClaimEvent]) -> date | None:
+    """The date a follow-up counts "no answer for N days" from: the submission (or filing)."""
+    if step is None or step.kind is not DeadlineKind.FOLLOW_UP:
+        return None
+    for event in reversed(events):
+        if event.kind in (EventKind.SUBMITTED, EventKind.APPEAL_FILED, EventKind.EXTERNAL_REVIEW_FILED):
+            return event.on
+    return None
