@@ -1,0 +1,131 @@
+"""A full disk: writing stops with a clear error, and the database keeps every committed record,
+none of the failed one, and passes ``integrity_check``.
+
+Two ways to fill a disk: a real 2 MB tmpfs where this machine lets the test mount one (root with
+the capability), and always a per-process file-size limit (``RLIMIT_FSIZE``), which makes the
+operating system refuse to grow the files exactly as a full disk does.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import signal
+import sqlite3
+import subprocess
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kettrack.cli import main
+from kettrack.core.records import InfusionRecord, PatientRecord
+from kettrack.store.database import Database
+from kettrack.store.workspace import Workspace
+
+TODAY = date(2026, 11, 23)
+NOTE = "Felt calm; slept well. " * 150  # about 3.5 kB a session, so a few hundred fill 2 MB
+
+
+def _fill(path: Path, icd10: Any) -> tuple[int, BaseException]:
+    """Add sessions until the disk refuses; returns how many were committed and the error."""
+    ws = Workspace(Database.open(path), today=lambda: TODAY)
+    ws._icd = icd10
+    committed = 0
+    try:
+        patient = ws.patients.add(PatientRecord("Disk Full", date_of_birth=date(1970, 1, 1)))
+        assert patient.id is not None
+        while committed < 5000:
+            day = TODAY - timedelta(days=committed % 3000)
+            try:
+                ws.infusions.add(InfusionRecord(patient.id, day, diagnoses=("F33.2",), notes=NOTE))
+            except Exception as exc:
+                return committed, exc
+            committed += 1
+        raise AssertionError("the disk never filled up")
+    finally:
+        ws.close()
+
+
+def _check(path: Path, committed: int) -> None:
+    connection = sqlite3.connect(path)
+    try:
+        assert [r[0] for r in connection.execute("PRAGMA integrity_check")] == ["ok"]
+        assert connection.execute("SELECT count(*) FROM infusions").fetchone()[0] == committed
+        assert connection.execute("SELECT count(*) FROM patients").fetchone()[0] == 1
+    finally:
+        connection.close()
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    mount_point = tmp_path / "disk"
+    mount_point.mkdir()
+    if shutil.which("mount") is None or os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    made = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=2m,mode=0700", "tmpfs", str(mount_point)],
+        capture_output=True,
+        check=False,
+    )
+    if made.returncode != 0:
+        pytest.skip(f"this machine does not allow mounting a tmpfs: {made.stderr.decode().strip()}")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", str(mount_point)], check=False)
+
+
+def test_a_full_tmpfs_stops_writing_and_keeps_the_database_whole(
+    small_disk: Path, template_db: Path, icd10: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = small_disk / "kettrack.sqlite3"
+    shutil.copyfile(template_db, path)
+    committed, error = _fill(path, icd10)
+    assert committed > 10
+    assert "full" in str(error).lower()
+    _check(path, committed)
+    # The command line says so in one line and exits 2; nothing is half-saved.
+    code = main(
+        ["--db", str(path), "infusions", "add", "--patient", "1", "--date", "2026-11-01", "--notes", NOTE]
+    )
+    err = capsys.readouterr().err.strip()
+    assert code in (0, 2)
+    if code == 2:
+        assert len(err.splitlines()) == 1 and "full" in err and "Traceback" not in err
+    _check(path, committed + (1 if code == 0 else 0))
+
+
+def test_a_file_size_limit_acts_as_a_full_disk(tmp_path: Path, template_db: Path, icd10: Any) -> None:
+    path = tmp_path / "kettrack.sqlite3"
+    shutil.copyfile(template_db, path)
+    limit = path.stat().st_size + 1_500_000
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(read_fd)
+            # Growing a file past the limit fails with EFBIG instead of killing the process.
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+            committed, error = _fill(path, icd10)
+            os.write(write_fd, f"{committed}\n{type(error).__name__}: {error}".encode())
+        except BaseException as exc:
+            os.write(write_fd, f"-1\n{type(exc).__name__}: {exc}".encode())
+        finally:
+            os._exit(0)
+    os.close(write_fd)
+    report = b""
+    while chunk := os.read(read_fd, 4096):
+        report += chunk
+    os.close(read_fd)
+    os.waitpid(pid, 0)
+    first, _, message = report.decode().partition("\n")
+    committed = int(first)
+    assert committed > 10, message
+    # SQLite reports EFBIG as an I/O error rather than "disk full"; either way the write is refused.
+    assert "full" in message.lower() or "disk i/o error" in message.lower(), message
+    _check(path, committed)
