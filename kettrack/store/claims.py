@@ -385,13 +385,9 @@ class ClaimService:
             for path, description in attachments:
                 copied.append(self.files.copy_in(path, description))
             with self.db.session() as session:
+                event_id = self.record_in(session, claim_id, event, expected_events=expected_events)
                 claim = session.get(Claim, claim_id)
-                if claim is None:
-                    raise NotFound("claim", claim_id)
-                if expected_events is not None and claim.event_count != expected_events:
-                    raise ClaimChanged()
-                checked = self._check_event(session, claim, event)
-                event_id = self._append(session, claim, checked, claim.event_count)
+                assert claim is not None
                 for stored, original, media_type, sha, size, description in copied:
                     session.add(
                         ClaimAttachment(
@@ -406,12 +402,26 @@ class ClaimService:
                             added_by=_actor(),
                         )
                     )
-                self._refresh(session, claim)
                 return event_id
         except BaseException:
             for stored, *_ in copied:
                 stored.unlink(missing_ok=True)  # the files go with the event that was not recorded
             raise
+
+    def record_in(
+        self, session: Session, claim_id: int, event: NewEvent, *, expected_events: int | None = None
+    ) -> int:
+        """Check and append ``event`` inside the caller's unit of work (the appeal letter's issuing
+        writes its letter row in the same transaction), then re-derive the claim; returns the event id."""
+        claim = session.get(Claim, claim_id)
+        if claim is None:
+            raise NotFound("claim", claim_id)
+        if expected_events is not None and claim.event_count != expected_events:
+            raise ClaimChanged()
+        checked = self._check_event(session, claim, event)
+        event_id = self._append(session, claim, checked, claim.event_count)
+        self._refresh(session, claim)
+        return event_id
 
     def attach(self, claim_id: int, path: Path, description: str = "") -> AttachmentInfo:
         """Keep a file with a claim without recording an event (an EOB found later, say)."""

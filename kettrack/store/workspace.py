@@ -25,6 +25,7 @@ from kettrack.store.people import (
 from kettrack.store.settings import SettingsRepository
 
 if TYPE_CHECKING:
+    from kettrack.store.appeals import AppealService
     from kettrack.store.claim_views import ClaimViews
     from kettrack.store.claims import ClaimService
     from kettrack.store.prior_auths import PriorAuthRepository, ReasonCodeRepository
@@ -84,6 +85,26 @@ class Workspace:
         from kettrack.store.claim_views import ClaimViews
 
         return ClaimViews(self.db, today=self.today)
+
+    @cached_property
+    def appeals(self) -> AppealService:
+        from kettrack.store.appeals import AppealService
+
+        return AppealService(
+            self.db,
+            claims=self.claims,
+            views=self.claim_views,
+            patients=self.patients,
+            providers=self.providers,
+            payers=self.payers,
+            coverages=self.coverages,
+            treatments=self.treatments,
+            infusions=self.infusions,
+            reason_codes=self.reason_codes,
+            icd=self.icd10,
+            folder=documents_dir(self.db.target) / "letters",
+            today=self.today,
+        )
 
     @cached_property
     def auths(self) -> PriorAuthRepository:
