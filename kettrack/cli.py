@@ -672,6 +672,12 @@ COMMANDS = frozenset(
         "fees",
         "codes",
         "lines",
+        "claims",
+        "due",
+        "calendar",
+        "auths",
+        "rules",
+        "reason-codes",
     }
 )
 
@@ -845,8 +851,10 @@ def build_parser(*, window_only: bool = False) -> argparse.ArgumentParser:
     sub.set_defaults(handler=_with_workspace(import_file))
 
     from kettrack.cli_billing import add_commands
+    from kettrack.cli_claims import add_commands as add_claim_commands
 
     add_commands(commands, _database_options, _with_workspace)
+    add_claim_commands(commands, _database_options, _with_workspace)
     return parser
 
 

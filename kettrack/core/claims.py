@@ -161,6 +161,7 @@ class Money:
     coinsurance: Decimal = ZERO
     copay: Decimal = ZERO
     adjustments: tuple[Adjustment, ...] = ()
+    written_off: Decimal = ZERO
 
     @property
     def patient_responsibility(self) -> Decimal:
@@ -168,9 +169,9 @@ class Money:
 
     @property
     def outstanding(self) -> Decimal:
-        """What is still owed by the payer: billed minus paid, minus contractual write-offs."""
-        written_off = sum((a.amount for a in self.adjustments if a.group is GroupCode.CO), ZERO)
-        return max(ZERO, self.billed - self.paid - written_off)
+        """What the payer may still owe: billed, less payments and the contractual write-offs (CO) of
+        a payment. A denial's CO codes are not written off: they are what an appeal argues against."""
+        return max(ZERO, self.billed - self.paid - self.written_off)
 
 
 def money_of(billed: Decimal, events: tuple[ClaimEvent, ...] | list[ClaimEvent]) -> Money:
@@ -180,6 +181,7 @@ def money_of(billed: Decimal, events: tuple[ClaimEvent, ...] | list[ClaimEvent])
     allowed: Decimal | None = None
     deductible = coinsurance = copay = ZERO
     adjustments: list[Adjustment] = []
+    written_off = ZERO
     for event in events:
         amounts = event.amounts
         if amounts.paid is not None:
@@ -192,7 +194,9 @@ def money_of(billed: Decimal, events: tuple[ClaimEvent, ...] | list[ClaimEvent])
             copay = amounts.copay or ZERO
         if event.adjustments:
             adjustments = list(event.adjustments)  # a later EOB restates the adjustments
-    return Money(billed, allowed, paid, deductible, coinsurance, copay, tuple(adjustments))
+            if event.kind in (EventKind.PAID, EventKind.PARTIALLY_PAID):
+                written_off = sum((a.amount for a in event.adjustments if a.group is GroupCode.CO), ZERO)
+    return Money(billed, allowed, paid, deductible, coinsurance, copay, tuple(adjustments), written_off)
 
 
 @dataclass(frozen=True)
