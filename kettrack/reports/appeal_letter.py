@@ -31,6 +31,7 @@ _RE = ParagraphStyle("kt-letter-re", parent=_BODY, fontName=fonts.BOLD)
 _SECTION = ParagraphStyle(
     "kt-letter-section", parent=_BODY, fontName=fonts.BOLD, textColor=ACCENT, spaceBefore=6
 )
+MAX_TABLE_ROWS = 12
 _SERIES = (
     ("phq9", "PHQ-9 (0-27)", colors.HexColor("#2f6f8f")),
     ("gad7", "GAD-7 (0-21)", colors.HexColor("#8f5f2f")),
@@ -42,9 +43,19 @@ def _lines(lines: tuple[str, ...] | list[str], style: ParagraphStyle = _BODY) ->
     return Paragraph("<br/>".join(escape(line) for line in lines if line), style)
 
 
+def table_points(scores: tuple[ScorePoint, ...], most: int = MAX_TABLE_ROWS) -> list[ScorePoint]:
+    """The points the table lists: all of them, or ``most`` spread evenly from the first to the latest
+    (a year of weekly sessions would fill pages; the chart shows every point)."""
+    ordered = sorted(scores, key=lambda p: p.day)
+    if len(ordered) <= most:
+        return ordered
+    picks = sorted({round(i * (len(ordered) - 1) / (most - 1)) for i in range(most)})
+    return [ordered[i] for i in picks]
+
+
 def _score_table(scores: tuple[ScorePoint, ...], width: float) -> Table:
     """Dates and the measures that were recorded (columns never filled in are left out)."""
-    ordered = sorted(scores, key=lambda p: p.day)
+    ordered = table_points(scores)
     measures = [
         (a, n.split(" ")[0]) for a, n, _ in _SERIES if any(getattr(p, a) is not None for p in ordered)
     ]
@@ -90,15 +101,23 @@ def score_chart(scores: tuple[ScorePoint, ...], width: float, height: float = 55
         return None
     drawing = Drawing(width, height)
     plot = LinePlot()
-    plot.x, plot.y, plot.width, plot.height = 30, 28, int(width - 150), int(height - 40)
+    plot.x, plot.y, plot.width, plot.height = 30, 30, int(width - 150), int(height - 42)
     plot.data = series
+    span = (ordered[-1].day - origin).days
     plot.xValueAxis.valueMin = 0
+    plot.xValueAxis.valueMax = max(span, 1)
+    # Five dated ticks from the first session to the latest, so both ends are labelled.
+    plot.xValueAxis.valueSteps = sorted({round(span * i / 4) for i in range(5)})
+    label = "%b %d" if span < 300 and origin.year == ordered[-1].day.year else "%b %Y"
     plot.xValueAxis.labelTextFormat = lambda days: (
         date.fromordinal(origin.toordinal() + int(days))
-    ).strftime("%b %d")
+    ).strftime(label)
     plot.xValueAxis.labels.fontName = fonts.REGULAR
     plot.xValueAxis.labels.fontSize = 7
+    highest = max(value for points in series for _, value in points)
     plot.yValueAxis.valueMin = 0
+    plot.yValueAxis.valueMax = 5 * (highest // 5 + 1)  # headroom above the highest score
+    plot.yValueAxis.valueStep = 5
     plot.yValueAxis.labels.fontName = fonts.REGULAR
     plot.yValueAxis.labels.fontSize = 7
     plot.yValueAxis.gridStrokeColor = RULE
@@ -112,10 +131,12 @@ def score_chart(scores: tuple[ScorePoint, ...], width: float, height: float = 55
     legend = LineLegend()
     legend.x, legend.y = int(width - 110), int(height - 20)
     legend.fontName, legend.fontSize = fonts.REGULAR, 7.5
+    legend.alignment = "right"  # the swatch first, then its name
+    legend.dx, legend.dy, legend.strokeWidth = 14, 2, 2
     legend.colorNamePairs = list(zip(tints, names, strict=True))
     drawing.add(legend)
     drawing.add(
-        String(30, 8, "Lower is better for every score", fontName=fonts.REGULAR, fontSize=7, fillColor=MUTED)
+        String(30, 3, "Lower is better for every score", fontName=fonts.REGULAR, fontSize=7, fillColor=MUTED)
     )
     return drawing
 
@@ -125,8 +146,12 @@ def render_appeal_letter(letter: AppealLetter, *, draft: bool = False) -> bytes:
     case = letter.case
     width = LETTER[0] - 2 * MARGIN - 12
     service = sorted(case.service_dates)
+    claim = case.claim_number + (f" (our reference {case.reference})" if case.reference else "")
+    decision = f"Decision appealed: dated {case.denial_date.isoformat()}"
+    if case.denial_codes:
+        decision += f"; adjustment codes {case.denial_codes}"
     facts = [
-        f"Re: {case.level_name} — claim {case.claim_number}",
+        f"Re: {case.level_name} — claim {claim}",
         f"Patient: {case.patient_name}"
         + (f", born {case.patient_dob.isoformat()}" if case.patient_dob else ""),
         f"Member ID: {case.member_id}" + (f", group {case.group_number}" if case.group_number else ""),
@@ -136,29 +161,42 @@ def render_appeal_letter(letter: AppealLetter, *, draft: bool = False) -> bytes:
             if len(service) <= 6
             else f"{service[0].isoformat()} to {service[-1].isoformat()} ({len(service)} sessions)"
         ),
-        f"Amount billed: {format_usd(case.amount_billed)}; amount denied: {format_usd(case.amount_denied)}",
-        f"Decision appealed: dated {case.denial_date.isoformat()}",
+        f"Amount billed: {format_usd(case.amount_billed)}; not paid: {format_usd(case.amount_denied)}",
+        decision,
     ]
+    if case.provider_name:
+        facts.append(
+            f"Treating provider: {case.provider_name}"
+            + (f", NPI {case.provider_npi}" if case.provider_npi else "")
+        )
     if case.deadline:
         facts.append(f"Deadline to appeal: {case.deadline.due.isoformat()} ({case.deadline.rule})")
+    recipient = [case.payer_name, *case.appeals_address]
+    if not any("appeal" in line.lower() for line in case.appeals_address):
+        recipient.insert(1, "Appeals department")
     story: list[Flowable] = [
         _lines([case.sender_name, *case.sender_address, case.sender_phone]),
         Spacer(1, 4),
         _lines([letter.issued_on.strftime("%B %d, %Y").replace(" 0", " ")]),
-        _lines([case.payer_name, "Appeals department", *case.appeals_address]),
+        _lines(recipient),
         Spacer(1, 2),
         Paragraph(escape(facts[0]), _RE),
         _lines(facts[1:]),
         Spacer(1, 4),
         Paragraph("To whom it may concern:", _BODY),
     ]
-    story += [Paragraph(escape(text), _BODY) for text in letter.paragraphs]
+    # A line break inside a paragraph is the person's (a list of treatments, say): keep it.
+    story += [Paragraph(escape(text).replace("\n", "<br/>"), _BODY) for text in letter.paragraphs]
     if case.scores:
         chart = score_chart(case.scores, width)
         scores_block: list[Flowable] = [Paragraph("Outcome scores", _SECTION)]
         if chart is not None:
             scores_block.append(chart)
-        scores_block.append(_score_table(case.scores, width * 0.6))
+        shown = len(table_points(case.scores))
+        caption = "Scores recorded at each session, before treatment."
+        if shown < len(case.scores):
+            caption += f" The table lists {shown} of the {len(case.scores)} sessions; the chart shows all."
+        scores_block += [_lines([caption], _SMALL), Spacer(1, 3), _score_table(case.scores, width * 0.6)]
         story.append(KeepTogether(scores_block))
     story.append(
         KeepTogether(

@@ -1,28 +1,58 @@
-"""Appeal letters from the record: gather the medical-necessity case for a denied claim (diagnoses,
-treatments tried, the treatment plan, outcome scores over time, the denial in plain words, the
-deadline), let the person edit the drafted text, then issue it: the PDF is written owner-only and
-its row and the "appeal filed" event are recorded in one transaction, or nothing is."""
+"""Appeal letters from the database: draft the next appeal of a denied claim from the record (the
+claim, the denial and its reason codes, diagnoses, treatments tried, the treatment plan and outcome
+scores), render the edited text, and issue it: an owner-only PDF with its SHA-256, the
+``appeal_letters`` row and the APPEAL_FILED event at the next level, all or nothing.
+
+Both the letter row and the event are append-only, so the letter number is chosen before the
+transaction and a clash with another desk issuing at the same moment simply tries the next one.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import secrets
+from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
-from kettrack.core.appeal import AppealCase, AppealLetter, ScorePoint, TreatmentPlan, draft_paragraphs
-from kettrack.core.claim_deadlines import claim_deadlines, status_of
-from kettrack.core.claim_states import ClaimState, EventKind
-from kettrack.core.claims import ZERO, ClaimDetail, Filer, LetterInfo, NewEvent
-from kettrack.core.deadlines import Deadline, DeadlineKind
+from kettrack.core.appeal import (
+    AppealCase,
+    AppealDraft,
+    AppealLetter,
+    case_warnings,
+    draft_paragraphs,
+    failed_treatments,
+    plain_reason,
+    score_points,
+    treatment_plan,
+)
+from kettrack.core.claim_deadlines import check_appeal_level, claim_deadlines, level_names
+from kettrack.core.claim_states import ClaimState, EventKind, Outcome, Status
+from kettrack.core.claims import (
+    DECISION_EVENTS,
+    Adjustment,
+    ClaimDetail,
+    ClaimEvent,
+    Filer,
+    GroupCode,
+    LetterInfo,
+    NewEvent,
+)
+from kettrack.core.deadlines import DeadlineKind, LevelRule, PayerRules
 from kettrack.core.icd10 import Icd10Index
 from kettrack.core.problems import InvalidInput, NotFound
+from kettrack.core.reason_codes import split_remarks
 from kettrack.core.records import InfusionRecord
 from kettrack.core.rows import InfusionFilter
 from kettrack.core.superbill import Diagnosis
 from kettrack.core.validation import text_problem
+from kettrack.reports.appeal_letter import render_appeal_letter
 from kettrack.store.claim_views import ClaimViews
 from kettrack.store.claims import ClaimService, payer_rules
 from kettrack.store.database import Database
@@ -39,47 +69,122 @@ from kettrack.store.people import (
 )
 from kettrack.store.prior_auths import ReasonCodeRepository
 
-APPEALABLE = (ClaimState.DENIED, ClaimState.PARTIALLY_PAID, ClaimState.APPEAL_DECIDED)
-MAX_PARAGRAPHS = 40
+MAX_PARAGRAPHS = 60
+MAX_PARAGRAPH_CHARS = 6000
+# Cost sharing (deductible, coinsurance, copay) is the patient's part under the plan, not a denial.
+_COST_SHARING = {"1", "2", "3"}
+_ISSUE_ATTEMPTS = 3
+# The ERISA level that is filed as an external review (EventKind.EXTERNAL_REVIEW_FILED).
+EXTERNAL_LEVEL = "external"
 
 
-@dataclass(frozen=True)
-class AppealDraft:
-    """What the appeal dialog shows: the level, the gathered case and the drafted paragraphs."""
+class _NumberTaken(Exception):
+    """Another desk issued a letter with the number we chose, between our read and our write."""
 
-    claim_id: int
-    level: str
-    level_name: str
-    case: AppealCase
-    paragraphs: tuple[str, ...]
-    deadline: Deadline | None
+
+def check_paragraphs(paragraphs: Sequence[str]) -> tuple[str, ...]:
+    """The letter's paragraphs as they will be printed: blank ones dropped, each checked."""
+    kept = tuple(p.strip() for p in paragraphs if p.strip())
+    if not kept:
+        raise InvalidInput.single("text", "the letter has no text: write at least one paragraph")
+    if len(kept) > MAX_PARAGRAPHS:
+        raise InvalidInput.single("text", f"at most {MAX_PARAGRAPHS} paragraphs")
+    for number, text in enumerate(kept, 1):
+        if problem := text_problem(text, max_len=MAX_PARAGRAPH_CHARS, multiline=True):
+            raise InvalidInput.single("text", f"paragraph {number} {problem}")
+    return kept
+
+
+def _refusal(status: Status) -> str | None:
+    """Why a claim in ``status`` has nothing to appeal now (None: it can be appealed)."""
+    state = status.state
+    if state in (ClaimState.DENIED, ClaimState.PARTIALLY_PAID):
+        return None
+    if state is ClaimState.APPEAL_DECIDED:
+        if status.outcome is Outcome.UPHELD:
+            return None
+        return "the appeal was won (overturned): record the payment instead of another appeal"
+    if state in (ClaimState.DRAFT, ClaimState.SUBMITTED, ClaimState.ACKNOWLEDGED, ClaimState.INFO_REQUESTED):
+        return (
+            f"the plan has not decided this claim yet (it is {status.describe().lower()}): "
+            "an appeal letter answers a denial"
+        )
+    if state in (ClaimState.APPEAL_FILED, ClaimState.EXTERNAL_REVIEW):
+        return (
+            f"an appeal is already under way ({status.describe().lower()}): wait for its decision, "
+            "and appeal again only if it is upheld"
+        )
+    if state is ClaimState.PAID:
+        return "the claim is paid: there is nothing to appeal"
+    return f"the claim is {status.describe().lower()}: there is nothing to appeal"
+
+
+def _next_level(rules: PayerRules, status: Status) -> LevelRule:
+    refusal = _refusal(status)
+    if refusal:
+        raise InvalidInput.single("claim", refusal)
+    current = status.appeal_level if status.appeal_level in level_names(rules) else None
+    level = rules.next_level(current)
+    if level is None:
+        raise InvalidInput.single("claim", "every appeal level of this plan has been used")
+    if level.automatic:
+        raise InvalidInput.single(
+            "claim",
+            f"the plan sends the case to the {level.name} itself: no letter is needed "
+            "(follow up if nothing happens)",
+        )
+    if reason := check_appeal_level(rules, status, level.key):
+        raise InvalidInput.single("level", reason)
+    return level
+
+
+def _last(events: Sequence[ClaimEvent], kinds: frozenset[EventKind] | set[EventKind]) -> ClaimEvent | None:
+    return next((e for e in reversed(events) if e.kind in kinds), None)
+
+
+def _codes_and_reasons(
+    adjustments: Sequence[Adjustment], words: dict[tuple[str, str], str]
+) -> tuple[str, str]:
+    """ "CO-50, N115" and the reasons in plain words, from an EOB's adjustment lines."""
+    codes: list[str] = []
+    reasons: list[str] = []
+    for adjustment in adjustments:
+        if adjustment.group is GroupCode.PR and adjustment.reason in _COST_SHARING:
+            continue
+        code = f"{adjustment.group.value}-{adjustment.reason}"
+        if code not in codes:
+            codes.append(code)
+            reasons.append(plain_reason(words.get((adjustment.reason, "carc"), f"reason code {code}")))
+        for remark in split_remarks(adjustment.remarks):
+            if remark not in codes:
+                codes.append(remark)
+                if (remark, "rarc") in words:
+                    reasons.append(plain_reason(words[(remark, "rarc")]))
+    return ", ".join(codes), "; ".join(r for r in reasons if r)
 
 
 def _lines(text: str) -> tuple[str, ...]:
     return tuple(line.strip() for line in text.splitlines() if line.strip())
 
 
-def _address(line1: str, line2: str, city: str, state: str, postal: str) -> tuple[str, ...]:
-    place = " ".join(part for part in (f"{city}," if city else "", state, postal) if part).strip(" ,")
-    return tuple(part for part in (line1, line2, place) if part)
-
-
-def _frequency(sessions: Sequence[InfusionRecord]) -> tuple[str, str]:
-    """How often and for how long, in words, from the sessions' dates."""
-    days = sorted({s.service_date for s in sessions})
-    if len(days) < 2:
-        return "a single session so far", "ongoing, as the treating provider directs"
-    span = (days[-1] - days[0]).days
-    weeks = max(1, round(span / 7))
-    per_week = len(days) / max(1.0, span / 7)
-    often = f"{len(days)} sessions over {weeks} week{'s' if weeks != 1 else ''}"
-    if per_week >= 1.5:
-        often += f" (about {round(per_week)} a week)"
-    return often, f"{days[0].isoformat()} to {days[-1].isoformat()}, continuing as the plan directs"
+def _enclosures(detail: ClaimDetail, notice: ClaimEvent, superbill: str) -> tuple[str, ...]:
+    """The claim's attachments by name (with a copy of the decision notice when none was attached to
+    it), the superbill, and the earlier appeal letters."""
+    found: list[str] = []
+    if not any(a.event_id == notice.id for a in detail.attachments):
+        found.append(f"Copy of the decision notice dated {notice.on.isoformat()}")
+    for attachment in detail.attachments:
+        name = attachment.original_name
+        found.append(f"{attachment.description} ({name})" if attachment.description else name)
+    if superbill:
+        found.append(superbill)
+    for letter in detail.letters:
+        found.append(f"Earlier appeal letter {letter.number} ({letter.issued_at:%Y-%m-%d})")
+    return tuple(dict.fromkeys(found))
 
 
 class AppealService:
-    """Drafts, previews and issues appeal letters for claims."""
+    """Drafts, previews and issues appeal letters."""
 
     def __init__(
         self,
@@ -98,242 +203,270 @@ class AppealService:
         folder: Path,
         today: Callable[[], date] = date.today,
     ) -> None:
-        self.db, self.claims, self.views = db, claims, views
+        self.db = db
+        self.claims, self.views = claims, views
         self.patients, self.providers, self.payers = patients, providers, payers
         self.coverages, self.treatments, self.infusions = coverages, treatments, infusions
-        self.reason_codes, self.icd, self.folder, self.today = reason_codes, icd, folder, today
+        self.reason_codes = reason_codes
+        self.icd, self.folder, self.today = icd, folder, today
 
-    # --- gathering the case ---------------------------------------------------------------------
-
-    def _sessions(self, detail: ClaimDetail) -> list[InfusionRecord]:
-        line_ids = [line.service_line_id for line in detail.lines if line.service_line_id is not None]
-        with self.db.reader() as session:
-            infusion_ids = sorted(
-                set(session.scalars(select(ServiceLine.infusion_id).where(ServiceLine.id.in_(line_ids))))
-            )
-        return [self.infusions.get(i) for i in infusion_ids]
-
-    def _denial(self, detail: ClaimDetail) -> tuple[date, str, str]:
-        """The decision being appealed: its date, the reason in plain words, and its codes."""
-        notice_kinds = (EventKind.DENIED, EventKind.PARTIALLY_PAID, EventKind.APPEAL_UPHELD)
-        notice = next((e for e in reversed(detail.events) if e.kind in notice_kinds), None)
-        if notice is None:
-            raise InvalidInput.single("claim", "there is no denial on this claim to appeal")
-        adjustments = notice.adjustments or next(
-            (e.adjustments for e in reversed(detail.events) if e.adjustments), ()
-        )
-        words = {(c.code, c.kind): c.description for c in self.reason_codes.reason_codes()}
-        reasons: list[str] = []
-        codes: list[str] = []
-        for adjustment in adjustments:
-            codes.append(f"{adjustment.group.value}-{adjustment.reason}")
-            if text := words.get((adjustment.reason, "carc")):
-                reasons.append(text[0].lower() + text[1:])
-            for remark in adjustment.remarks.split():
-                codes.append(remark)
-                if text := words.get((remark, "rarc")):
-                    reasons.append(text[0].lower() + text[1:])
-        if notice.note.strip():
-            reasons.append(notice.note.strip())
-        if notice.kind is EventKind.APPEAL_UPHELD and not reasons:
-            reasons.append("the plan upheld its denial on appeal")
-        return notice.on, "; ".join(dict.fromkeys(reasons)), ", ".join(dict.fromkeys(codes))
+    # --- drafting -------------------------------------------------------------------------------
 
     def draft(self, claim_id: int) -> AppealDraft:
-        """The case and a first draft of the letter for the claim's next appeal level."""
+        """The next appeal of a denied (or partly paid, or upheld) claim, drafted from the record."""
+        return self._gather(claim_id)[0]
+
+    def _gather(self, claim_id: int) -> tuple[AppealDraft, int]:
+        """The draft and the number of events it was drafted from (issuing refuses if that changed)."""
+        today = self.today()
         detail = self.views.get(claim_id)
-        if detail.status.state not in APPEALABLE or (
-            detail.status.state is ClaimState.APPEAL_DECIDED
-            and detail.status.outcome is not None
-            and detail.status.outcome.value == "overturned"
-        ):
-            raise InvalidInput.single(
-                "claim",
-                f"claim {detail.row.number} is {detail.status.describe().lower()}: only a denied, partly "
-                "paid or upheld claim can be appealed",
-            )
         with self.db.reader() as session:
             rules = payer_rules(session, detail.row.payer_id)
-            superbill = (
-                session.scalar(
-                    select(IssuedSuperbill.number).where(IssuedSuperbill.id == detail.superbill_id)
-                )
-                if detail.superbill_id
-                else None
+            level = _next_level(rules, detail.status)
+            line_ids = [line.service_line_id for line in detail.lines if line.service_line_id is not None]
+            infusion_ids = set(
+                session.scalars(select(ServiceLine.infusion_id).where(ServiceLine.id.in_(line_ids)))
             )
-        status = status_of(detail.events)
-        current = status.appeal_level if status.appeal_level in {r.key for r in rules.levels} else None
-        level = rules.next_level(current)
-        if level is None:
-            raise InvalidInput.single("claim", "every appeal level of this plan has been used")
-        deadlines = claim_deadlines(
-            rules, [line.service_date for line in detail.lines], detail.events, self.today()
+            bill = session.get(IssuedSuperbill, detail.superbill_id) if detail.superbill_id else None
+            superbill = ""
+            if bill is not None:
+                superbill = f"Superbill {bill.number}" + (
+                    f", version {bill.version}" if bill.version > 1 else ""
+                )
+        events = list(detail.events)
+        service_dates = sorted({line.service_date for line in detail.lines})
+        upheld = detail.status.state is ClaimState.APPEAL_DECIDED
+        notice = _last(events, {EventKind.APPEAL_UPHELD} if upheld else DECISION_EVENTS)
+        assert notice is not None  # the state says a decision was recorded
+        # An upheld appeal's notice rarely restates the codes: the reason is the original denial's.
+        coded = notice if notice.adjustments else _last([e for e in events if e.adjustments], DECISION_EVENTS)
+        words = {(c.code, c.kind): c.description for c in self.reason_codes.reason_codes()}
+        codes, reason = _codes_and_reasons(coded.adjustments if coded else (), words)
+        if notice.note.strip():
+            said = f"the notice says: {notice.note.strip().rstrip('.')}"
+            reason = "; ".join(p for p in (reason, said) if p)
+        if not reason and upheld:
+            reason = "the plan upheld its denial on appeal"
+
+        deadline = next(
+            (
+                d
+                for d in claim_deadlines(rules, service_dates, events, today)
+                if d.kind is DeadlineKind.APPEAL
+            ),
+            None,
         )
-        deadline = next((d for d in deadlines if d.kind is DeadlineKind.APPEAL), None)
         patient = self.patients.get(detail.row.patient_id)
         coverage = self.coverages.get(detail.coverage_id)
         payer = self.payers.get(detail.row.payer_id)
-        sessions = self._sessions(detail)
-        provider = next(
-            (self.providers.get(s.provider_id) for s in sessions if s.provider_id is not None), None
-        )
-        clinic = next((self.providers.get(s.clinic_id) for s in sessions if s.clinic_id is not None), None)
-        codes: list[str] = []
-        for s in sessions:
-            codes += [c for c in s.diagnoses if c not in codes]
-        icd = self.icd()
-        diagnoses = tuple(Diagnosis(code, icd.describe(code) or "") for code in codes)
-        denial_date, reason, denial_codes = self._denial(detail)
-        history = [
-            s
-            for s in self.infusions.list(InfusionFilter(patient_id=patient.id))
-            if s.service_date <= self.today()
-        ]
-        scores = tuple(
-            ScorePoint(
-                s.service_date,
-                s.phq9_before if s.phq9_before is not None else s.phq9_after,
-                s.gad7_before if s.gad7_before is not None else s.gad7_after,
-                s.pain_before if s.pain_before is not None else s.pain_after,
-            )
-            for s in history
-        )
-        plan = None
-        if sessions:
-            latest = max(sessions, key=lambda s: s.service_date)
-            dose = f"{latest.dose_mg} mg" if latest.dose_mg is not None else "dose as recorded"
-            if latest.dose_mg is not None and latest.weight_kg:
-                dose += f" ({(latest.dose_mg / latest.weight_kg).quantize(ZERO)} mg/kg)"
-            frequency, duration = _frequency(history or sessions)
-            plan = TreatmentPlan(latest.drug.label, dose, latest.route.label, frequency, duration)
-        if detail.filer is Filer.CLINIC and clinic is not None:
-            sender_name = clinic.name
-            sender_address = _address(
-                clinic.address.line1,
-                clinic.address.line2,
-                clinic.address.city,
-                clinic.address.state,
-                clinic.address.postal_code,
-            )
-            sender_phone = clinic.phone
-        else:
-            sender_name = patient.legal_name
-            a = patient.address
-            sender_address = _address(a.line1, a.line2, a.city, a.state, a.postal_code)
-            sender_phone = patient.phone
-        enclosures = [f"Denial notice dated {denial_date.isoformat()}"]
-        if superbill:
-            enclosures.append(f"Itemized superbill {superbill}")
-        enclosures += [a.description or a.original_name for a in detail.attachments]
-        enclosures.append("Treatment records and outcome scores (summarised above)")
+        course, claimed = self._sessions(detail.row.patient_id, infusion_ids, service_dates)
+        provider_name, provider_npi, sender = self._people(claimed, detail.filer, detail.row.patient_id)
+        appeals_address = _lines(payer.appeals_address)
+        if appeals_address and appeals_address[0].casefold() == payer.name.strip().casefold():
+            appeals_address = appeals_address[1:]  # the letter prints the payer's name itself
         case = AppealCase(
-            sender_name=sender_name,
-            sender_address=sender_address,
+            sender_name=sender[0],
+            sender_address=sender[1],
+            sender_phone=sender[2],
             payer_name=payer.name,
-            appeals_address=_lines(payer.appeals_address) or _lines(payer.claims_address),
+            appeals_address=appeals_address,
             level_name=level.name,
             claim_number=detail.row.payer_claim_number or detail.row.number,
+            reference=detail.row.number if detail.row.payer_claim_number else "",
             member_id=coverage.member_id,
+            group_number=coverage.group_number,
             patient_name=patient.legal_name,
             patient_dob=patient.date_of_birth,
-            service_dates=tuple(sorted({line.service_date for line in detail.lines})),
+            service_dates=tuple(service_dates),
             amount_billed=detail.money.billed,
-            amount_denied=detail.money.billed - detail.money.paid,
-            denial_date=denial_date,
+            amount_denied=max(detail.money.billed - detail.money.paid, Decimal("0.00")),
+            denial_date=notice.on,
             denial_reason=reason,
-            diagnoses=diagnoses,
-            treatments=tuple(self.treatments.for_patient(patient.id or 0)),
-            plan=plan,
-            scores=scores,
-            enclosures=tuple(dict.fromkeys(enclosures)),
-            provider_name=provider.name if provider else "",
-            provider_npi=provider.npi if provider else "",
-            group_number=coverage.group_number,
-            sender_phone=sender_phone,
-            denial_codes=denial_codes,
+            denial_codes=codes,
+            diagnoses=self._diagnoses(claimed),
+            treatments=failed_treatments(self.treatments.for_patient(detail.row.patient_id)),
+            plan=treatment_plan(course),
+            scores=score_points(course),
+            enclosures=_enclosures(detail, notice, superbill),
+            provider_name=provider_name,
+            provider_npi=provider_npi,
             deadline=deadline,
         )
-        return AppealDraft(claim_id, level.key, level.name, case, draft_paragraphs(case), deadline)
+        warnings = list(case_warnings(case, today))
+        if level.minimum_amount is not None and case.amount_denied < level.minimum_amount:
+            warnings.append(
+                f"A {level.name} needs at least ${level.minimum_amount:,.2f} in dispute; "
+                f"this claim has ${case.amount_denied:,.2f}"
+            )
+        draft = AppealDraft(
+            claim_id=claim_id,
+            level=level.key,
+            level_name=level.name,
+            case=case,
+            paragraphs=draft_paragraphs(case, today),
+            deadline=deadline,
+            warnings=tuple(warnings),
+        )
+        return draft, len(events)
 
-    # --- issuing ----------------------------------------------------------------------------------
+    def _sessions(
+        self, patient_id: int, claimed_ids: set[int], service_dates: list[date]
+    ) -> tuple[list[InfusionRecord], list[InfusionRecord]]:
+        """The whole course of the claimed drug (for the plan and the scores) and the claimed sessions."""
+        everything = self.infusions.list(InfusionFilter(patient_id=patient_id))
+        claimed = [s for s in everything if s.id in claimed_ids]
+        if not claimed and service_dates:  # lines typed in without sessions: match them by date
+            claimed = [s for s in everything if service_dates[0] <= s.service_date <= service_dates[-1]]
+        if not claimed:
+            return [], []
+        drug = Counter(s.drug for s in claimed).most_common(1)[0][0]
+        last_claimed = max(s.service_date for s in claimed)
+        # The course up to today: sessions after the claimed ones show whether the effect lasted.
+        course = [
+            s for s in everything if s.drug is drug and s.service_date <= max(last_claimed, self.today())
+        ]
+        return course, claimed
 
-    def _letter(self, draft: AppealDraft, paragraphs: Sequence[str], number: str, on: date) -> AppealLetter:
-        cleaned = tuple(p.strip() for p in paragraphs if p.strip())
-        if not cleaned:
-            raise InvalidInput.single("text", "the letter has no text")
-        if len(cleaned) > MAX_PARAGRAPHS:
-            raise InvalidInput.single("text", f"at most {MAX_PARAGRAPHS} paragraphs")
-        for paragraph in cleaned:
-            if problem := text_problem(paragraph, max_len=5000, multiline=True):
-                raise InvalidInput.single("text", problem)
-        return AppealLetter(draft.case, cleaned, number, on)
+    def _diagnoses(self, sessions: list[InfusionRecord]) -> tuple[Diagnosis, ...]:
+        codes: list[str] = []
+        for visit in sessions:
+            codes += [c for c in visit.diagnoses if c not in codes]
+        if not codes:
+            return ()
+        icd = self.icd()
+        return tuple(Diagnosis(code, icd.describe(code) or "") for code in codes)
+
+    def _people(
+        self, claimed: list[InfusionRecord], filer: Filer, patient_id: int
+    ) -> tuple[str, str, tuple[str, tuple[str, ...], str]]:
+        """The treating provider (name, NPI) and who sends the letter: the patient, or the clinic
+        when the clinic files the claim."""
+        provider_ids = [s.provider_id for s in claimed if s.provider_id is not None]
+        provider = self.providers.get(Counter(provider_ids).most_common(1)[0][0]) if provider_ids else None
+        clinic_ids = [s.clinic_id for s in claimed if s.clinic_id is not None]
+        clinic_id = clinic_ids[-1] if clinic_ids else (provider.clinic_id if provider else None)
+        clinic = self.providers.get(clinic_id) if clinic_id is not None else None
+        name = provider.display_name if provider else ""
+        npi = provider.npi if provider else ""
+        office = clinic or provider
+        if filer is Filer.CLINIC and office is not None:
+            return name, npi, (office.display_name, tuple(office.address.lines()), office.phone)
+        patient = self.patients.get(patient_id)
+        return name, npi, (patient.legal_name, tuple(patient.address.lines()), patient.phone)
+
+    # --- the letter -----------------------------------------------------------------------------
+
+    def _next_number(self) -> str:
+        with self.db.reader() as session:
+            last = session.scalar(
+                select(AppealLetterEntry.number)
+                .where(AppealLetterEntry.number.like("AP-%"))
+                .order_by(func.length(AppealLetterEntry.number).desc(), AppealLetterEntry.number.desc())
+                .limit(1)
+            )
+        digits = last[3:] if last else ""
+        return f"AP-{int(digits) + 1 if digits.isdigit() else 1:06d}"
 
     def preview_pdf(self, claim_id: int, paragraphs: Sequence[str]) -> bytes:
-        """The letter as it would be issued (marked as a draft), for a preview."""
-        from kettrack.reports.appeal_letter import render_appeal_letter
-
+        """The letter as it would be issued today, with the number it would most likely get, marked
+        DRAFT so a printed preview is never mistaken for the letter on record."""
+        text = check_paragraphs(paragraphs)
         draft = self.draft(claim_id)
-        return render_appeal_letter(self._letter(draft, paragraphs, "DRAFT", self.today()), draft=True)
+        letter = AppealLetter(draft.case, text, self._next_number(), self.today())
+        return render_appeal_letter(letter, draft=True)
 
     def issue(
         self, claim_id: int, paragraphs: Sequence[str], *, filed_on: date, note: str = ""
     ) -> LetterInfo:
-        """Render and keep the letter, and record the appeal as filed at the next level: all or nothing."""
-        from kettrack.reports.appeal_letter import render_appeal_letter
-
-        draft = self.draft(claim_id)
+        """Render the letter, keep it owner-only with its SHA-256, and record it and the appeal's
+        filing at the next level in one transaction. On any failure nothing is recorded and no file
+        is left behind."""
+        text = check_paragraphs(paragraphs)
+        if problem := text_problem(note, max_len=3000, multiline=True):
+            raise InvalidInput.single("note", problem)
         if filed_on > self.today():
             raise InvalidInput.single("date", "this date is in the future")
-        with self.db.reader() as session:
-            next_id = int(session.scalar(select(func.coalesce(func.max(AppealLetterEntry.id), 0))) or 0) + 1
-        number = f"AP-{next_id:06d}"
-        content = render_appeal_letter(self._letter(draft, paragraphs, number, filed_on))
-        path = make_private_dir(self.folder) / f"{number}.pdf"
-        write_private(path, content)
-        try:
-            with self.db.session() as session:
-                event_id = self.claims.record_in(
-                    session,
-                    claim_id,
-                    NewEvent(
-                        # An external review is its own state: an independent reviewer, not the plan, decides.
-                        EventKind.EXTERNAL_REVIEW_FILED
-                        if draft.level == "external"
-                        else EventKind.APPEAL_FILED,
-                        filed_on,
-                        note=note or f"Appeal letter {number} sent",
-                        appeal_level=None if draft.level == "external" else draft.level,
-                    ),
-                )
-                row = AppealLetterEntry(
-                    claim_id=claim_id,
-                    event_id=event_id,
-                    number=number,
-                    level=draft.level,
-                    issued_at=datetime.now(UTC),
-                    file_name=path.name,
-                    sha256=sha256_of(path),
-                    paragraphs="\n\n".join(p.strip() for p in paragraphs if p.strip()),
-                )
-                session.add(row)
+        draft, event_count = self._gather(claim_id)
+        folder = make_private_dir(self.folder)
+        for _attempt in range(_ISSUE_ATTEMPTS):
+            number = self._next_number()
+            pdf = render_appeal_letter(AppealLetter(draft.case, text, number, filed_on))
+            path = folder / f"{number}.pdf"
+            if path.exists():  # left from a database restored to before it: never overwrite a letter
+                path = folder / f"{number}-{secrets.token_hex(4)}.pdf"
+            write_private(path, pdf)
+            try:
+                return self._record(draft, event_count, text, number, path, pdf, filed_on, note.strip())
+            except _NumberTaken:
+                path.unlink(missing_ok=True)
+            except BaseException:
+                path.unlink(missing_ok=True)  # no record, no file
+                raise
+        raise InvalidInput.single(
+            "letter", "other appeal letters were being issued at the same moment: issue this one again"
+        )
+
+    def _record(
+        self,
+        draft: AppealDraft,
+        event_count: int,
+        text: tuple[str, ...],
+        number: str,
+        path: Path,
+        pdf: bytes,
+        filed_on: date,
+        note: str,
+    ) -> LetterInfo:
+        external = draft.level == EXTERNAL_LEVEL
+        event = NewEvent(
+            # An external review has its own state: an independent reviewer decides, not the plan.
+            EventKind.EXTERNAL_REVIEW_FILED if external else EventKind.APPEAL_FILED,
+            filed_on,
+            note=f"Appeal letter {number}" + (f": {note}" if note else ""),
+            appeal_level=None if external else draft.level,
+        )
+        with self.db.session() as session:
+            event_id = self.claims.record_in(session, draft.claim_id, event, expected_events=event_count)
+            row = AppealLetterEntry(
+                claim_id=draft.claim_id,
+                event_id=event_id,
+                number=number,
+                level=draft.level,
+                issued_at=datetime.now(UTC),
+                file_name=path.name,
+                sha256=hashlib.sha256(pdf).hexdigest(),
+                paragraphs=json.dumps(list(text), ensure_ascii=False),
+            )
+            session.add(row)
+            try:
                 session.flush()
-                return LetterInfo(
-                    row.id, claim_id, number, draft.level, row.issued_at, row.file_name, row.sha256
-                )
-        except BaseException:
-            path.unlink(missing_ok=True)  # no letter on disk without its record
-            raise
+            except IntegrityError as exc:
+                # SQLite names the column, PostgreSQL the constraint.
+                if any(
+                    name in str(exc.orig) for name in ("appeal_letters.number", "uq_appeal_letters_number")
+                ):
+                    raise _NumberTaken() from exc
+                raise
+            return LetterInfo(
+                row.id, row.claim_id, row.number, row.level, row.issued_at, row.file_name, row.sha256
+            )
 
     def letter_path(self, letter_id: int) -> Path:
+        """The issued letter's file, after checking it still has its recorded SHA-256."""
         with self.db.reader() as session:
             row = session.get(AppealLetterEntry, letter_id)
             if row is None:
                 raise NotFound("appeal letter", letter_id)
-            path = self.folder / row.file_name
-            if not path.is_file():
-                raise InvalidInput.single("letter", f"the file of letter {row.number} is missing")
-            if sha256_of(path) != row.sha256:
-                raise InvalidInput.single(
-                    "letter", f"the file of letter {row.number} was changed after issuing"
-                )
-            return path
+            number, file_name, sha256 = row.number, row.file_name, row.sha256
+        path = self.folder / file_name
+        if not path.is_file():
+            raise InvalidInput.single("letter", f"the file of appeal letter {number} is missing")
+        if sha256_of(path) != sha256:
+            raise InvalidInput.single(
+                "letter", f"the file of appeal letter {number} was changed after it was issued"
+            )
+        return path
+
+
+# AppealDraft is plain data and lives in kettrack.core.appeal; importing it from here keeps working.
+__all__ = ["AppealDraft", "AppealService", "check_paragraphs"]

@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from dataclasses import replace
+from datetime import date, time, timedelta
 from decimal import Decimal
 
 from pypdf import PdfReader
 
-from kettrack.core.appeal import AppealCase, AppealLetter, ScorePoint, TreatmentPlan, draft_paragraphs
+from kettrack.core.appeal import (
+    AppealCase,
+    AppealLetter,
+    ScorePoint,
+    TreatmentPlan,
+    draft_paragraphs,
+    plain_reason,
+    score_points,
+    session_frequency,
+    treatment_plan,
+)
 from kettrack.core.deadlines import DEFAULT_RULES, appeal_deadline
 from kettrack.core.enums import PayerKind, TreatmentKind, TreatmentOutcome
-from kettrack.core.records import TreatmentRecord
+from kettrack.core.records import InfusionRecord, TreatmentRecord
 from kettrack.core.superbill import Diagnosis
-from kettrack.reports.appeal_letter import render_appeal_letter
+from kettrack.reports.appeal_letter import render_appeal_letter, table_points
 
 RULES = DEFAULT_RULES[PayerKind.COMMERCIAL]
 
@@ -103,3 +114,62 @@ def test_edited_text_replaces_the_draft() -> None:
     text = " ".join(PdfReader(io.BytesIO(render_appeal_letter(letter))).pages[0].extract_text().split())
     assert "A short letter with <b> & friends." in text
     assert "I am writing" not in text
+
+
+def _session(day: date, **scores: int | None) -> InfusionRecord:
+    return InfusionRecord(
+        1,
+        day,
+        start_time=time(9, 0),
+        end_time=time(9, 45),
+        dose_mg=Decimal("35.00"),
+        weight_kg=Decimal("70.00"),
+        **scores,  # type: ignore[arg-type]
+    )
+
+
+def test_plan_and_scores_come_from_the_sessions() -> None:
+    start = date(2026, 3, 2)
+    offsets = [0, 2, 4, 7, 9, 11, 32, 60, 88]
+    sessions = [
+        _session(start + timedelta(days=o), phq9_before=None if n == 0 else 20 - n, phq9_after=15 - n)
+        for n, o in enumerate(offsets)
+    ]
+    plan = treatment_plan(sessions)
+    assert plan is not None
+    assert (plan.drug, plan.dose) == ("Ketamine (racemic)", "0.5 mg/kg (about 35 mg)")
+    assert plan.route == "IV infusion over about 45 minutes"
+    assert plan.frequency == "6 sessions in 12 days, then maintenance sessions every 3-4 weeks"
+    assert plan.duration == "13 weeks so far (2026-03-02 to 2026-05-29), continuing"
+    assert session_frequency([start, start + timedelta(days=3), start + timedelta(days=7)]) == (
+        "3 sessions over 1 week (about 3 a week)"
+    )
+    scores = score_points(sessions)
+    # Before each session where recorded; the first session had only its after-score.
+    assert [p.phq9 for p in scores] == [15, 19, 18, 17, 16, 15, 14, 13, 12]
+    assert plain_reason("Not medically necessary in the plan's view; appeal with evidence") == (
+        "not medically necessary in the plan's view"
+    )
+
+
+def test_a_long_course_lists_twelve_sessions_and_charts_all() -> None:
+    start = date(2025, 1, 6)
+    points = tuple(ScorePoint(start + timedelta(days=7 * n), phq9=24 - n // 3) for n in range(40))
+    assert len(table_points(points)) == 12
+    assert table_points(points)[0] == points[0] and table_points(points)[-1] == points[-1]
+    case = replace(_case(), scores=points)
+    flat = " ".join(
+        PdfReader(io.BytesIO(render_appeal_letter(AppealLetter(case, ("Text.",), "AP-9", date(2026, 7, 20)))))
+        .pages[-1]
+        .extract_text()
+        .split()
+    )
+    assert "The table lists 12 of the 40 sessions" in flat
+
+
+def test_a_late_letter_asks_for_good_cause() -> None:
+    case = _case()
+    assert case.deadline is not None
+    late = " ".join(draft_paragraphs(case, case.deadline.due + timedelta(days=1)))
+    assert "after the usual deadline of 2027-01-02" in late and "good cause" in late
+    assert "within the time allowed" in " ".join(draft_paragraphs(case, case.deadline.due))

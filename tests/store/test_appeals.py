@@ -1,0 +1,339 @@
+"""Appeal letters from a real SQLite workspace: the case drafted from the record, the letter issued as
+an owner-only PDF with its row and the appeal event in one transaction, and nothing left behind when
+issuing fails."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import stat
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
+
+from kettrack.core.claim_states import ClaimState, EventKind
+from kettrack.core.claims import Adjustment, EobAmounts, Filer, GroupCode, NewClaim, NewEvent
+from kettrack.core.problems import InvalidInput
+from kettrack.store.claims import ClaimChanged
+from kettrack.store.demo import fill_demo
+from kettrack.store.models import AppealLetterEntry, ClaimEventEntry
+from kettrack.store.superbills import SuperbillRequest
+from tests.conftest import TODAY
+
+SUBMITTED = date(2026, 10, 1)
+DENIED = date(2026, 10, 20)
+RECEIVED = date(2026, 10, 24)
+# Commercial plan, internal appeal: 180 days from receipt (29 CFR 2560.503-1(h)(3)(i)).
+INTERNAL_DEADLINE = RECEIVED + timedelta(days=180)
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+def _pdf_text(data: bytes) -> str:
+    return " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages).split())
+
+
+@pytest.fixture
+def denied(workspace: Any, tmp_path: Path) -> int:
+    return _denied_claim(workspace, tmp_path)
+
+
+def _denied_claim(workspace: Any, tmp_path: Path) -> int:
+    """Avery's induction series on a claim to her commercial plan, submitted and denied as not
+    medically necessary (CO-50, remark N386), with the denial letter attached; returns the claim id."""
+    demo = fill_demo(workspace, claims=False)
+    avery = demo.patient_ids[0]
+    sessions = [s for s in workspace.infusions.list() if s.patient_id == avery]
+    induction = tuple(s.id for s in sessions[:6])
+    bill = workspace.superbills.issue(SuperbillRequest(infusion_ids=induction))
+    coverage = workspace.coverages.for_patient(avery)[0]
+    claim_id = workspace.claims.create(NewClaim(coverage.id, superbill_id=bill.id))
+    workspace.claims.record(
+        claim_id, NewEvent(EventKind.SUBMITTED, SUBMITTED, payer_claim_number="BRX-55012")
+    )
+    letter = tmp_path / "denial-letter.pdf"
+    letter.write_bytes(PDF)
+    billed = workspace.claim_views.row(claim_id).billed
+    workspace.claims.record(
+        claim_id,
+        NewEvent(
+            EventKind.DENIED,
+            DENIED,
+            received_on=RECEIVED,
+            note="IV ketamine is considered investigational for depression.",
+            amounts=EobAmounts(allowed=Decimal("0.00"), paid=Decimal("0.00")),
+            adjustments=(Adjustment(GroupCode.CO, "50", billed, "N386"),),
+        ),
+        attachments=[(letter, "Denial letter")],
+    )
+    return claim_id
+
+
+def test_draft_builds_the_case_from_the_record(workspace: Any, denied: int) -> None:
+    draft = workspace.appeals.draft(denied)
+    case = draft.case
+    assert (draft.claim_id, draft.level, draft.level_name) == (denied, "internal", "Internal appeal")
+    assert draft.deadline is not None and draft.deadline.due == INTERNAL_DEADLINE
+    assert case.deadline == draft.deadline
+    assert case.claim_number == "BRX-55012" and case.reference == workspace.claim_views.row(denied).number
+    assert case.member_id == "BRH884512307" and case.group_number == "GRP-20417"
+    assert case.payer_name == "Blue Ridge Health Plan"
+    assert case.appeals_address == ("Appeals and Grievances", "PO Box 44120", "Fernhollow, NC 27999")
+    assert case.patient_name == "Avery J. Lindqvist" and case.patient_dob == date(1984, 5, 17)
+    assert len(case.service_dates) == 6 and case.amount_denied == case.amount_billed > 0
+    assert case.denial_date == DENIED and case.denial_codes == "CO-50, N386"
+    assert case.denial_reason.startswith("not medically necessary in the plan's view")
+    assert "investigational for depression" in case.denial_reason
+    assert [d.code for d in case.diagnoses] == ["F33.2", "F41.1"]
+    assert all(d.description for d in case.diagnoses)
+    assert [t.name for t in case.treatments][:2] == ["Sertraline", "Bupropion XL"]
+    assert case.plan is not None and case.plan.drug == "Ketamine (racemic)"
+    assert "mg/kg" in case.plan.dose and case.plan.route.startswith("IV infusion over about")
+    assert case.plan.frequency.startswith("6 sessions in ") and "then maintenance" in case.plan.frequency
+    # The whole course's scores, first session to the latest: PHQ-9 20 before the first.
+    assert len(case.scores) == 10 and case.scores[0].phq9 == 20 and case.scores[-1].phq9 == 8
+    assert case.enclosures[0] == "Denial letter (denial-letter.pdf)"
+    assert any(e.startswith("Superbill SB-2026-") for e in case.enclosures)
+    # The patient filed the claim (the default), so she writes and signs the letter.
+    assert case.sender_name == "Avery J. Lindqvist" and case.sender_address[0] == "88 Quillfeather Lane"
+    body = " ".join(draft.paragraphs)
+    assert "BRX-55012" in body and "PHQ-9 depression score went from 20 to 8" in body
+    assert INTERNAL_DEADLINE.isoformat() in body and "Sertraline" in body
+    assert draft.warnings == ()
+
+
+def test_issue_writes_a_private_pdf_and_records_the_appeal(workspace: Any, denied: int) -> None:
+    draft = workspace.appeals.draft(denied)
+    paragraphs = (*draft.paragraphs[:-1], "Edited by hand: please call me at the number above.")
+    letter = workspace.appeals.issue(denied, paragraphs, filed_on=TODAY, note="Sent by certified mail")
+    assert letter.number == "AP-000001" and letter.level == "internal" and letter.claim_id == denied
+    path = workspace.appeals.letter_path(letter.id)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600 and path.parent.name == "letters"
+    content = path.read_bytes()
+    assert hashlib.sha256(content).hexdigest() == letter.sha256
+    flat = _pdf_text(content)
+    assert "BRX-55012" in flat and "AP-000001" in flat
+    assert INTERNAL_DEADLINE.isoformat() in flat
+    assert "PHQ-9 depression score went from 20 to 8" in flat
+    for score in ("20", "18", "16", "14", "8"):
+        assert score in flat
+    assert "Edited by hand" in flat and "Denial letter (denial-letter.pdf)" in flat
+
+    detail = workspace.claim_views.get(denied)
+    assert detail.status.state is ClaimState.APPEAL_FILED and detail.status.appeal_level == "internal"
+    filed = detail.events[-1]
+    assert filed.kind is EventKind.APPEAL_FILED and filed.on == TODAY and filed.appeal_level == "internal"
+    assert filed.note == "Appeal letter AP-000001: Sent by certified mail"
+    assert [x.number for x in detail.letters] == ["AP-000001"]
+    with workspace.db.reader() as session:
+        row = session.get(AppealLetterEntry, letter.id)
+        assert row is not None and row.event_id == filed.id
+        assert json.loads(row.paragraphs) == list(paragraphs)
+    assert workspace.claims.invariant_problems() == []
+    # The next step is now the plan's decision on the internal appeal (60 days after filing).
+    assert workspace.claim_views.row(denied).next_due == TODAY + timedelta(days=60)
+
+
+def test_an_upheld_appeal_is_appealed_at_the_next_level(workspace: Any, denied: int) -> None:
+    first = workspace.appeals.issue(denied, workspace.appeals.draft(denied).paragraphs, filed_on=TODAY)
+    workspace.claims.record(denied, NewEvent(EventKind.APPEAL_UPHELD, TODAY, received_on=TODAY))
+    draft = workspace.appeals.draft(denied)
+    assert (draft.level, draft.level_name) == ("external", "External review")
+    assert draft.case.denial_codes == "CO-50, N386"  # the original denial's reason
+    assert f"Earlier appeal letter {first.number}" in " ".join(draft.case.enclosures)
+    second = workspace.appeals.issue(denied, draft.paragraphs, filed_on=TODAY)
+    assert second.number == "AP-000002" and second.level == "external"
+    status = workspace.claim_views.get(denied).status
+    assert status.state is ClaimState.EXTERNAL_REVIEW and status.appeal_level == "external"
+    with pytest.raises(InvalidInput, match="already under way"):
+        workspace.appeals.draft(denied)
+
+
+def _events(workspace: Any, claim_id: int) -> int:
+    with workspace.db.reader() as session:
+        return int(session.scalar(select(func.count()).where(ClaimEventEntry.claim_id == claim_id)) or 0)
+
+
+def test_a_failed_issue_leaves_no_file_and_no_event(workspace: Any, denied: int) -> None:
+    letters = workspace.appeals.folder
+    before = _events(workspace, denied)
+    # A real database failure after the PDF is written: the letter row cannot be inserted.
+    with workspace.db.session() as session:
+        session.execute(
+            text(
+                "CREATE TRIGGER test_no_letters BEFORE INSERT ON appeal_letters "
+                "BEGIN SELECT RAISE(ABORT, 'no room for letters'); END"
+            )
+        )
+    with pytest.raises(IntegrityError, match="no room for letters"):
+        workspace.appeals.issue(denied, workspace.appeals.draft(denied).paragraphs, filed_on=TODAY)
+    assert list(letters.glob("*.pdf")) == [] and list(letters.glob(".*")) == []
+    assert _events(workspace, denied) == before
+    assert workspace.claim_views.get(denied).status.state is ClaimState.DENIED
+    with workspace.db.session() as session:
+        session.execute(text("DROP TRIGGER test_no_letters"))
+    # A refused event (dated before the denial) also leaves nothing behind.
+    with pytest.raises(InvalidInput) as refused:
+        workspace.appeals.issue(denied, ("Please reconsider.",), filed_on=DENIED - timedelta(days=1))
+    assert refused.value.for_field("date")
+    assert list(letters.glob("*.pdf")) == [] and _events(workspace, denied) == before
+
+
+def test_someone_elses_event_meanwhile_is_not_overwritten(workspace: Any, denied: int) -> None:
+    draft, count = workspace.appeals._gather(denied)
+    workspace.claims.record(denied, NewEvent(EventKind.NOTE, TODAY, note="Called the plan"))
+    with pytest.raises(ClaimChanged):
+        workspace.appeals._record(draft, count, ("Text",), "AP-000009", Path("unused.pdf"), b"", TODAY, "")
+    assert _events(workspace, denied) == count + 1
+
+
+def test_a_letter_number_taken_meanwhile_moves_to_the_next(workspace: Any, denied: int) -> None:
+    draft = workspace.appeals.draft(denied)
+    real_next = workspace.appeals._next_number
+    calls: list[str] = []
+
+    def stale() -> str:  # the first read misses a letter another desk issued a moment ago
+        calls.append("read")
+        return "AP-000001" if len(calls) == 1 else real_next()
+
+    with workspace.db.session() as session:
+        other = workspace.claims.record_in(session, denied, NewEvent(EventKind.NOTE, TODAY, note="x"))
+        session.add(
+            AppealLetterEntry(
+                claim_id=denied,
+                event_id=other,
+                number="AP-000001",
+                level="internal",
+                issued_at=datetime.now(UTC),
+                file_name="elsewhere.pdf",
+                sha256="0" * 64,
+                paragraphs="[]",
+            )
+        )
+    workspace.appeals._next_number = stale
+    letter = workspace.appeals.issue(denied, draft.paragraphs, filed_on=TODAY)
+    assert letter.number == "AP-000002" and calls == ["read", "read"]
+    assert sorted(p.name for p in workspace.appeals.folder.glob("*.pdf")) == ["AP-000002.pdf"]
+
+
+@pytest.mark.parametrize(
+    ("paid", "message"), [(False, "has not decided this claim yet"), (True, "the claim is paid")]
+)
+def test_a_claim_without_a_denial_is_refused(workspace: Any, paid: bool, message: str) -> None:
+    demo = fill_demo(workspace, claims=False)
+    harold = demo.patient_ids[1]
+    session = next(s for s in workspace.infusions.list() if s.patient_id == harold)
+    bill = workspace.superbills.issue(SuperbillRequest(infusion_ids=(session.id,)))
+    coverage = workspace.coverages.for_patient(harold)[0]
+    claim_id = workspace.claims.create(NewClaim(coverage.id, superbill_id=bill.id))
+    workspace.claims.record(claim_id, NewEvent(EventKind.SUBMITTED, session.service_date))
+    if paid:
+        billed = workspace.claim_views.row(claim_id).billed
+        workspace.claims.record(claim_id, NewEvent(EventKind.PAID, TODAY, amounts=EobAmounts(paid=billed)))
+    with pytest.raises(InvalidInput, match=message) as refused:
+        workspace.appeals.draft(claim_id)
+    assert refused.value.problems[0].field == "claim"
+    with pytest.raises(InvalidInput, match=message):
+        workspace.appeals.issue(claim_id, ("Please pay.",), filed_on=TODAY)
+    assert not workspace.appeals.folder.exists() or list(workspace.appeals.folder.glob("*.pdf")) == []
+
+
+def test_the_text_is_checked_before_anything_is_written(workspace: Any, denied: int) -> None:
+    for paragraphs, message in (((), "no text"), (("  ", "\n"), "no text"), (("bad\x07bell",), "control")):
+        with pytest.raises(InvalidInput, match=message) as refused:
+            workspace.appeals.issue(denied, paragraphs, filed_on=TODAY)
+        assert refused.value.problems[0].field == "text"  # the letter's text field in the window
+    with pytest.raises(InvalidInput, match="future"):
+        workspace.appeals.issue(denied, ("Fine text.",), filed_on=TODAY + timedelta(days=1))
+    assert _events(workspace, denied) == 2
+
+
+def test_preview_is_the_letter_marked_draft(workspace: Any, denied: int) -> None:
+    draft = workspace.appeals.draft(denied)
+    flat = _pdf_text(workspace.appeals.preview_pdf(denied, draft.paragraphs))
+    assert "DRAFT" in flat and "AP-000001" in flat and "BRX-55012" in flat
+    assert _events(workspace, denied) == 2
+
+
+def test_a_changed_letter_file_is_reported(workspace: Any, denied: int) -> None:
+    letter = workspace.appeals.issue(denied, ("Please reconsider.",), filed_on=TODAY)
+    path = workspace.appeals.letter_path(letter.id)
+    path.write_bytes(path.read_bytes() + b"%")
+    with pytest.raises(InvalidInput, match="changed after it was issued"):
+        workspace.appeals.letter_path(letter.id)
+    path.unlink()
+    with pytest.raises(InvalidInput, match="missing"):
+        workspace.appeals.letter_path(letter.id)
+
+
+def test_a_clinic_appeals_a_medicare_denial_with_a_redetermination(workspace: Any) -> None:
+    demo = fill_demo(workspace, claims=False)
+    harold = demo.patient_ids[1]
+    sessions = [s for s in workspace.infusions.list() if s.patient_id == harold]
+    bill = workspace.superbills.issue(SuperbillRequest(infusion_ids=tuple(s.id for s in sessions[:4])))
+    coverage = workspace.coverages.for_patient(harold)[0]
+    claim_id = workspace.claims.create(NewClaim(coverage.id, superbill_id=bill.id, filer=Filer.CLINIC))
+    workspace.claims.record(claim_id, NewEvent(EventKind.SUBMITTED, sessions[4].service_date))
+    notice = sessions[8].service_date
+    workspace.claims.record(
+        claim_id,
+        NewEvent(
+            EventKind.DENIED,
+            notice,
+            amounts=EobAmounts(paid=Decimal("0.00")),
+            adjustments=(
+                Adjustment(GroupCode.CO, "197", Decimal("100.00")),
+                Adjustment(GroupCode.PR, "1", Decimal("50.00")),  # the deductible is not a denial reason
+            ),
+        ),
+    )
+    draft = workspace.appeals.draft(claim_id)
+    case = draft.case
+    assert (draft.level, draft.level_name) == ("redetermination", "Redetermination")
+    # No received date: presumed 5 days after the notice, then 120 days (42 CFR 405.942).
+    assert draft.deadline is not None and draft.deadline.due == notice + timedelta(days=125)
+    assert case.sender_name == "Fernhollow Ketamine & Mood Clinic" and case.sender_phone == "(919) 555-0142"
+    assert case.provider_name == "Miriam Okonkwo-Hale, MD" and case.provider_npi == "1987654328"
+    assert case.denial_codes == "CO-197" and case.denial_reason == "prior authorization was missing"
+    assert case.claim_number.startswith("CL-") and case.reference == ""
+    assert case.enclosures[0] == f"Copy of the decision notice dated {notice.isoformat()}"
+    assert case.plan is not None and case.plan.drug == "Esketamine (Spravato)"
+    assert case.plan.route == "intranasal" and case.plan.dose == "56-84 mg"
+    assert draft.paragraphs[0].startswith("We are writing to request a redetermination of the decision")
+    assert "for our patient Harold B. Kemperman" in draft.paragraphs[0]
+    letter = workspace.appeals.issue(claim_id, draft.paragraphs, filed_on=TODAY)
+    flat = _pdf_text(workspace.appeals.letter_path(letter.id).read_bytes())
+    assert "Fernhollow Ketamine & Mood Clinic" in flat and "Redetermination" in flat
+    assert workspace.claim_views.get(claim_id).status.appeal_level == "redetermination"
+
+
+def test_issuing_on_a_shared_postgres_database(pg_url: str, icd10: Any, tmp_path: Path) -> None:
+    from kettrack.store.workspace import Workspace
+
+    workspace = Workspace.open(pg_url, today=lambda: TODAY)
+    workspace._icd = icd10
+    try:
+        claim_id = _denied_claim(workspace, tmp_path)
+        stale = workspace.appeals._next_number()
+        first = workspace.appeals.issue(claim_id, ("Please reconsider.",), filed_on=TODAY)
+        assert first.number == stale == "AP-000001"
+        # The dashboard lists the appeal's decision due date (the open-claims index on PostgreSQL too).
+        assert [i.claim_id for i in workspace.claim_views.due(60)] == [claim_id]
+        workspace.claims.record(claim_id, NewEvent(EventKind.APPEAL_UPHELD, TODAY, received_on=TODAY))
+        # Another desk's stale read of the next number: PostgreSQL's unique constraint moves it on.
+        reads = iter([stale])
+        real_next = workspace.appeals._next_number
+        workspace.appeals._next_number = lambda: next(reads, None) or real_next()
+        second = workspace.appeals.issue(claim_id, ("Please review externally.",), filed_on=TODAY)
+        assert second.number == "AP-000002" and second.level == "external"
+        assert workspace.appeals.letter_path(second.id).name == "AP-000002.pdf"
+        assert workspace.appeals.letter_path(first.id).name == "AP-000001.pdf"  # untouched by the retry
+        assert workspace.claims.invariant_problems() == []
+    finally:
+        workspace.close()
