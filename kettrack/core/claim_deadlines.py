@@ -25,6 +25,14 @@ from kettrack.core.deadlines import (
 )
 
 INFO_ANSWER_DAYS = 14
+# On the same day, the more specific thing to do comes first ("no answer for 45 days" over "no decision").
+_PRIORITY = (
+    DeadlineKind.APPEAL,
+    DeadlineKind.FILE_CLAIM,
+    DeadlineKind.FOLLOW_UP,
+    DeadlineKind.DECISION_DUE,
+    DeadlineKind.AUTH_EXPIRES,
+)
 
 
 class EventFacts(Protocol):
@@ -166,19 +174,21 @@ def claim_deadlines(
                     follow.trigger,
                 )
             )
-    return sorted(found, key=lambda d: (d.due, d.kind.value))
+    return sorted(found, key=lambda d: (d.due, _PRIORITY.index(d.kind)))
 
 
 def next_step(deadlines: Sequence[Deadline]) -> NextStep | None:
     """The earliest open deadline as the one thing to do next."""
     if not deadlines:
         return None
-    first = min(deadlines, key=lambda d: (d.due, d.kind.value))
+    first = min(deadlines, key=lambda d: (d.due, _PRIORITY.index(d.kind)))
     return NextStep(first.kind, first.due, first.action, first.explain(), first.confirmed)
 
 
 def follow_up_action(kind: DeadlineKind, action: str, trigger: date, due: date, today: date) -> str:
     """A follow-up's words for today ("no answer for 45 days"); other actions read the same any day."""
     if kind is DeadlineKind.FOLLOW_UP and action.startswith("Call the plan: no answer for"):
-        return f"Call the plan: no answer for {(max(today, due) - trigger).days} days"
+        if due > today:
+            return f"Call the plan if there is no answer by then ({(due - trigger).days} days after sending)"
+        return f"Call the plan: no answer for {(today - trigger).days} days"
     return action

@@ -16,6 +16,8 @@ from kettrack.core.deadlines import Deadline, DeadlineKind
 from kettrack.core.enums import AuthStatus, CoverageRank, LabeledEnum, PayerKind
 
 ZERO = Decimal("0.00")
+# Reason codes of a payment's contractual reduction: the part of the charge above the plan's allowance.
+WRITE_OFFS = frozenset({"45"})
 
 
 class Filer(LabeledEnum):
@@ -169,9 +171,10 @@ class Money:
 
     @property
     def outstanding(self) -> Decimal:
-        """What the payer may still owe: billed, less payments and the contractual write-offs (CO) of
-        a payment. A denial's CO codes are not written off: they are what an appeal argues against."""
-        return max(ZERO, self.billed - self.paid - self.written_off)
+        """What the payer may still owe: billed, less payments, the contractual reduction to the plan's
+        allowance (CO-45) and the patient's own share. Other CO codes (not necessary, no authorization,
+        bundled) stay outstanding: they are what an appeal argues against."""
+        return max(ZERO, self.billed - self.paid - self.written_off - self.patient_responsibility)
 
 
 def money_of(billed: Decimal, events: tuple[ClaimEvent, ...] | list[ClaimEvent]) -> Money:
@@ -195,7 +198,14 @@ def money_of(billed: Decimal, events: tuple[ClaimEvent, ...] | list[ClaimEvent])
         if event.adjustments:
             adjustments = list(event.adjustments)  # a later EOB restates the adjustments
             if event.kind in (EventKind.PAID, EventKind.PARTIALLY_PAID):
-                written_off = sum((a.amount for a in event.adjustments if a.group is GroupCode.CO), ZERO)
+                written_off = sum(
+                    (
+                        a.amount
+                        for a in event.adjustments
+                        if a.group is GroupCode.CO and a.reason in WRITE_OFFS
+                    ),
+                    ZERO,
+                )
     return Money(billed, allowed, paid, deductible, coinsurance, copay, tuple(adjustments), written_off)
 
 
@@ -353,6 +363,7 @@ class Dashboard:
     within_7: tuple[DueItem, ...]
     within_30: tuple[DueItem, ...]
     totals: Totals
+    later: tuple[DueItem, ...] = ()  # the next few steps beyond 30 days, so every open claim has a line
 
 
 @dataclass(frozen=True)

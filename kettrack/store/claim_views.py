@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, false, func, or_, select
 
 from kettrack.core.calendar_export import CalendarItem
 from kettrack.core.claim_deadlines import claim_deadlines, follow_up_action, status_of
@@ -44,6 +44,7 @@ from kettrack.store.models import (
 )
 
 DUE_HORIZON_DAYS = 30
+LATER_ROWS = 25
 
 
 class ClaimViews:
@@ -107,7 +108,7 @@ class ClaimViews:
         if flt.patient_id is not None:
             conditions.append(Claim.patient_id == flt.patient_id)
         if flt.open_only or flt.overdue_only:
-            conditions.append(Claim.closed.is_(False))
+            conditions.append(Claim.closed == false())
         if flt.overdue_only:
             conditions.append(Claim.next_due < self.today())
         if flt.text.strip():
@@ -128,7 +129,7 @@ class ClaimViews:
         """Claims matching ``flt``: those with a deadline first (soonest first), then the newest."""
         query = (
             self._row_query()
-            .where(and_(*self._where(flt)))
+            .where(*self._where(flt))
             .order_by(Claim.next_due.is_(None), Claim.next_due, Claim.id.desc())
             .offset(offset)
         )
@@ -143,7 +144,7 @@ class ClaimViews:
             .select_from(Claim)
             .join(Patient, Patient.id == Claim.patient_id)
             .join(Payer, Payer.id == Claim.payer_id)
-            .where(and_(*self._where(flt)))
+            .where(*self._where(flt))
         )
         with self.db.reader() as session:
             return int(session.scalar(query) or 0)
@@ -244,13 +245,16 @@ class ClaimViews:
         """What to do now: overdue first, then due within 7 and 30 days; and the money totals."""
         today = self.today()
         items = self.due(DUE_HORIZON_DAYS)
+        horizon = today + timedelta(days=DUE_HORIZON_DAYS)
         with self.db.reader() as session:
+            # Every open claim has a next step; the first few beyond 30 days show as "later".
+            later = self._next_steps(session, Claim.next_due > horizon, LATER_ROWS)
             billed, paid, outstanding, open_count = session.execute(
                 select(
                     func.coalesce(func.sum(Claim.billed), 0),
                     func.coalesce(func.sum(Claim.paid), 0),
                     func.coalesce(func.sum(Claim.outstanding), 0),
-                    func.count(Claim.id).filter(Claim.closed.is_(False)),
+                    func.count(Claim.id).filter(Claim.closed == false()),
                 )
             ).one()
         totals = Totals(money_sum(billed), money_sum(paid), money_sum(outstanding), int(open_count))
@@ -260,36 +264,69 @@ class ClaimViews:
             tuple(i for i in items if today <= i.due <= today + timedelta(days=7)),
             tuple(i for i in items if today + timedelta(days=7) < i.due),
             totals,
+            tuple(later),
         )
+
+    def _next_steps(
+        self, session: Any, condition: ColumnElement[bool], limit: int | None = None
+    ) -> list[DueItem]:
+        """Open claims' next steps matching ``condition``, soonest first.
+
+        "closed = false", not "closed IS false": SQLite cannot search the (closed, next_due) index with
+        IS FALSE, so it read every claim and sorted them. And only the columns a dashboard line shows:
+        whole claims as ORM objects took most of the time once thousands are due (benchmark in
+        tests/bench/test_claims_dashboard.py).
+        """
+        today = self.today()
+        query = (
+            select(
+                Claim.id,
+                Claim.number,
+                Claim.next_due,
+                Claim.next_kind,
+                Claim.next_action,
+                Claim.next_trigger,
+                Claim.next_confirmed,
+                Patient.legal_name,
+                Payer.name,
+            )
+            .join(Patient, Patient.id == Claim.patient_id)
+            .join(Payer, Payer.id == Claim.payer_id)
+            .where(Claim.closed == false(), Claim.next_due.is_not(None), condition)
+            .order_by(Claim.next_due, Claim.id)
+            .limit(limit)
+        )
+        items: list[DueItem] = []
+        # On the connection: plain rows, without the ORM's result machinery.
+        for (
+            claim_id,
+            number,
+            due,
+            kind,
+            action,
+            trigger,
+            confirmed,
+            patient,
+            payer,
+        ) in session.connection().execute(query):
+            assert due is not None and kind is not None
+            if trigger is not None:
+                action = follow_up_action(kind, action, trigger, due, today)
+            items.append(DueItem(due, action, "", claim_id, number, patient, payer, kind, confirmed))
+        return items
 
     def due(self, within_days: int) -> list[DueItem]:
         """Every open claim's next step due by ``today + within_days`` (overdue ones included), and
         approved prior authorizations ending in that time; soonest first."""
         today = self.today()
         limit = today + timedelta(days=within_days)
-        query = (
-            self._row_query()
-            .where(Claim.closed.is_(False), Claim.next_due.is_not(None), Claim.next_due <= limit)
-            .order_by(Claim.next_due, Claim.id)
-        )
+        # "closed = false", not "closed IS false": SQLite cannot search the (closed, next_due) index with
+        # IS FALSE, so it read every claim and sorted them. And only the columns a dashboard line shows:
+        # whole claims as ORM objects took most of the time once thousands are due (benchmark in
+        # tests/bench/test_claims_dashboard.py).
         items: list[DueItem] = []
         with self.db.reader() as session:
-            for found in session.execute(query).all():
-                row = self._row(found)
-                assert row.next_due is not None and row.next_kind is not None
-                items.append(
-                    DueItem(
-                        row.next_due,
-                        row.next_action,
-                        "",
-                        row.id,
-                        row.number,
-                        row.patient_name,
-                        row.payer_name,
-                        row.next_kind,
-                        row.next_confirmed,
-                    )
-                )
+            items += self._next_steps(session, Claim.next_due <= limit)
             auths = session.execute(
                 select(PriorAuthorization, Patient.legal_name, Payer.name)
                 .join(Patient, Patient.id == PriorAuthorization.patient_id)
@@ -330,7 +367,7 @@ class ClaimViews:
                 select(Claim, Patient.legal_name, Payer.name)
                 .join(Patient, Patient.id == Claim.patient_id)
                 .join(Payer, Payer.id == Claim.payer_id)
-                .where(Claim.closed.is_(False))
+                .where(Claim.closed == false())
                 .order_by(Claim.id)
             ).all()
             for start in range(0, len(claims), 500):

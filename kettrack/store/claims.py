@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -220,7 +220,7 @@ class ClaimService:
                 row.overrides = overrides.to_json()
             session.flush()
             claims = session.scalars(
-                select(Claim).where(Claim.payer_id == payer_id, Claim.closed.is_(False))
+                select(Claim).where(Claim.payer_id == payer_id, Claim.closed == false())
             ).all()
             for claim in claims:
                 self._refresh(session, claim)
