@@ -47,12 +47,14 @@ from kettrack.core.records import (
     ProviderRecord,
     TreatmentRecord,
 )
+from kettrack.store import transfer_claims
 from kettrack.store.files import write_private
 from kettrack.store.infusions import _apply as apply_infusion
 from kettrack.store.infusions import _to_record as infusion_record
 from kettrack.store.location import documents_dir
 from kettrack.store.models import (
     AppSetting,
+    AuditLogEntry,
     Base,
     Coverage,
     Infusion,
@@ -74,7 +76,8 @@ from kettrack.store.transfer_billing import RECORD_TYPES as BILLING_TYPES
 from kettrack.store.workspace import Workspace
 
 FORMAT = "kettrack-export"
-FORMAT_VERSION = 2  # 2: billing sections (codes, fees, service lines, superbills)
+# 2: billing sections (codes, fees, service lines, superbills); 3: claims, their history and files
+FORMAT_VERSION = 3
 # The sections in file order; clinics come before clinicians inside "providers" on import.
 SECTIONS: tuple[str, ...] = ("patients", "providers", "payers", "coverages", "treatments", "infusions")
 _HEADER_KEYS = ("format", "format_version", "exported_at", "kettrack_version")
@@ -315,6 +318,7 @@ def export_data(ws: Workspace) -> dict[str, Any]:
         )
         data["infusions"] = [encode_record(infusion_record(row)) for row in infusions]
         data.update(export_billing(session, _superbill_folder(ws), encode_record))
+        data.update(transfer_claims.export_claims(session, documents_dir(ws.db.target)))
     return data
 
 
@@ -329,7 +333,8 @@ def dumps(data: dict[str, Any]) -> str:
 def export_to_file(ws: Workspace, path: Path, *, overwrite: bool = False) -> TransferSummary:
     data = export_data(ws)
     write_private(path, dumps(data), overwrite=overwrite)
-    return TransferSummary({section: len(data[section]) for section in (*SECTIONS, *BILLING_SECTIONS)})
+    sections = (*SECTIONS, *BILLING_SECTIONS, *transfer_claims.TABLES)
+    return TransferSummary({section: len(data[section]) for section in sections})
 
 
 # --- import ---------------------------------------------------------------------------------------
@@ -397,6 +402,7 @@ class _Validated:
     settings: dict[str, str]
     records: dict[str, list[Any]]
     billing: CheckedBilling
+    claims: tuple[dict[str, list[dict[str, Any]]], dict[str, bytes]] = ({}, {})
 
 
 def _label(section: str, number: int, raw: Any) -> str:
@@ -409,7 +415,8 @@ def validate(ws: Workspace, data: Any) -> _Validated:
     """Check a parsed file completely; raise ``ImportRefused`` listing every problem found."""
     _check_header(data)
     problems: list[Problem] = []
-    for key in sorted(set(data) - set(_HEADER_KEYS) - set(SECTIONS) - set(BILLING_SECTIONS) - {"settings"}):
+    known = {*_HEADER_KEYS, *SECTIONS, *BILLING_SECTIONS, *transfer_claims.SECTIONS, "settings"}
+    for key in sorted(set(data) - known):
         problems.append(Problem(key, "is not a section kettrack knows (refused rather than dropped)"))
     for key in ("exported_at", "kettrack_version"):
         if key in data and not isinstance(data[key], str):
@@ -521,10 +528,12 @@ def validate(ws: Workspace, data: Any) -> _Validated:
     diagnosis_counts = {rec.id: len(rec.diagnoses) for _, _, rec in decoded["infusions"]}
     billing, billing_problems = check_billing(billing_decoded, ids, diagnosis_counts)
     problems.extend(billing_problems)
+    claim_rows, claim_files, claim_problems = transfer_claims.check_claims(data)
+    problems.extend(claim_problems)
 
     if problems:
         raise ImportRefused(problems)
-    return _Validated(settings, cleaned, billing)
+    return _Validated(settings, cleaned, billing, (claim_rows, claim_files))
 
 
 def record_counts(session: Session) -> dict[str, int]:
@@ -551,7 +560,8 @@ def refuse_if_not_empty(session: Session, what: str) -> None:
 def _reset_sequences(session: Session) -> None:
     """After inserts with explicit ids, move PostgreSQL's id sequences past the highest id."""
     # The section names are the table names.
-    for table in (*SECTIONS, "payments", "fee_schedule_entries", "service_lines", "superbills"):
+    claims = ("claims", "claim_events", "claim_attachments", "prior_auths", "appeal_letters")
+    for table in (*SECTIONS, "payments", "fee_schedule_entries", "service_lines", "superbills", *claims):
         session.execute(
             text(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
@@ -603,6 +613,15 @@ def import_data(ws: Workspace, data: Any) -> TransferSummary:
                 session.expunge_all()
         session.flush()
         written = import_billing(session, checked.billing, _superbill_folder(ws))
+        claim_rows, claim_files = checked.claims
+        if session.scalar(select(func.count()).select_from(AuditLogEntry)):
+            # The target already has its own audit chain (kept from its creation): the imported
+            # chain cannot be spliced into it, and the target's own entries stay.
+            claim_rows = {**claim_rows, "audit_log": []}
+        session.flush()
+        written += transfer_claims.import_claims(
+            session, claim_rows, claim_files, documents_dir(ws.db.target)
+        )
         try:
             session.flush()
             if is_postgres:
@@ -613,6 +632,7 @@ def import_data(ws: Workspace, data: Any) -> TransferSummary:
             raise
     counts = {section: len(records[section]) for section in SECTIONS}
     counts.update({section: len(checked.billing.records[section]) for section in BILLING_SECTIONS})
+    counts.update(transfer_claims.counts(checked.claims[0]))
     return TransferSummary(counts)
 
 

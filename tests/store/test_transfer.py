@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from kettrack.core.records import PatientRecord
 from kettrack.store.demo import fill_demo
@@ -35,6 +36,8 @@ TODAY = date(2026, 11, 23)  # the same fixed day as tests/conftest.py
 EMPTY_COUNTS = {
     "patients": 0, "providers": 0, "payers": 0, "coverages": 0, "treatments": 0, "infusions": 0,
     "procedure_codes": 0, "fee_schedule": 0, "service_lines": 0, "superbills": 0,
+    "payer_rules": 0, "reason_codes": 0, "prior_auths": 0, "claims": 0, "claim_lines": 0, "claim_events": 0,
+    "claim_adjustments": 0, "claim_attachments": 0, "claim_auths": 0, "appeal_letters": 0, "audit_log": 0,
 }  # fmt: skip
 
 
@@ -64,7 +67,7 @@ def demo_ws(workspace):  # type: ignore[no-untyped-def]
     from kettrack.core.codes import CodeKind, ProcedureCode
     from kettrack.store.superbills import SuperbillRequest
 
-    fill_demo(workspace)
+    fill_demo(workspace, claims=False)
     workspace.codes.save(ProcedureCode("99417", CodeKind.VISIT, "Extra visit time, our words", 1))
     first = workspace.superbills.issue(SuperbillRequest(infusion_ids=(1, 3)))
     workspace.superbills.reissue(first.id)
@@ -85,7 +88,17 @@ def _counts(ws: Workspace) -> dict[str, int]:
         "treatments": ws.treatments.count(),
         "infusions": ws.infusions.count(),
         **{section: len(records) for section, records in _billing(ws).items()},
+        **_claim_counts(ws),
     }
+
+
+def _claim_counts(ws: Workspace) -> dict[str, int]:
+    from kettrack.store.transfer_claims import TABLES
+
+    with ws.db.reader() as session:
+        return {
+            name: int(session.execute(text(f"SELECT count(*) FROM {name}")).scalar() or 0) for name in TABLES
+        }
 
 
 def _billing(ws: Workspace) -> dict[str, list[Any]]:
@@ -132,8 +145,21 @@ def test_export_layout_is_stable(demo_ws: Workspace) -> None:
         "fee_schedule",
         "service_lines",
         "superbills",
+        "payer_rules",
+        "reason_codes",
+        "prior_auths",
+        "claims",
+        "claim_lines",
+        "claim_events",
+        "claim_adjustments",
+        "claim_attachments",
+        "claim_auths",
+        "appeal_letters",
+        "audit_log",
+        "claim_attachment_files",
+        "appeal_letter_files",
     ]
-    assert data["format"] == "kettrack-export" and data["format_version"] == FORMAT_VERSION == 2
+    assert data["format"] == "kettrack-export" and data["format_version"] == FORMAT_VERSION == 3
     assert list(data["superbills"][0]) == [
         "id", "number", "version", "patient_id", "provider_id", "date_from", "date_to", "issued_at", "draft",
         "file_name", "sha256", "total_charges", "total_paid", "clinic_id", "coverage_id", "superseded_by_id",
@@ -284,16 +310,16 @@ def test_wrong_references_and_duplicate_ids_are_refused(demo_ws: Workspace, new_
 def test_format_and_version_are_checked(demo_ws: Workspace, new_workspace) -> None:  # type: ignore[no-untyped-def]
     data = export_data(demo_ws)
     target = new_workspace("version.sqlite3")
-    with pytest.raises(ImportRefused, match="newer kettrack \\(format version 3\\)"):
-        import_data(target, {**data, "format_version": 3})
+    with pytest.raises(ImportRefused, match="newer kettrack \\(format version 4\\)"):
+        import_data(target, {**data, "format_version": 4})
     with pytest.raises(ImportRefused, match="format_version"):
         import_data(target, {**data, "format_version": "2"})
     with pytest.raises(ImportRefused, match="not a kettrack export"):
         import_data(target, {**data, "format": "something-else"})
     with pytest.raises(ImportRefused, match="not a kettrack export"):
         import_data(target, [data])
-    with pytest.raises(ImportRefused, match="claims: is not a section"):
-        import_data(target, {**data, "claims": []})
+    with pytest.raises(ImportRefused, match="bills: is not a section"):
+        import_data(target, {**data, "bills": []})
     assert _counts(target) == EMPTY_COUNTS
 
 
@@ -403,3 +429,44 @@ def test_a_version_1_file_still_imports(demo_ws: Workspace, new_workspace) -> No
     target = new_workspace("old.sqlite3")
     summary = import_data(target, data)
     assert summary.counts["infusions"] == demo_ws.infusions.count() and summary.counts["superbills"] == 0
+
+
+def test_claims_and_their_files_round_trip(workspace: Workspace, new_workspace, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Claims, events, adjustments, attachments (files too), prior auths and appeal letters come back
+    row for row, and the claims' derived state still agrees with their events."""
+    from kettrack.core.claim_states import EventKind
+    from kettrack.core.claims import NewEvent
+
+    fill_demo(workspace)
+    claim = next(r.id for r in workspace.claim_views.rows() if r.state.value == "denied")
+    scan = tmp_path / "eob.png"
+    scan.write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 64)
+    note = NewEvent(EventKind.NOTE, date(2026, 11, 23), note="called")
+    workspace.claims.record(claim, note, attachments=[(scan, "")])
+    first = export_data(workspace)
+    target = new_workspace("claims.sqlite3")
+    summary = import_data(target, first)
+    assert summary.counts["claims"] == 7 and summary.counts["appeal_letters"] == 1
+    second = export_data(target)
+    first.pop("exported_at"), second.pop("exported_at")
+    assert first == second
+    assert target.claims.invariant_problems() == []
+    assert target.claim_views.get(claim).attachments[0].original_name == "eob.png"
+    attachment = target.claim_views.get(claim).attachments[0]
+    assert target.claims.attachment_path(attachment.id).read_bytes() == scan.read_bytes()
+    letter = target.claim_views.get(3).letters[0]
+    assert target.appeals.letter_path(letter.id).read_bytes().startswith(b"%PDF")
+
+
+def test_a_tampered_claim_file_is_refused_whole(workspace: Workspace, new_workspace) -> None:  # type: ignore[no-untyped-def]
+    fill_demo(workspace)
+    data = export_data(workspace)
+    name = next(iter(data["appeal_letter_files"]))
+    data["appeal_letter_files"][name] = data["superbills"][0]["pdf_base64"]
+    data["claim_events"][0]["business_date"] = "2026-02-30"
+    target = new_workspace("tampered.sqlite3")
+    with pytest.raises(ImportRefused) as refused:
+        import_data(target, data)
+    text_ = str(refused.value)
+    assert "does not match its recorded SHA-256" in text_ and "business_date" in text_
+    assert target.claim_views.count() == 0 and target.patients.count() == 0
