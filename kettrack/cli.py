@@ -592,7 +592,7 @@ def infusions_add(ws: Workspace, args: argparse.Namespace) -> int:
 def demo_fill(ws: Workspace, args: argparse.Namespace) -> int:
     from kettrack.store.demo import fill_demo
 
-    summary = fill_demo(ws)
+    summary = fill_demo(ws, claims=not args.no_claims)
     print(f"demo set added to {ws.db.target.display}: {summary.describe()}")
     return 0
 
@@ -830,6 +830,9 @@ def build_parser(*, window_only: bool = False) -> argparse.ArgumentParser:
         description="Fill an empty database with a fictional clinic's demo set.",
     )
     _database_options(sub, here=False)
+    sub.add_argument(
+        "--no-claims", action="store_true", help="leave out the superbills and claims (bill from scratch)"
+    )
     sub.set_defaults(handler=_with_workspace(demo_fill))
     sub = commands.add_parser(
         "export",

@@ -60,12 +60,13 @@ class DemoSummary:
     coverages: int
     treatments: int
     infusions: int
+    claims: int = 0
 
     def describe(self) -> str:
         return (
             f"{len(self.provider_ids)} providers (1 clinic), {len(self.payer_ids)} payers, "
             f"{len(self.patient_ids)} patients, {self.coverages} coverages, {self.treatments} treatments, "
-            f"{self.infusions} infusion sessions"
+            f"{self.infusions} infusion sessions, {self.claims} claims"
         )
 
 
@@ -198,8 +199,10 @@ DEMO_FEES: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def fill_demo(ws: Workspace) -> DemoSummary:
-    """Create the demo set in an empty database; raises ``DatabaseNotEmpty`` if it holds records."""
+def fill_demo(ws: Workspace, *, claims: bool = True) -> DemoSummary:
+    """Create the demo set in an empty database; raises ``DatabaseNotEmpty`` if it holds records.
+
+    ``claims`` False leaves out the superbills and claims (to try billing from a clean slate)."""
     with ws.db.reader() as session:
         # Fictional records beside real ones could end up on a real claim: only an empty database.
         refuse_if_not_empty(session, "the demo set")
@@ -368,6 +371,9 @@ def fill_demo(ws: Workspace) -> DemoSummary:
     sessions.sort(key=lambda s: (s.service_date, s.patient_id))
     ws.infusions.add_many(sessions)
 
+    from kettrack.store.demo_claims import fill_demo_claims
+
+    claim_count = fill_demo_claims(ws, (avery.id, harold.id)) if claims else 0
     if ws.settings.role() is None:
         ws.settings.set_role(UserRole.CLINIC)
     if not ws.settings.first_run_done():
@@ -380,4 +386,5 @@ def fill_demo(ws: Workspace) -> DemoSummary:
         coverages=len(coverages),
         treatments=len(treatments),
         infusions=len(sessions),
+        claims=claim_count,
     )

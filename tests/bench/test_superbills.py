@@ -46,7 +46,7 @@ def _median_ms(action: Any, runs: int = 15) -> float:
 def test_superbill_from_the_database(
     workspace: Any, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    fill_demo(workspace)
+    fill_demo(workspace, claims=False)
     session_id = workspace.infusions.list()[0].id
     request = SuperbillRequest(infusion_ids=(session_id,))
 

@@ -15,7 +15,7 @@ from tests.cli.test_cli import Cli
 @pytest.fixture
 def billing(db_path: Path, icd10, capsys: pytest.CaptureFixture[str]) -> Cli:  # type: ignore[no-untyped-def]
     cli = Cli(db_path, capsys)
-    assert cli("demo") == 0, cli.err
+    assert cli("demo", "--no-claims") == 0, cli.err
     return cli
 
 

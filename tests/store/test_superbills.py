@@ -22,7 +22,7 @@ from kettrack.store.superbills import PreflightFailed, SuperbillRequest
 
 @pytest.fixture
 def demo(workspace: Any) -> Any:
-    return fill_demo(workspace)
+    return fill_demo(workspace, claims=False)
 
 
 def _pdf_text(path: Any) -> str:

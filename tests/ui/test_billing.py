@@ -44,7 +44,7 @@ def view(qtbot: QtBot, workspace: Workspace, bus: ChangeBus) -> BillingView:
 
 @pytest.fixture
 def demo(workspace: Workspace) -> DemoSummary:
-    return fill_demo(workspace)
+    return fill_demo(workspace, claims=False)
 
 
 def _column(model: object, column: int) -> list[str]:

@@ -37,7 +37,7 @@ def inline_work(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
 
 @pytest.fixture
 def demo(workspace: Workspace) -> DemoSummary:
-    return fill_demo(workspace)
+    return fill_demo(workspace, claims=False)
 
 
 @pytest.fixture
