@@ -17,6 +17,8 @@ SETTINGS = "settings"
 SUPERBILL = "superbill"
 # Codes, fee schedules and a session's service lines.
 BILLING = "billing"
+# Claims, their events, attachments, appeal letters, prior authorizations and payer rules.
+CLAIM = "claim"
 
 
 class ChangeBus(QObject):

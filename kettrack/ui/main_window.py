@@ -28,10 +28,10 @@ if TYPE_CHECKING:
     from kettrack.store.workspace import Workspace
 
 
-# Rows of the navigation list.
-INFUSIONS, PEOPLE, SUPERBILLS, BILLING = range(4)
+# Rows of the navigation list: what to do now first, then the records in the order they arise.
+DASHBOARD, INFUSIONS, PEOPLE, SUPERBILLS, CLAIMS, BILLING = range(6)
 # Sections that wait for the database to open.
-WAITING = (PEOPLE, SUPERBILLS, BILLING)
+WAITING = (DASHBOARD, PEOPLE, SUPERBILLS, CLAIMS, BILLING)
 
 
 class View(Protocol):
@@ -64,15 +64,20 @@ class MainWindow(QMainWindow):
         self.infusions = InfusionsView(ws, bus, preview=preview)
         self.views: list[QWidget] = [self.infusions]
         # Built the first time they are shown: not on the start-up path (Superbills brings in ReportLab).
+        self._dashboard: QWidget | None = None
         self._people: QWidget | None = None
         self._superbills: QWidget | None = None
+        self._claims: QWidget | None = None
         self._billing: QWidget | None = None
+        self.nav.addItem(self.tr("Dashboard"))
         self.nav.addItem(self.tr("Infusions"))
         self.nav.addItem(self.tr("People"))
         self.nav.addItem(self.tr("Superbills"))
+        self.nav.addItem(self.tr("Claims"))
         self.nav.addItem(self.tr("Billing"))
         self.stack.addWidget(self.infusions)
-        self.nav.currentRowChanged.connect(self.show_section)
+        self._moved = False  # the person picked a section: start-up no longer chooses one for them
+        self.nav.currentRowChanged.connect(self._user_moved)
 
         central = QWidget()
         layout = QHBoxLayout(central)
@@ -90,7 +95,10 @@ class MainWindow(QMainWindow):
         self._restore()
         if ws is not None:
             self._show_location(ws)
+            self.show_section(DASHBOARD)
         else:
+            # The start-up preview shows the newest sessions at once; the dashboard follows on attach.
+            self.show_section(INFUSIONS)
             for row in WAITING:
                 self.nav.item(row).setFlags(Qt.ItemFlag.NoItemFlags)
             for action in (self.new_action, self.edit_action, self.delete_action, self.find_action):
@@ -105,6 +113,8 @@ class MainWindow(QMainWindow):
         for action in (self.new_action, self.edit_action, self.delete_action, self.find_action):
             action.setEnabled(True)
         self._show_location(ws)
+        if self.nav.currentRow() == INFUSIONS and not self._moved:
+            self.show_section(DASHBOARD)
 
     def _show_location(self, ws: Workspace) -> None:
         info = ws.db.info()
@@ -112,6 +122,34 @@ class MainWindow(QMainWindow):
         self.location.setText(where.format(info.location))
 
     # --- sections ---
+
+    @property
+    def dashboard(self) -> QWidget:
+        if self._dashboard is None:
+            assert self.ws is not None, "the Dashboard opens once the database is open"
+            from kettrack.ui.dashboard_view import DashboardView
+
+            view = DashboardView(self.ws, self.bus)
+            view.open_claim.connect(self.open_claim)
+            self._dashboard = view
+            self.views.append(view)
+            self.stack.addWidget(view)
+        return self._dashboard
+
+    @property
+    def claims(self) -> QWidget:
+        if self._claims is None:
+            assert self.ws is not None, "Claims opens once the database is open"
+            from kettrack.ui.claims_view import ClaimsView
+
+            self._claims = ClaimsView(self.ws, self.bus)
+            self.views.append(self._claims)
+            self.stack.addWidget(self._claims)
+        return self._claims
+
+    def open_claim(self, claim_id: int) -> QWidget:
+        """A claim's own window (from the dashboard, a reminder or the Claims list)."""
+        return self.claims.open_claim(claim_id)  # type: ignore[attr-defined, no-any-return]
 
     @property
     def people(self) -> QWidget:
@@ -147,14 +185,25 @@ class MainWindow(QMainWindow):
         return self._billing
 
     def show_section(self, row: int) -> None:
-        if row == SUPERBILLS:
-            self.stack.setCurrentWidget(self.superbills)
-        elif row == BILLING:
-            self.stack.setCurrentWidget(self.billing)
-        else:
-            self.stack.setCurrentWidget(self.infusions if row <= INFUSIONS else self.people)
+        sections = {
+            DASHBOARD: lambda: self.dashboard,
+            INFUSIONS: lambda: self.infusions,
+            PEOPLE: lambda: self.people,
+            SUPERBILLS: lambda: self.superbills,
+            CLAIMS: lambda: self.claims,
+            BILLING: lambda: self.billing,
+        }
+        if row not in sections or (self.ws is None and row != INFUSIONS):
+            return
+        self.stack.setCurrentWidget(sections[row]())
         if self.nav.currentRow() != row:
+            self.nav.blockSignals(True)
             self.nav.setCurrentRow(row)
+            self.nav.blockSignals(False)
+
+    def _user_moved(self, row: int) -> None:
+        self._moved = True
+        self.show_section(row)
 
     def current_view(self) -> View:
         view = self.stack.currentWidget()
@@ -212,7 +261,6 @@ class MainWindow(QMainWindow):
         state = settings.load(settings.WindowState.MAIN_STATE)
         if not state.isEmpty():
             self.restoreState(state)
-        self.nav.setCurrentRow(0)
 
     def save_state(self) -> None:
         settings.save(settings.WindowState.MAIN_GEOMETRY, self.saveGeometry())

@@ -15,7 +15,7 @@ from kettrack.ui import infusion_dialog, infusions
 from kettrack.ui.changes import ChangeBus
 from kettrack.ui.infusion_dialog import InfusionDialog
 from kettrack.ui.infusions import DATE, PATIENT
-from kettrack.ui.main_window import MainWindow
+from kettrack.ui.main_window import INFUSIONS, PEOPLE, MainWindow
 from tests.ui.conftest import make_sessions
 
 
@@ -24,6 +24,7 @@ def window(qtbot: QtBot, workspace: Workspace, bus: ChangeBus, people: dict[str,
     win = MainWindow(workspace, bus)
     qtbot.addWidget(win)
     win.show()
+    win.show_section(INFUSIONS)  # the window opens on the Dashboard
     return win
 
 
@@ -217,7 +218,7 @@ def test_window_shows_location_and_keeps_header_state(
     again = MainWindow(workspace, bus)
     qtbot.addWidget(again)
     assert again.infusions.table.columnWidth(PATIENT) == 333
-    again.show_section(1)
+    again.show_section(PEOPLE)
     assert again.stack.currentWidget() is again.people
     QApplication.processEvents()
 

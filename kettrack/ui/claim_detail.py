@@ -1,0 +1,376 @@
+"""One claim in its own window: who and what it bills, its money, its deadlines with the rule and
+source each comes from, its timeline of events with their files, its appeal letters, and a button
+for each thing that can happen next (only those the claim's state allows)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kettrack.core.claim_states import ALLOWED, EventKind
+from kettrack.core.claims import ClaimDetail
+from kettrack.core.money import format_usd
+from kettrack.core.problems import InvalidInput, NotFound, Problem
+from kettrack.ui import changes
+from kettrack.ui.basics import tell, tr
+from kettrack.ui.changes import ChangeBus
+from kettrack.ui.claim_dialogs import EventDialog, _date_edit
+from kettrack.ui.forms import ErrorForm
+from kettrack.ui.workers import Workers
+
+if TYPE_CHECKING:
+    from kettrack.store.workspace import Workspace
+
+# The buttons, in the order a claim lives through them, and the event each records.
+ACTIONS: tuple[tuple[str, EventKind], ...] = (
+    ("Submitted…", EventKind.SUBMITTED),
+    ("Acknowledged…", EventKind.ACKNOWLEDGED),
+    ("Info requested…", EventKind.INFO_REQUESTED),
+    ("Info sent…", EventKind.INFO_SENT),
+    ("EOB / payment…", EventKind.PAID),
+    ("Denial…", EventKind.DENIED),
+    ("Appeal…", EventKind.APPEAL_FILED),
+    ("Decision…", EventKind.APPEAL_UPHELD),
+    ("External review…", EventKind.EXTERNAL_REVIEW_FILED),
+    ("Close…", EventKind.CLOSED),
+    ("Note…", EventKind.NOTE),
+)
+
+
+def possible(detail: ClaimDetail, kind: EventKind) -> bool:
+    allowed = ALLOWED[detail.status.state]
+    if kind is EventKind.NOTE:
+        return True
+    if kind is EventKind.PAID:
+        return EventKind.PAID in allowed or EventKind.PARTIALLY_PAID in allowed
+    if kind is EventKind.APPEAL_UPHELD:
+        return EventKind.APPEAL_UPHELD in allowed
+    if kind is EventKind.EXTERNAL_REVIEW_FILED:
+        return (
+            kind in allowed and detail.status.outcome is not None and detail.status.outcome.value == "upheld"
+        )
+    return kind in allowed
+
+
+class AppealDialog(QDialog):
+    """The appeal letter drafted from the record: edit it, preview it, then issue it (which files the
+    appeal at the plan's next level)."""
+
+    def __init__(self, ws: Workspace, bus: ChangeBus, claim_id: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ws, self.bus, self.claim_id = ws, bus, claim_id
+        self.letter = None
+        self.setObjectName("appeal_dialog")
+        self.draft = ws.appeals.draft(claim_id)
+        self.setWindowTitle(tr("{0}: appeal letter").format(self.draft.level_name))
+        self.resize(820, 720)
+        deadline = self.draft.deadline
+        about = QLabel(
+            tr("{0} to {1}.").format(self.draft.level_name, self.draft.case.payer_name)
+            + (
+                " " + tr("File by {0} ({1}).").format(deadline.due.isoformat(), deadline.explain())
+                if deadline
+                else ""
+            )
+        )
+        about.setWordWrap(True)
+        self.form = ErrorForm(self, stretch=False)
+        self.date = _date_edit(ws)
+        self.form.add_row("date", tr("Sent on:"), self.date, "event", "level", "claim")
+        self.text = QPlainTextEdit("\n\n".join(self.draft.paragraphs))
+        self.text.setObjectName("appeal_text")
+        self.form.add_row("text", tr("Letter:"), self.text)
+        self.preview_button = QPushButton(tr("Preview…"))
+        self.preview_button.clicked.connect(self.preview)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Save).setText(tr("Issue letter and file appeal"))
+        buttons.addButton(self.preview_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.accepted.connect(self.issue)
+        buttons.rejected.connect(self.reject)
+        enclosures = QLabel(tr("Enclosures: {0}").format("; ".join(self.draft.case.enclosures)))
+        enclosures.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(about)
+        layout.addWidget(self.form, 1)
+        layout.addWidget(enclosures)
+        layout.addWidget(buttons)
+
+    def paragraphs(self) -> list[str]:
+        return [p.strip() for p in self.text.toPlainText().split("\n\n") if p.strip()]
+
+    def preview(self) -> QDialog | None:
+        from kettrack.ui.pdf_preview import PdfPreview
+
+        try:
+            pdf = self.ws.appeals.preview_pdf(self.claim_id, self.paragraphs())
+        except InvalidInput as exc:
+            self.form.show_problems(exc.problems)
+            return None
+        dialog = QDialog(self)
+        dialog.setWindowTitle(tr("Appeal letter preview"))
+        dialog.resize(760, 900)
+        view = PdfPreview()
+        view.show_pdf(pdf)
+        QVBoxLayout(dialog).addWidget(view)
+        dialog.show()
+        return dialog
+
+    def issue(self) -> None:
+        from kettrack.ui.basics import pydate
+
+        try:
+            self.letter = self.ws.appeals.issue(
+                self.claim_id, self.paragraphs(), filed_on=pydate(self.date.date())
+            )
+        except (InvalidInput, NotFound) as exc:
+            self.form.show_problems(
+                exc.problems if isinstance(exc, InvalidInput) else [Problem("claim", str(exc))]
+            )
+            return
+        self.bus.announce(changes.CLAIM)
+        self.accept()
+
+
+class ClaimWindow(QDialog):
+    """A claim's whole story and what can happen next."""
+
+    def __init__(
+        self,
+        ws: Workspace,
+        bus: ChangeBus,
+        claim_id: int,
+        *,
+        workers: Workers | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.ws, self.bus, self.claim_id = ws, bus, claim_id
+        self.setObjectName("claim_window")
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.resize(980, 720)
+        self.detail: ClaimDetail | None = None
+
+        self.header = QLabel()
+        self.header.setObjectName("claim_header")
+        self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.header.setWordWrap(True)
+        self.money = QLabel()
+        self.money.setObjectName("claim_money")
+        self.deadlines = QListWidget()
+        self.deadlines.setObjectName("claim_deadlines")
+        self.deadlines.setWordWrap(True)
+        self.rules_button = QPushButton(tr("Payer rules…"))
+        self.rules_button.clicked.connect(self.edit_rules)
+        self.timeline = QTableWidget(0, 5)
+        self.timeline.setObjectName("claim_timeline")
+        self.timeline.setHorizontalHeaderLabels(
+            [tr("Date"), tr("Event"), tr("Money"), tr("Note"), tr("Files")]
+        )
+        self.timeline.verticalHeader().hide()
+        self.timeline.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.timeline.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.timeline.horizontalHeader().setStretchLastSection(True)
+        for column, width in enumerate((90, 170, 200, 300)):
+            self.timeline.setColumnWidth(column, width)
+        self.documents = QListWidget()
+        self.documents.setObjectName("claim_documents")
+        self.documents.itemActivated.connect(self._open_document)
+        self.attach_button = QPushButton(tr("Attach file…"))
+        self.attach_button.clicked.connect(self.attach_file)
+
+        self.buttons: dict[EventKind, QPushButton] = {}
+        actions = QGridLayout()
+        for number, (text, kind) in enumerate(ACTIONS):
+            button = QPushButton(tr(text))
+            button.setObjectName(f"action_{kind.value}")
+            button.clicked.connect(lambda _checked=False, k=kind: self.record(k))
+            self.buttons[kind] = button
+            actions.addWidget(button, number // 6, number % 6)
+
+        deadline_box = QGroupBox(tr("Deadlines"))
+        column = QVBoxLayout(deadline_box)
+        column.addWidget(self.deadlines)
+        column.addWidget(self.rules_button, 0, Qt.AlignmentFlag.AlignLeft)
+        documents_box = QGroupBox(tr("Files and letters (double-click to open)"))
+        column = QVBoxLayout(documents_box)
+        column.addWidget(self.documents)
+        column.addWidget(self.attach_button, 0, Qt.AlignmentFlag.AlignLeft)
+        lower = QSplitter()
+        lower.addWidget(deadline_box)
+        lower.addWidget(documents_box)
+        timeline_box = QGroupBox(tr("Timeline"))
+        QVBoxLayout(timeline_box).addWidget(self.timeline)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.header)
+        layout.addWidget(self.money)
+        layout.addLayout(actions)
+        lower.setSizes([560, 400])
+        layout.addWidget(timeline_box, 3)
+        layout.addWidget(lower, 2)
+        close = QHBoxLayout()
+        close.addStretch(1)
+        done = QPushButton(tr("Close"))
+        done.clicked.connect(self.close)
+        close.addWidget(done)
+        layout.addLayout(close)
+        bus.changed.connect(self._on_changed)
+        self.refresh()
+
+    def refresh(self) -> None:
+        try:
+            detail = self.ws.claim_views.get(self.claim_id)
+        except NotFound:
+            self.close()
+            return
+        self.detail = detail
+        row = detail.row
+        self.setWindowTitle(tr("Claim {0}").format(row.number))
+        number = f" · {tr('payer claim number')} {row.payer_claim_number}" if row.payer_claim_number else ""
+        self.header.setText(
+            f"<b>{row.number}</b> · {row.patient_name} · {row.payer_name} ({row.rank.label.lower()}, "
+            f"{tr('member')} {detail.member_id}){number}<br><b>{row.status_text}</b> · "
+            + tr("filed by {0}, sent by {1}").format(detail.filer.label.lower(), detail.method.label.lower())
+        )
+        money = detail.money
+        self.money.setText(
+            tr("Billed {0} · Allowed {1} · Paid {2} · Patient's share {3} · Outstanding {4}").format(
+                format_usd(money.billed),
+                format_usd(money.allowed) if money.allowed is not None else "–",
+                format_usd(money.paid),
+                format_usd(money.patient_responsibility),
+                format_usd(row.outstanding),
+            )
+        )
+        self.deadlines.clear()
+        today = self.ws.today()
+        for deadline in detail.deadlines:
+            late = tr(" (overdue)") if deadline.due < today else ""
+            item = QListWidgetItem(
+                f"{deadline.due.isoformat()}{late}: {deadline.action}\n    {deadline.explain()}"
+            )
+            if deadline.due < today:
+                item.setForeground(Qt.GlobalColor.darkRed)
+            self.deadlines.addItem(item)
+        if not detail.deadlines:
+            self.deadlines.addItem(tr("No open deadline."))
+        self.rules_button.setText(
+            tr("Payer rules…") if detail.rules_confirmed else tr("Confirm the plan's rules…")
+        )
+        self.timeline.setRowCount(len(detail.events))
+        for r, event in enumerate(detail.events):
+            money_text = []
+            if event.amounts.paid is not None and event.kind is not EventKind.DENIED:
+                money_text.append(tr("paid {0}").format(format_usd(event.amounts.paid)))
+            if event.amounts.allowed is not None:
+                money_text.append(tr("allowed {0}").format(format_usd(event.amounts.allowed)))
+            money_text += [
+                f"{a.group.value}-{a.reason} {format_usd(a.amount)} {a.remarks}".strip()
+                for a in event.adjustments
+            ]
+            what = event.describe() + (
+                f" ({tr('received')} {event.received_on.isoformat()})" if event.received_on else ""
+            )
+            cells = (
+                event.on.isoformat(),
+                what,
+                "; ".join(money_text),
+                event.note,
+                ", ".join(a.original_name for a in event.attachments),
+            )
+            for c, text in enumerate(cells):
+                self.timeline.setItem(r, c, QTableWidgetItem(text))
+        self.timeline.resizeRowsToContents()
+        self.documents.clear()
+        for attachment in detail.attachments:
+            item = QListWidgetItem(f"{attachment.original_name} ({attachment.added_at:%Y-%m-%d})")
+            item.setData(Qt.ItemDataRole.UserRole, ("attachment", attachment.id))
+            self.documents.addItem(item)
+        for letter in detail.letters:
+            item = QListWidgetItem(
+                tr("Appeal letter {0} ({1})").format(letter.number, letter.level.replace("_", " "))
+            )
+            item.setData(Qt.ItemDataRole.UserRole, ("letter", letter.id))
+            self.documents.addItem(item)
+        for kind, button in self.buttons.items():
+            button.setEnabled(possible(detail, kind))
+
+    def _on_changed(self, kinds: frozenset[str]) -> None:
+        if changes.CLAIM in kinds or changes.PAYER in kinds:
+            self.refresh()
+
+    def record(self, kind: EventKind) -> QDialog | None:
+        assert self.detail is not None
+        if kind is EventKind.APPEAL_FILED:
+            try:
+                dialog: QDialog = AppealDialog(self.ws, self.bus, self.claim_id, parent=self)
+            except InvalidInput as exc:
+                tell(self, tr("No appeal possible"), str(exc))
+                return None
+        else:
+            if kind is EventKind.PAID and EventKind.PAID not in ALLOWED[self.detail.status.state]:
+                kind = EventKind.PARTIALLY_PAID
+            dialog = EventDialog(
+                self.ws, self.bus, self.claim_id, kind, expected_events=len(self.detail.events), parent=self
+            )
+        dialog.open()
+        return dialog
+
+    def edit_rules(self) -> QDialog:
+        from kettrack.ui.rules_dialog import PayerRulesDialog
+
+        assert self.detail is not None
+        dialog = PayerRulesDialog(self.ws, self.bus, self.detail.row.payer_id, parent=self)
+        dialog.open()
+        return dialog
+
+    def attach_file(self) -> None:
+        from pathlib import Path
+
+        from PySide6.QtWidgets import QFileDialog
+
+        name, _ = QFileDialog.getOpenFileName(
+            self, tr("Attach a file"), "", tr("Documents (*.pdf *.png *.jpg *.jpeg *.tif *.tiff)")
+        )
+        if not name:
+            return
+        try:
+            self.ws.claims.attach(self.claim_id, Path(name))
+        except (InvalidInput, OSError) as exc:
+            tell(self, tr("File not attached"), str(exc))
+            return
+        self.bus.announce(changes.CLAIM)
+
+    def _open_document(self, item: QListWidgetItem) -> None:
+        from kettrack.ui.pdf_preview import open_in_viewer
+
+        kind, record_id = item.data(Qt.ItemDataRole.UserRole)
+        try:
+            path = (
+                self.ws.claims.attachment_path(record_id)
+                if kind == "attachment"
+                else self.ws.appeals.letter_path(record_id)
+            )
+        except (InvalidInput, NotFound) as exc:
+            tell(self, tr("File not opened"), str(exc))
+            return
+        open_in_viewer(path)

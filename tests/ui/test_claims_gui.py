@@ -1,0 +1,208 @@
+"""The claims window, driven as a person would: a claim from an issued superbill, submitted, denied,
+appealed (the letter drafted and issued), overturned and paid, with the Dashboard saying the right
+next thing to do at every step; plus the Claims list's filters and the payer rules dialog."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from kettrack.core.claim_states import ClaimState, EventKind
+from kettrack.core.claims import DueItem
+from kettrack.core.records import InfusionRecord
+from kettrack.store.demo import fill_demo
+from kettrack.store.superbills import PreflightFailed, SuperbillRequest
+from kettrack.store.workspace import Workspace
+from kettrack.ui import dashboard_view
+from kettrack.ui.basics import qdate
+from kettrack.ui.changes import ChangeBus
+from kettrack.ui.claim_detail import AppealDialog, ClaimWindow
+from kettrack.ui.claim_dialogs import EventDialog, NewClaimDialog
+from kettrack.ui.main_window import CLAIMS, DASHBOARD, MainWindow
+from kettrack.ui.rules_dialog import PayerRulesDialog
+from kettrack.ui.workers import Workers
+
+
+@pytest.fixture(autouse=True)
+def inline_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dashboard_view, "shared_workers", lambda: Workers(synchronous=True))
+
+
+@pytest.fixture
+def window(qtbot: QtBot, workspace: Workspace, bus: ChangeBus) -> MainWindow:
+    fill_demo(workspace)
+    window = MainWindow(workspace, bus)
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+def _april_superbill(ws: Workspace) -> int:
+    """An older session of the first demo patient, billed on its own superbill."""
+    template = ws.infusions.list()[0]
+    session = ws.infusions.add(
+        InfusionRecord(
+            patient_id=template.patient_id,
+            service_date=date(2026, 4, 1),
+            provider_id=template.provider_id,
+            clinic_id=template.clinic_id,
+            dose_mg=Decimal("35.00"),
+            weight_kg=Decimal("70.00"),
+            diagnoses=("F33.2",),
+            phq9_before=21,
+            phq9_after=15,
+        )
+    )
+    assert session.id is not None
+    request = SuperbillRequest(infusion_ids=(session.id,))
+    try:
+        return ws.superbills.issue(request).id
+    except PreflightFailed:
+        return ws.superbills.issue(request, draft=True).id
+
+
+def _next_for(window: MainWindow, claim_id: int) -> DueItem | None:
+    dashboard = window.dashboard
+    items = [item for _title, item in dashboard.model.rows if item is not None and item.claim_id == claim_id]  # type: ignore[attr-defined]
+    return items[0] if items else None
+
+
+def _event(claim: ClaimWindow, kind: EventKind, on: date, **fields: object) -> EventDialog:
+    dialog = claim.record(kind)
+    assert isinstance(dialog, EventDialog)
+    dialog.date.setDate(qdate(on))
+    received = fields.pop("received", None)
+    if isinstance(received, date):
+        dialog.received_known.setChecked(True)
+        dialog.received.setDate(qdate(received))
+    for name, value in fields.items():
+        dialog.amounts[name].setText(str(value))
+    return dialog
+
+
+def test_a_claim_from_submission_to_payment(qtbot: QtBot, window: MainWindow, workspace: Workspace) -> None:
+    ws = workspace
+    superbill = _april_superbill(ws)
+    window.show_section(CLAIMS)
+    new = NewClaimDialog(ws, window.bus, superbill_id=superbill, parent=window)
+    new.save()
+    assert new.claim_id is not None, new.form.top_errors.text()
+    claim_id = new.claim_id
+    claim = window.open_claim(claim_id)
+    assert isinstance(claim, ClaimWindow)
+    qtbot.addWidget(claim)
+    window.show_section(DASHBOARD)
+    billed = ws.claim_views.row(claim_id).billed
+    # Not sent yet: the filing deadline (90 days for an unconfirmed commercial plan) has passed.
+    item = _next_for(window, claim_id)
+    assert item is not None and item.action == "File the claim" and item.due < date(2026, 11, 23)
+    assert not claim.buttons[EventKind.DENIED].isEnabled()
+
+    # Submitted in April, no answer since: the dashboard says to call.
+    dialog = _event(claim, EventKind.SUBMITTED, date(2026, 4, 10))
+    dialog.number.setText("BR26-0049912")  # type: ignore[union-attr]
+    dialog.save()
+    assert dialog.result() == EventDialog.DialogCode.Accepted
+    item = _next_for(window, claim_id)
+    assert item is not None and item.action.startswith("Call the plan: no answer for")
+    assert claim.buttons[EventKind.DENIED].isEnabled()
+
+    # A denial dated before the submission is refused next to the date; nothing is written.
+    wrong = _event(claim, EventKind.DENIED, date(2026, 4, 5))
+    wrong.adjustments.rows[0][3].setText(str(billed))  # type: ignore[union-attr]
+    wrong.save()
+    assert wrong.result() != EventDialog.DialogCode.Accepted
+    assert "events go in order" in wrong.form.error_for("date").text()
+    assert len(ws.claim_views.get(claim_id).events) == 1
+
+    # Denied as not medically necessary; the letter arrived on May 29: 180 days to appeal from then.
+    denial = _event(claim, EventKind.DENIED, date(2026, 5, 20), received=date(2026, 5, 29))
+    denial.adjustments.rows[0][1].setText("50")  # type: ignore[union-attr]
+    denial.adjustments.rows[0][2].setText("N130")  # type: ignore[union-attr]
+    denial.adjustments.rows[0][3].setText(str(billed))  # type: ignore[union-attr]
+    denial.save()
+    assert denial.result() == EventDialog.DialogCode.Accepted, denial.form.top_errors.text()
+    item = _next_for(window, claim_id)
+    assert item is not None and item.action == "File an internal appeal with the plan"
+    assert item.due == date(2026, 11, 25)
+    assert "Denied" in claim.header.text()
+
+    # The appeal: the letter is drafted from the record, issued, and the appeal filed with it.
+    appeal = claim.record(EventKind.APPEAL_FILED)
+    assert isinstance(appeal, AppealDialog)
+    text = appeal.text.toPlainText()
+    assert "BR26-0049912" in text and "F33.2" in text and "21" in text
+    appeal.date.setDate(qdate(date(2026, 11, 23)))
+    appeal.issue()
+    assert appeal.letter is not None, appeal.form.top_errors.text()
+    assert ws.appeals.letter_path(appeal.letter.id).read_bytes().startswith(b"%PDF")
+    item = _next_for(window, claim_id)
+    assert item is not None and item.action == "Call the payer if there is no decision on the internal appeal"
+    assert claim.documents.count() == 1
+
+    # Overturned: now the money should come; the dashboard says to chase it if it does not.
+    decision = _event(claim, EventKind.APPEAL_OVERTURNED, date(2026, 11, 23))
+    decision.save()
+    assert decision.result() == EventDialog.DialogCode.Accepted, decision.form.top_errors.text()
+    item = _next_for(window, claim_id)
+    assert item is not None and "the appeal was won" in item.action
+
+    # Paid in full: nothing left to do.
+    paid = _event(claim, EventKind.PAID, date(2026, 11, 23), paid=billed, allowed=billed)
+    paid.adjustments.rows[0][1].setText("")  # type: ignore[union-attr]
+    paid.save()
+    assert paid.result() == EventDialog.DialogCode.Accepted, paid.form.top_errors.text()
+    assert _next_for(window, claim_id) is None
+    row = ws.claim_views.row(claim_id)
+    assert row.state is ClaimState.PAID and row.outstanding == 0 and row.paid == billed
+    kinds = [e.kind for e in ws.claim_views.get(claim_id).events]
+    assert kinds == [
+        EventKind.SUBMITTED,
+        EventKind.DENIED,
+        EventKind.APPEAL_FILED,
+        EventKind.APPEAL_OVERTURNED,
+        EventKind.PAID,
+    ]
+
+
+def test_money_errors_show_next_to_the_field(qtbot: QtBot, window: MainWindow, workspace: Workspace) -> None:
+    claim_id = next(r.id for r in workspace.claim_views.rows() if r.state is ClaimState.SUBMITTED)
+    claim = window.open_claim(claim_id)
+    qtbot.addWidget(claim)
+    dialog = _event(claim, EventKind.PAID, date(2026, 11, 23), paid="12.345")  # type: ignore[arg-type]
+    dialog.save()
+    assert dialog.result() != EventDialog.DialogCode.Accepted
+    assert "decimal" in dialog.form.error_for("paid").text().lower()
+    dialog.amounts["paid"].setText("99999999")
+    dialog.save()
+    assert dialog.form.error_for("paid").text()
+    assert len(workspace.claim_views.get(claim_id).events) == 1
+
+
+def test_claims_list_filters_and_payer_rules(qtbot: QtBot, window: MainWindow, workspace: Workspace) -> None:
+    window.show_section(CLAIMS)
+    view = window.claims
+    total = view.model.rowCount()  # type: ignore[attr-defined]
+    assert total == workspace.claim_views.count() >= 6
+    view.overdue.setChecked(True)  # type: ignore[attr-defined]
+    overdue = view.model.records  # type: ignore[attr-defined]
+    assert overdue and all(r.is_overdue(date(2026, 11, 23)) for r in overdue)
+    view.overdue.setChecked(False)  # type: ignore[attr-defined]
+    view.state.setCurrentIndex(view.state.findData(ClaimState.DENIED.value))  # type: ignore[attr-defined]
+    assert {r.state for r in view.model.records} == {ClaimState.DENIED}  # type: ignore[attr-defined]
+    denied = view.model.records[0]  # type: ignore[attr-defined]
+    assert not denied.next_confirmed
+    # Confirming the plan's rules (and giving it 365 days to file) removes the "default rule" mark.
+    rules = PayerRulesDialog(workspace, window.bus, denied.payer_id, parent=window)
+    rules.filing.setText("365 days")
+    rules.confirmed.setChecked(True)
+    rules.save()
+    assert rules.result() == PayerRulesDialog.DialogCode.Accepted, rules.form.top_errors.text()
+    assert workspace.claim_views.row(denied.id).next_confirmed
+    bad = PayerRulesDialog(workspace, window.bus, denied.payer_id, parent=window)
+    bad.filing.setText("a while")
+    bad.save()
+    assert "days or months" in bad.form.error_for("filing").text()
