@@ -123,10 +123,13 @@ def claim_deadlines(
     elif state in (ClaimState.SUBMITTED, ClaimState.ACKNOWLEDGED):
         submitted = _last(events, {EventKind.SUBMITTED})
         assert submitted is not None
+        contact = _contact_after(events, submitted.on)
         answer = decision_due(rules, submitted.on)
-        if answer is not None:
+        # Once the payer's decision date has passed and the person has chased it, the follow-up
+        # cadence takes over: an old "no decision" date would otherwise stay overdue for ever.
+        if answer is not None and (contact is None or answer.due > contact):
             found.append(answer)
-        found.append(next_follow_up(rules, submitted.on, _contact_after(events, submitted.on), today))
+        found.append(next_follow_up(rules, submitted.on, contact, today))
     elif state is ClaimState.INFO_REQUESTED:
         asked = _last(events, {EventKind.INFO_REQUESTED})
         assert asked is not None
@@ -151,10 +154,11 @@ def claim_deadlines(
         key = status.appeal_level or ""
         level = rules.level(key) if key in level_names(rules) else None
         answer = decision_due(rules, filed.on, level) if level is not None else None
-        if answer is not None:
+        contact = _contact_after(events, filed.on)
+        if answer is not None and (contact is None or answer.due > contact):
             found.append(answer)
         else:
-            found.append(next_follow_up(rules, filed.on, _contact_after(events, filed.on), today))
+            found.append(next_follow_up(rules, filed.on, contact, today))
     elif state is ClaimState.APPEAL_DECIDED:
         decided = _last(events, {EventKind.APPEAL_OVERTURNED, EventKind.APPEAL_UPHELD})
         assert decided is not None
