@@ -349,6 +349,15 @@ class CoverageRepository(_Repository[CoverageRecord, Coverage]):
         require(session, Patient, record.patient_id, "patient_id", "patient")
         require(session, Payer, record.payer_id, "payer_id", "payer")
 
+    def _blockers(self, session: Session, record_id: int) -> list[str]:
+        from kettrack.store.models import Claim, PriorAuthorization
+
+        found = [
+            (_count(session, Claim.coverage_id, record_id), "claim"),
+            (_count(session, PriorAuthorization.coverage_id, record_id), "prior authorization"),
+        ]
+        return [_plural(n, noun) for n, noun in found if n]
+
     def for_patient(self, patient_id: int) -> list[CoverageRecord]:
         return [c for c in self.list() if c.patient_id == patient_id]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -93,9 +93,11 @@ class MainWindow(QMainWindow):
 
         self._build_menus()
         self._restore()
+        self.reminders: QObject | None = None
         if ws is not None:
             self._show_location(ws)
             self.show_section(DASHBOARD)
+            self._start_reminders(ws)
         else:
             # The start-up preview shows the newest sessions at once; the dashboard follows on attach.
             self.show_section(INFUSIONS)
@@ -115,6 +117,15 @@ class MainWindow(QMainWindow):
         self._show_location(ws)
         if self.nav.currentRow() == INFUSIONS and not self._moved:
             self.show_section(DASHBOARD)
+        self._start_reminders(ws)
+
+    def _start_reminders(self, ws: Workspace) -> None:
+        """Tray notifications of what becomes due, first shortly after the window is up."""
+        from kettrack.ui.tray import Reminders
+
+        reminders = Reminders(ws, self)
+        self.reminders = reminders
+        QTimer.singleShot(3000, reminders.check)
 
     def _show_location(self, ws: Workspace) -> None:
         info = ws.db.info()

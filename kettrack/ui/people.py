@@ -326,7 +326,7 @@ class RecordTab(QWidget):
         self.table.setModel(self.model)
         self.table.setAccessibleName(section.title.replace("&&", "&"))
         self.table.activated.connect(lambda _index: self.edit_item())
-        buttons = QHBoxLayout()
+        self.buttons = buttons = QHBoxLayout()
         for text, slot in (
             (tr("New…"), self.new_item),
             (tr("Edit…"), self.edit_item),
@@ -406,9 +406,27 @@ class PeopleView(QWidget):
             page = RecordTab(section, bus)
             self.pages[section.name] = page
             self.tabs.addTab(page, section.title)
+        if (payers := self.pages.get("payers")) is not None:
+            # A plan's own filing and appeal rules replace the defaults its deadlines start from.
+            rules = QPushButton(tr("Rules…"))
+            rules.setObjectName("payer_rules_button")
+            rules.setToolTip(tr("The plan's filing, appeal and follow-up rules, with their sources"))
+            rules.clicked.connect(lambda: self.payer_rules(ws, bus))
+            payers.buttons.insertWidget(3, rules)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
+
+    def payer_rules(self, ws: Workspace, bus: ChangeBus) -> QWidget | None:
+        payer_id = self.pages["payers"].table.current_id()
+        if payer_id is None:
+            tell(self, tr("Rules"), tr("Select a payer first."))
+            return None
+        from kettrack.ui.rules_dialog import PayerRulesDialog
+
+        dialog = PayerRulesDialog(ws, bus, payer_id, parent=self)
+        dialog.open()
+        return dialog
 
     @property
     def current(self) -> RecordTab:

@@ -140,6 +140,9 @@ class SuperbillsView(QWidget):
         self.preview_button = QPushButton(tr("Preview…"))
         self.reissue_button = QPushButton(tr("Re-issue…"))
         self.reissue_button.setToolTip(tr("Issue a new version from the current records"))
+        self.claim_button = QPushButton(tr("Create claim…"))
+        self.claim_button.setToolTip(tr("Send this superbill's lines to the patient's insurance plan"))
+        self.claim_button.clicked.connect(lambda: self.create_claim())
         self.open_button.clicked.connect(lambda: self.open_item())
         self.preview_button.clicked.connect(lambda: self.preview_item())
         self.reissue_button.clicked.connect(lambda: self.reissue_item())
@@ -148,7 +151,7 @@ class SuperbillsView(QWidget):
         top.addWidget(QLabel(tr("Patient:")))
         top.addWidget(self.patient)
         top.addSpacing(8)
-        for button in (self.open_button, self.preview_button, self.reissue_button):
+        for button in (self.open_button, self.preview_button, self.reissue_button, self.claim_button):
             top.addWidget(button)
         top.addStretch(1)
         top.addWidget(self.count)
@@ -191,6 +194,7 @@ class SuperbillsView(QWidget):
         for button in (self.open_button, self.preview_button):
             button.setEnabled(record is not None)
         self.reissue_button.setEnabled(record is not None and not record.superseded)
+        self.claim_button.setEnabled(record is not None and not record.superseded)
 
     def current_record(self) -> IssuedSuperbillRecord | None:
         record_id = self.table.current_id()
@@ -249,6 +253,16 @@ class SuperbillsView(QWidget):
         if (row := self.model.row_of(new.id)) >= 0:
             self.table.selectRow(row)
         return new
+
+    def create_claim(self) -> QDialog | None:
+        record = self.current_record()
+        if record is None or record.superseded:
+            return None
+        from kettrack.ui.claim_dialogs import NewClaimDialog
+
+        dialog = NewClaimDialog(self.ws, self.bus, superbill_id=record.id, parent=self)
+        dialog.open()
+        return dialog
 
     # --- what the Edit menu asks of a view ---
 
