@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,5 +90,8 @@ def documents_dir(target: DatabaseTarget) -> Path:
     if target.sqlite_path is not None:
         base = target.sqlite_path.parent / f"{target.sqlite_path.stem}-documents"
     else:
-        base = data_dir() / "documents"
+        # One folder per server database (named from its password-less URL): two clinics' databases
+        # used from one machine must not share numbered files like SB-2026-000001-v1.pdf.
+        digest = hashlib.sha256(target.display.encode("utf-8")).hexdigest()[:16]
+        base = data_dir() / "documents" / digest
     return make_private_dir(base)
