@@ -686,6 +686,29 @@ def _wants_window(argv: Sequence[str]) -> bool:
     return not any(token in COMMANDS or token in ("-h", "--help") for token in argv)
 
 
+def command_maker(
+    commands: argparse._SubParsersAction[Any],
+    database_options: Callable[..., None],
+    with_workspace: Callable[
+        [Callable[[Workspace, argparse.Namespace], int]], Callable[[argparse.Namespace], int]
+    ],
+) -> Callable[..., argparse.ArgumentParser]:
+    """``command(name, help, handler, parent=commands)``: a subcommand that opens the database first."""
+
+    def command(
+        name: str,
+        help_text: str,
+        handler: Callable[[Workspace, argparse.Namespace], int],
+        parent: Any = commands,
+    ) -> argparse.ArgumentParser:
+        sub: argparse.ArgumentParser = parent.add_parser(name, help=help_text, description=help_text)
+        database_options(sub, here=False)
+        sub.set_defaults(handler=with_workspace(handler))
+        return sub
+
+    return command
+
+
 def build_parser(*, window_only: bool = False) -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,

@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kettrack.cli import UsageError, _iso, _print_list, _table, _Values
+from kettrack.cli import UsageError, _iso, _print_list, _table, _Values, command_maker
 
 if TYPE_CHECKING:
     from kettrack.store.superbills import IssuedSuperbillRecord, SuperbillRequest
@@ -350,13 +350,7 @@ def add_commands(
     database_options: Callable[..., None],
     with_workspace: Callable[[Handler], Callable[[argparse.Namespace], int]],
 ) -> None:
-    def command(
-        name: str, help_text: str, handler: Handler, parent: Any = commands
-    ) -> argparse.ArgumentParser:
-        sub: argparse.ArgumentParser = parent.add_parser(name, help=help_text, description=help_text)
-        database_options(sub, here=False)
-        sub.set_defaults(handler=with_workspace(handler))
-        return sub
+    command = command_maker(commands, database_options, with_workspace)
 
     sub = command(
         "superbill", "issue a superbill PDF for sessions (or check it with --check)", superbill_issue
