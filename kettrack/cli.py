@@ -678,6 +678,7 @@ COMMANDS = frozenset(
         "auths",
         "rules",
         "reason-codes",
+        "audit",
     }
 )
 
@@ -876,11 +877,13 @@ def build_parser(*, window_only: bool = False) -> argparse.ArgumentParser:
     sub.add_argument("file", metavar="FILE.json")
     sub.set_defaults(handler=_with_workspace(import_file))
 
+    from kettrack.cli_audit import add_commands as add_audit_commands
     from kettrack.cli_billing import add_commands
     from kettrack.cli_claims import add_commands as add_claim_commands
 
     add_commands(commands, _database_options, _with_workspace)
     add_claim_commands(commands, _database_options, _with_workspace)
+    add_audit_commands(commands, _database_options, _with_workspace)
     return parser
 
 

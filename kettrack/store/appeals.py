@@ -53,6 +53,7 @@ from kettrack.core.rows import InfusionFilter
 from kettrack.core.superbill import Diagnosis
 from kettrack.core.validation import text_problem
 from kettrack.reports.appeal_letter import render_appeal_letter
+from kettrack.store import audit
 from kettrack.store.claim_views import ClaimViews
 from kettrack.store.claims import ClaimService, payer_rules
 from kettrack.store.database import Database
@@ -447,6 +448,7 @@ class AppealService:
                 ):
                     raise _NumberTaken() from exc
                 raise
+            audit.record(session, "issue", "appeal_letter", row.id, f"{row.number} for claim {row.claim_id}")
             return LetterInfo(
                 row.id, row.claim_id, row.number, row.level, row.issued_at, row.file_name, row.sha256
             )

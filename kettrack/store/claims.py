@@ -58,6 +58,7 @@ from kettrack.core.reason_codes import (
     check_remarks,
 )
 from kettrack.core.validation import text_problem
+from kettrack.store import audit
 from kettrack.store.attachments import AttachmentStore
 from kettrack.store.database import Database
 from kettrack.store.models import (
@@ -224,6 +225,7 @@ class ClaimService:
             ).all()
             for claim in claims:
                 self._refresh(session, claim)
+            audit.record(session, "update", "payer", payer_id, "filing, appeal and follow-up rules")
             return len(claims)
 
     # --- creating -------------------------------------------------------------------------------
@@ -277,6 +279,9 @@ class ClaimService:
                 self._append(session, replaced, event, replaced.event_count)
                 self._refresh(session, replaced)
             self._refresh(session, claim)
+            audit.record(
+                session, "create", "claim", claim.id, f"{claim.number} for patient {claim.patient_id}"
+            )
             return claim.id
 
     def _lines_for(self, session: Session, new: NewClaim, coverage: Coverage) -> list[ClaimLine]:
@@ -421,6 +426,7 @@ class ClaimService:
         checked = self._check_event(session, claim, event)
         event_id = self._append(session, claim, checked, claim.event_count)
         self._refresh(session, claim)
+        audit.record(session, "update", "claim", claim.id, f"event {checked.kind.value} recorded")
         return event_id
 
     def attach(self, claim_id: int, path: Path, description: str = "") -> AttachmentInfo:
@@ -444,6 +450,7 @@ class ClaimService:
                 )
                 session.add(row)
                 session.flush()
+                audit.record(session, "update", "claim", claim_id, f"file attached ({media_type})")
                 return attachment_of(row)
         except BaseException:
             stored.unlink(missing_ok=True)

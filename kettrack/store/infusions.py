@@ -17,6 +17,7 @@ from kettrack.core.icd10 import Icd10Index
 from kettrack.core.problems import InvalidInput, NotFound
 from kettrack.core.records import InfusionRecord, PaymentRecord
 from kettrack.core.rows import InfusionFilter, InfusionRow
+from kettrack.store import audit
 from kettrack.store.billing import superbill_holding
 from kettrack.store.database import Database
 from kettrack.store.models import (
@@ -140,6 +141,7 @@ class InfusionRepository:
             _apply(row, record)
             session.add(row)
             session.flush()
+            audit.record(session, "create", "infusion", row.id)
             return _to_record(row)
 
     def add_many(self, records: Sequence[InfusionRecord], *, validate: bool = True) -> int:
@@ -151,6 +153,7 @@ class InfusionRepository:
                 row = Infusion(diagnoses=[], payments=[])
                 _apply(row, record)
                 session.add(row)
+            audit.record(session, "create", "infusion", None, f"{len(records)} sessions at once")
         return len(records)
 
     def update(self, record: InfusionRecord) -> InfusionRecord:
@@ -159,9 +162,12 @@ class InfusionRepository:
         with self.db.session() as session:
             row = self._load(session, record.id)
             record = self._validated(session, record)
+            before = _to_record(row)
             _apply(row, record)
             session.flush()
-            return _to_record(row)
+            after = _to_record(row)
+            audit.record(session, "update", "infusion", record.id, audit.changed_fields(before, after))
+            return after
 
     def delete(self, record_id: int) -> None:
         """Delete a session with its billing lines; refused once a superbill was issued for it."""
@@ -173,6 +179,7 @@ class InfusionRepository:
                 )
             session.execute(delete(ServiceLine).where(ServiceLine.infusion_id == record_id))
             session.delete(row)
+            audit.record(session, "delete", "infusion", record_id)
 
     def count(self) -> int:
         with self.db.reader() as session:

@@ -25,6 +25,7 @@ from kettrack.core.records import (
     TreatmentRecord,
 )
 from kettrack.core.rows import Choice
+from kettrack.store import audit
 from kettrack.store.database import Database
 from kettrack.store.models import Base, Coverage, Infusion, Patient, Payer, Provider, Treatment
 
@@ -96,6 +97,15 @@ class _Repository(Generic[R, M]):
         with self.db.reader() as session:
             return int(session.scalar(select(func.count()).select_from(self.model)) or 0)
 
+    def view(self, record_id: int) -> R:
+        """The record, for showing it to a person: the viewing is written to the audit log."""
+        with self.db.session() as session:
+            row = session.get(self.model, record_id)
+            if row is None:
+                raise NotFound(self.kind, record_id)
+            audit.record(session, "view", self.kind, record_id)
+            return self._to_record(row)
+
     def add(self, record: R) -> R:
         record = self._check(record)
         with self.db.session() as session:
@@ -103,6 +113,7 @@ class _Repository(Generic[R, M]):
             row = self.model(**self._columns(record))
             session.add(row)
             session.flush()
+            audit.record(session, "create", self.kind, row.id)  # type: ignore[attr-defined]
             return self._to_record(row)
 
     def update(self, record: R) -> R:
@@ -115,10 +126,13 @@ class _Repository(Generic[R, M]):
             if row is None:
                 raise NotFound(self.kind, record_id)
             self._check_references(session, record)
+            before = self._to_record(row)
             for column, value in self._columns(record).items():
                 setattr(row, column, value)
             session.flush()
-            return self._to_record(row)
+            after = self._to_record(row)
+            audit.record(session, "update", self.kind, record_id, audit.changed_fields(before, after))
+            return after
 
     def delete(self, record_id: int) -> None:
         with self.db.session() as session:
@@ -132,6 +146,7 @@ class _Repository(Generic[R, M]):
                     f"this {self.kind} is still used by " + " and ".join(blockers) + "; remove those first",
                 )
             session.delete(row)
+            audit.record(session, "delete", self.kind, record_id)
 
 
 def _count(session: Session, column: Any, value: int) -> int:

@@ -23,6 +23,7 @@ from kettrack.core.rows import InfusionFilter
 from kettrack.core.service_lines import POINTER_LETTERS, ServiceLine
 from kettrack.core.superbill import MAX_DIAGNOSES, Diagnosis, Superbill, preflight
 from kettrack.reports.superbill import render_superbill
+from kettrack.store import audit
 from kettrack.store.billing import CodeRepository, ServiceLineRepository
 from kettrack.store.database import Database
 from kettrack.store.files import write_private
@@ -282,6 +283,7 @@ class SuperbillService:
                     old = session.get(IssuedSuperbill, previous.id)
                     assert old is not None
                     old.superseded_by_id = row.id
+                audit.record(session, "issue", "superbill", row.id, f"{row.number} version {row.version}")
                 new_id = row.id
         except BaseException:
             path.unlink(missing_ok=True)  # no record, no file

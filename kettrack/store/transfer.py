@@ -47,7 +47,7 @@ from kettrack.core.records import (
     ProviderRecord,
     TreatmentRecord,
 )
-from kettrack.store import transfer_claims
+from kettrack.store import audit, transfer_claims
 from kettrack.store.files import write_private
 from kettrack.store.infusions import _apply as apply_infusion
 from kettrack.store.infusions import _to_record as infusion_record
@@ -333,6 +333,7 @@ def dumps(data: dict[str, Any]) -> str:
 def export_to_file(ws: Workspace, path: Path, *, overwrite: bool = False) -> TransferSummary:
     data = export_data(ws)
     write_private(path, dumps(data), overwrite=overwrite)
+    audit.AuditLog(ws.db).record_now("export", details=f"every record, to {path.name}")
     sections = (*SECTIONS, *BILLING_SECTIONS, *transfer_claims.TABLES)
     return TransferSummary({section: len(data[section]) for section in sections})
 
@@ -622,6 +623,8 @@ def import_data(ws: Workspace, data: Any) -> TransferSummary:
         written += transfer_claims.import_claims(
             session, claim_rows, claim_files, documents_dir(ws.db.target)
         )
+        # No "import" entry: the imported chain is the history of these records, and a round trip
+        # (export, import, export) must give the same file. The source's log has the "export".
         try:
             session.flush()
             if is_postgres:

@@ -251,8 +251,21 @@ class MainWindow(QMainWindow):
         for action in (self.new_action, self.edit_action, self.delete_action, self.find_action):
             edit.addAction(action)
 
+        tools = bar.addMenu(self.tr("&Tools"))
+        self.audit_action = self._action(self.tr("&Audit log…"), None, self.show_audit_log)
+        tools.addAction(self.audit_action)
+
         help_menu = bar.addMenu(self.tr("&Help"))
         help_menu.addAction(self._action(self.tr("&About kettrack"), None, self.about))
+
+    def show_audit_log(self) -> QWidget | None:
+        if self.ws is None:
+            return None
+        from kettrack.ui.audit_view import AuditDialog
+
+        dialog = AuditDialog(self.ws, parent=self)
+        dialog.open()
+        return dialog
 
     def about(self) -> None:
         QMessageBox.about(

@@ -365,7 +365,7 @@ class RecordTab(QWidget):
         if record_id is None:
             return
         try:
-            record = self.section.repository.get(record_id)
+            record = self.section.repository.view(record_id)
         except NotFound:
             self.refresh()
             return

@@ -1,0 +1,96 @@
+"""The audit log in the window: who did what to which record, when and from which machine, newest
+first, filtered by action; *Verify chain* checks every entry's hash link and says what it found."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtWidgets import QComboBox, QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from kettrack.ui.basics import tr
+from kettrack.ui.tables import Column, RecordTable, RecordTableModel
+from kettrack.ui.workers import Workers, shared_workers
+
+if TYPE_CHECKING:
+    from kettrack.core.audit import AuditEntry
+    from kettrack.store.workspace import Workspace
+
+SHOWN = 2000  # the newest entries; the command line lists and verifies all of them
+
+
+def columns() -> list[Column[Any]]:
+    return [
+        Column(tr("#"), lambda e: str(e.sequence), numeric=True),
+        Column(tr("When"), lambda e: e.at.astimezone().strftime("%Y-%m-%d %H:%M:%S")),
+        Column(tr("Who"), lambda e: e.actor),
+        Column(tr("Machine"), lambda e: e.machine),
+        Column(tr("What"), lambda e: e.action),
+        Column(tr("Record"), lambda e: f"{e.record_kind} {e.record_id or ''}".strip()),
+        Column(tr("Details"), lambda e: e.details),
+    ]
+
+
+class AuditDialog(QDialog):
+    def __init__(
+        self, ws: Workspace, *, workers: Workers | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        from kettrack.store.audit import ACTIONS, AuditLog
+
+        self.log = AuditLog(ws.db)
+        self.workers = workers or shared_workers()
+        self.setObjectName("audit_dialog")
+        self.setWindowTitle(tr("Audit log"))
+        self.resize(1000, 600)
+        self.action = QComboBox()
+        self.action.addItem(tr("All actions"), None)
+        for action in ACTIONS:
+            self.action.addItem(action.replace("_", " "), action)
+        self.action.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.verify_button = QPushButton(tr("Verify chain"))
+        self.verify_button.clicked.connect(self.verify)
+        self.result = QLabel()
+        self.result.setObjectName("audit_result")
+        self.result.setWordWrap(True)
+        self.model: RecordTableModel[AuditEntry] = RecordTableModel(columns(), self)
+        self.table = RecordTable("audit_log")
+        self.table.setModel(self.model)
+        self.table.restore_header((60, 150, 120, 110, 80, 110))
+        top = QHBoxLayout()
+        top.addWidget(QLabel(tr("Show:")))
+        top.addWidget(self.action)
+        top.addStretch(1)
+        top.addWidget(self.verify_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.result)
+        layout.addWidget(self.table, 1)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.model.set_records(self.log.entries(action=self.action.currentData(), limit=SHOWN))
+
+    def verify(self) -> None:
+        self.verify_button.setEnabled(False)
+        self.result.setText(tr("Checking every entry…"))
+        self.workers.run(self.log.verify, self._verified, self._failed)
+
+    def _verified(self, problems: list[str]) -> None:
+        self.verify_button.setEnabled(True)
+        if problems:
+            shown = "\n".join(problems[:10])
+            self.result.setText(
+                tr("The audit log is broken ({0} problems):\n{1}").format(len(problems), shown)
+            )
+            self.result.setStyleSheet("color: #b71c1c;")
+        else:
+            self.result.setText(tr("The audit log is intact: every entry is linked to the one before."))
+            self.result.setStyleSheet("")
+
+    def _failed(self, error: BaseException) -> None:
+        self.verify_button.setEnabled(True)
+        self.result.setText(tr("The audit log could not be read: {0}").format(type(error).__name__))
+
+    def done(self, result: int) -> None:
+        self.table.save_header()
+        super().done(result)
