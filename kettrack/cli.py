@@ -679,6 +679,10 @@ COMMANDS = frozenset(
         "rules",
         "reason-codes",
         "audit",
+        "backup",
+        "backups",
+        "restore",
+        "check",
     }
 )
 
@@ -880,10 +884,12 @@ def build_parser(*, window_only: bool = False) -> argparse.ArgumentParser:
     from kettrack.cli_audit import add_commands as add_audit_commands
     from kettrack.cli_billing import add_commands
     from kettrack.cli_claims import add_commands as add_claim_commands
+    from kettrack.cli_safety import add_commands as add_safety_commands
 
     add_commands(commands, _database_options, _with_workspace)
     add_claim_commands(commands, _database_options, _with_workspace)
     add_audit_commands(commands, _database_options, _with_workspace)
+    add_safety_commands(commands, _database_options, _with_workspace)
     return parser
 
 
@@ -925,6 +931,12 @@ def _expected_error(exc: BaseException) -> list[str] | None:
     if "kettrack.store.migrate" in sys.modules:
         from kettrack.store.migrate import MigrationFailed, NotADatabase, SchemaTooNew
 
+        if isinstance(exc, NotADatabase) and exc.path is not None:
+            from kettrack.store.backups import newest_good_backup
+
+            good = newest_good_backup(exc.path)
+            offer = f"; the newest good backup is {good} (kettrack restore '{good}' --yes)" if good else ""
+            return [f"{exc}; the file was not changed{offer}"]
         if isinstance(exc, SchemaTooNew | NotADatabase | MigrationFailed):
             return [str(exc)]
     if "kettrack.store.database" in sys.modules:

@@ -31,7 +31,11 @@ class SchemaTooNew(RuntimeError):
 
 
 class NotADatabase(RuntimeError):
-    """The file is not a SQLite database (or is damaged beyond opening)."""
+    """The file is not a SQLite database (or is damaged beyond opening); ``path`` names it."""
+
+    def __init__(self, message: str, path: Path | None = None) -> None:
+        super().__init__(message)
+        self.path = path
 
 
 class MigrationFailed(RuntimeError):
@@ -113,7 +117,7 @@ def peek_sqlite(path: Path) -> SchemaState:
     with open(path, "rb") as handle:
         header = handle.read(16)
     if header != b"SQLite format 3\x00":
-        raise NotADatabase(f"{path} is not a kettrack database (not a SQLite file, or damaged)")
+        raise NotADatabase(f"{path} is not a kettrack database (not a SQLite file, or damaged)", path)
     # A database at rest has no -wal (or hot -journal) file. Opened read-only it would still get -wal
     # and -shm files beside it; "immutable" stops that, so a refused file stays exactly as it was. When
     # such a file exists its pages belong to the database, so the normal read-only open is used.
@@ -131,7 +135,7 @@ def peek_sqlite(path: Path) -> SchemaState:
         finally:
             connection.close()
     except sqlite3.DatabaseError as exc:
-        raise NotADatabase(f"{path} cannot be read as a database: {exc}") from exc
+        raise NotADatabase(f"{path} cannot be read as a database: {exc}", path) from exc
     return SchemaState(revision, bool(tables))
 
 

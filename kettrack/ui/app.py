@@ -65,6 +65,30 @@ def _preview(location: str | None, *, setup_needed_ok: bool) -> Any:
     return snap
 
 
+def _backup_later(ws: Any) -> None:
+    """The start-up backup, when the data changed since the last one: off the GUI thread, a few
+    seconds after the window is up (start-up timing never waits for it)."""
+    from PySide6.QtCore import QTimer
+
+    from kettrack.ui.workers import shared_workers
+
+    path = ws.db.target.sqlite_path
+    if path is None:
+        return
+
+    def work() -> object:
+        from kettrack.store.audit import AuditLog
+        from kettrack.store.backups import KEEP_KEYS, backup_if_changed, policy_of
+
+        made = backup_if_changed(path, policy_of({key: ws.settings.get(key) for key in KEEP_KEYS}))
+        if made is not None:
+            AuditLog(ws.db).record_now("backup", details=f"at start-up: {made.name}")
+        return made
+
+    # A failed start-up backup must not stop the person; "Backups and check" shows the reason.
+    QTimer.singleShot(4000, lambda: shared_workers().run(work, lambda _made: None, lambda _error: None))
+
+
 def run(location: str | None, *, quit_after_startup: bool = False, started_at: float | None = None) -> int:
     """Run the window on the database at ``location`` (None: the default); returns the exit status.
 
@@ -109,6 +133,7 @@ def run(location: str | None, *, quit_after_startup: bool = False, started_at: f
                 return
             opened.append(ws)
             window.attach(ws)
+            _backup_later(ws)
             if quit_after_startup:
                 window.infusions.table.viewport().repaint()
                 _report(f"ready_ms={elapsed()}")
@@ -139,6 +164,7 @@ def run(location: str | None, *, quit_after_startup: bool = False, started_at: f
                 return 0
         window = MainWindow(ws, bus)
         window.show()
+        _backup_later(ws)
         if quit_after_startup:
             # The first view queried its rows while being built; once the event loop has painted the
             # window, the data is on screen.

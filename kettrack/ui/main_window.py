@@ -252,11 +252,22 @@ class MainWindow(QMainWindow):
             edit.addAction(action)
 
         tools = bar.addMenu(self.tr("&Tools"))
+        self.backups_action = self._action(self.tr("&Backups and check…"), None, self.show_backups)
         self.audit_action = self._action(self.tr("&Audit log…"), None, self.show_audit_log)
+        tools.addAction(self.backups_action)
         tools.addAction(self.audit_action)
 
         help_menu = bar.addMenu(self.tr("&Help"))
         help_menu.addAction(self._action(self.tr("&About kettrack"), None, self.about))
+
+    def show_backups(self) -> QWidget | None:
+        if self.ws is None:
+            return None
+        from kettrack.ui.backups_dialog import BackupsDialog
+
+        dialog = BackupsDialog(self.ws, parent=self)
+        dialog.open()
+        return dialog
 
     def show_audit_log(self) -> QWidget | None:
         if self.ws is None:

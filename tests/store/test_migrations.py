@@ -255,6 +255,25 @@ def test_failed_migration_leaves_database_exactly_as_before(
         connection.close()
 
 
+def test_the_pre_upgrade_backup_of_a_failed_migration_restores_the_database(
+    db_path: Path, icd10: Any, future_scripts: Any
+) -> None:
+    """Interrupted on purpose, the upgrade leaves the database as it was; and the verified backup
+    taken before it restores a database equal to it, table for table and row for row."""
+    from kettrack.store.backups import list_backups, restore
+
+    _seed(db_path, icd10)
+    before = _dump(db_path)
+    future_scripts(ADD_COLUMN_THEN_FAIL)
+    with pytest.raises(migrate.MigrationFailed):
+        Database.open(db_path)
+    assert _dump(db_path) == before
+    (backup,) = [b.path for b in list_backups(db_path) if b.reason.startswith("pre-upgrade")]
+    assert _dump(backup) == before
+    restore(db_path, backup)
+    assert _dump(db_path) == before
+
+
 def test_migration_breaking_references_is_undone(db_path: Path, icd10: Any, future_scripts: Any) -> None:
     # Foreign keys are off while a migration runs (table rebuilds); foreign_key_check catches the damage.
     _seed(db_path, icd10)

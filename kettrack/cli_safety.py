@@ -1,0 +1,189 @@
+"""Data-safety commands: back up, list and rotate backups, restore, check the database.
+
+``restore`` and ``check`` work on a file kettrack would refuse to open (damaged, truncated): they
+read it with SQLite's own checks first and never change it in place.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kettrack.cli import UsageError, _location, _table, _Values, command_maker
+
+if TYPE_CHECKING:
+    from kettrack.store.workspace import Workspace
+
+Handler = Callable[["Workspace", argparse.Namespace], int]
+
+
+def _sqlite_path(ws: Workspace) -> Path:
+    from kettrack.core.problems import InvalidInput
+    from kettrack.store.backups import PG_DUMP_ADVICE
+
+    if ws.db.target.sqlite_path is None:
+        raise InvalidInput.single("database", PG_DUMP_ADVICE)
+    return ws.db.target.sqlite_path
+
+
+def _policy(ws: Workspace) -> Any:
+    from kettrack.store.backups import KEEP_KEYS, policy_of
+
+    return policy_of({key: ws.settings.get(key) for key in KEEP_KEYS})
+
+
+def backup_now(ws: Workspace, args: argparse.Namespace) -> int:
+    from kettrack.store.audit import AuditLog
+    from kettrack.store.backups import back_up
+
+    path = back_up(_sqlite_path(ws), reason="manual", policy=_policy(ws))
+    AuditLog(ws.db).record_now("backup", details=path.name)
+    print(path)
+    return 0
+
+
+def backups_list(ws: Workspace, args: argparse.Namespace) -> int:
+    from kettrack.store.backups import list_backups
+
+    found = list_backups(_sqlite_path(ws))
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "path": str(b.path),
+                        "taken_at": b.taken_at.isoformat(),
+                        "reason": b.reason,
+                        "size": b.size,
+                        "patients": b.patients,
+                        "sessions": b.sessions,
+                        "claims": b.claims,
+                        "documents": b.documents,
+                    }
+                    for b in found
+                ],
+                indent=2,
+            )
+        )
+        return 0
+    if not found:
+        print("no backups yet (kettrack backup makes one)")
+        return 0
+    rows = [
+        [
+            f"{b.taken_at.astimezone():%Y-%m-%d %H:%M}",
+            b.reason,
+            f"{b.size / 1048576:.1f} MB",
+            b.patients,
+            b.sessions,
+            b.claims,
+            "yes" if b.documents else "",
+            b.path.name,
+        ]
+        for b in found
+    ]
+    print(
+        _table(
+            ["Taken", "Why", "Size", "Patients", "Sessions", "Claims", "Documents", "File"],
+            rows,
+            right=[2, 3, 4, 5],
+        )
+    )
+    return 0
+
+
+def backups_keep(ws: Workspace, args: argparse.Namespace) -> int:
+    from kettrack.store.backups import KEEP_KEYS, check_policy, prune
+
+    current = _policy(ws)
+    v = _Values()
+    daily = v.whole(args.daily, "daily")
+    weekly = v.whole(args.weekly, "weekly")
+    monthly = v.whole(args.monthly, "monthly")
+    v.done()
+    policy = check_policy(
+        current.daily if daily is None else daily,
+        current.weekly if weekly is None else weekly,
+        current.monthly if monthly is None else monthly,
+    )
+    for key, value in zip(KEEP_KEYS, (policy.daily, policy.weekly, policy.monthly), strict=True):
+        ws.settings.set(key, str(value))
+    removed = prune(_sqlite_path(ws), policy) if ws.db.target.sqlite_path else []
+    kept = f"{policy.daily} daily, {policy.weekly} weekly, {policy.monthly} monthly"
+    print(f"keeping {kept} backups; {len(removed)} removed")
+    return 0
+
+
+def restore(args: argparse.Namespace) -> int:
+    from kettrack.store.backups import restore as restore_file
+    from kettrack.store.location import resolve
+
+    target = resolve(_location(args))
+    if target.sqlite_path is None:
+        from kettrack.store.backups import PG_DUMP_ADVICE
+
+        raise UsageError(PG_DUMP_ADVICE)
+    if not args.yes:
+        raise UsageError("restoring replaces the database (it is kept aside as a backup first): add --yes")
+    kept = restore_file(target.sqlite_path, Path(args.backup))
+    from kettrack.store.audit import AuditLog
+    from kettrack.store.database import Database
+
+    db = Database.open(target.sqlite_path)
+    try:
+        AuditLog(db).record_now("restore", details=f"from {Path(args.backup).name}")
+    finally:
+        db.close()
+    aside = f"; the database as it was is kept in {kept}" if kept else ""
+    print(f"restored {target.sqlite_path} from {args.backup}{aside}")
+    return 0
+
+
+def check(args: argparse.Namespace) -> int:
+    from kettrack.store.check import check_database
+
+    report = check_database(_location(args))
+    stream = sys.stdout if report.ok else sys.stderr
+    for line in report.lines():
+        print(line, file=stream)
+    return 0 if report.ok else 1
+
+
+def add_commands(
+    commands: argparse._SubParsersAction[Any],
+    database_options: Callable[..., None],
+    with_workspace: Callable[[Handler], Callable[[argparse.Namespace], int]],
+) -> None:
+    command = command_maker(commands, database_options, with_workspace)
+    command("backup", "write a verified backup now (with the documents); prints its path", backup_now)
+    group = commands.add_parser(
+        "backups", help="the database's backups", description="The database's backups."
+    )
+    actions = group.add_subparsers(title="actions", metavar="ACTION", required=True)
+    sub = command("list", "list backups, newest first, with what each holds", backups_list, actions)
+    sub.add_argument("--json", action="store_true")
+    sub = command("keep", "how many daily, weekly and monthly backups to keep", backups_keep, actions)
+    sub.add_argument("--daily", metavar="N")
+    sub.add_argument("--weekly", metavar="N")
+    sub.add_argument("--monthly", metavar="N")
+
+    sub = commands.add_parser(
+        "restore",
+        help="replace the database with a backup (the current one is kept aside first)",
+        description="Replace the database with a backup; the current one is kept aside as a backup first.",
+    )
+    database_options(sub, here=False)
+    sub.add_argument("backup", metavar="BACKUP.sqlite3")
+    sub.add_argument("--yes", action="store_true", help="yes, replace the database")
+    sub.set_defaults(handler=restore)
+    sub = commands.add_parser(
+        "check",
+        help="check the database: integrity, references, claims against their events, files, audit chain",
+        description="Check the database and report in words; exit 0 when all is well, 1 when not.",
+    )
+    database_options(sub, here=False)
+    sub.set_defaults(handler=check)

@@ -1,0 +1,120 @@
+"""Check database: SQLite's own checks (``integrity_check``, ``foreign_key_check``) and kettrack's
+invariants (each claim's state equals the one its events give, totals add up, every attachment,
+letter and issued superbill file exists with its recorded SHA-256, the audit chain is unbroken),
+reported in words. A damaged file is never repaired in place: the report says so and names the
+newest backup that passes its own check."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+
+from kettrack.store.files import sha256_of
+from kettrack.store.location import documents_dir
+
+
+@dataclass
+class CheckReport:
+    problems: list[str] = field(default_factory=list)
+    checked: list[str] = field(default_factory=list)
+    newest_good_backup: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def lines(self) -> list[str]:
+        if self.ok:
+            return [f"no problems found ({', '.join(self.checked)})"]
+        count = len(self.problems)
+        lines = [
+            f"{count} problem{'' if count == 1 else 's'} found:",
+            *(f"  {p}" for p in self.problems[:100]),
+        ]
+        if self.newest_good_backup is not None:
+            backup = self.newest_good_backup
+            lines.append(f"the file was not changed; the newest backup that passes its check is {backup}")
+            lines.append(f"to go back to it: kettrack restore '{backup}' --yes")
+        return lines
+
+
+def sqlite_problems(path: Path, *, quick: bool = False) -> list[str]:
+    """SQLite's own checks, read-only; a file that cannot be read at all is one problem."""
+    try:
+        connection = sqlite3.connect(path.absolute().as_uri() + "?mode=ro", uri=True)
+        try:
+            rows = [
+                str(r[0])
+                for r in connection.execute("PRAGMA quick_check" if quick else "PRAGMA integrity_check")
+            ]
+            problems = [] if rows == ["ok"] else [f"integrity: {r}" for r in rows[:20]]
+            for table, rowid, parent, _fk in connection.execute("PRAGMA foreign_key_check"):
+                problems.append(f"row {rowid} of {table} refers to a missing row of {parent}")
+            return problems
+        finally:
+            connection.close()
+    except sqlite3.DatabaseError as exc:
+        return [f"the file is damaged or not a database ({exc})"]
+
+
+def check_database(location: str | Path | None) -> CheckReport:
+    from kettrack.store.backups import newest_good_backup
+    from kettrack.store.location import resolve
+
+    report = CheckReport()
+    target = resolve(location)
+    if target.sqlite_path is not None:
+        report.problems += sqlite_problems(target.sqlite_path)
+        report.checked.append("integrity_check, foreign_key_check")
+        if report.problems:
+            report.newest_good_backup = newest_good_backup(target.sqlite_path)
+            return report
+    from kettrack.store.workspace import Workspace
+
+    ws = Workspace.open(location)
+    try:
+        report.problems += ws.claims.invariant_problems()
+        report.checked.append("claims against their events, attachment and letter files")
+        report.problems += _document_problems(ws)
+        report.checked.append("issued superbill files")
+        from kettrack.store.audit import AuditLog
+
+        report.problems += [f"audit log: {p}" for p in AuditLog(ws.db).verify()]
+        report.checked.append("audit chain")
+    finally:
+        ws.close()
+    return report
+
+
+def _document_problems(ws: object) -> list[str]:
+    from kettrack.store.models import AppealLetterEntry, IssuedSuperbill
+
+    db = ws.db  # type: ignore[attr-defined]
+    folder = documents_dir(db.target)
+    problems = []
+    with db.reader() as session:
+        for number, version, name, sha in session.execute(
+            select(
+                IssuedSuperbill.number,
+                IssuedSuperbill.version,
+                IssuedSuperbill.file_name,
+                IssuedSuperbill.sha256,
+            )
+        ):
+            path = folder / "superbills" / name
+            if not path.is_file():
+                problems.append(f"superbill {number} version {version}: the file is missing")
+            elif sha256_of(path) != sha:
+                problems.append(f"superbill {number} version {version}: the file was changed after issuing")
+        for number, name, sha in session.execute(
+            select(AppealLetterEntry.number, AppealLetterEntry.file_name, AppealLetterEntry.sha256)
+        ):
+            path = folder / "letters" / name
+            if not path.is_file():
+                problems.append(f"appeal letter {number}: the file is missing")
+            elif sha256_of(path) != sha:
+                problems.append(f"appeal letter {number}: the file was changed after issuing")
+    return problems

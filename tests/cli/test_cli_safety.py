@@ -1,0 +1,43 @@
+"""`kettrack backup`, `backups list/keep`, `restore`, `check`; a shared database gets pg_dump advice."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from tests.cli.test_cli import Cli
+
+
+@pytest.fixture
+def cli(db_path: Path, icd10, capsys: pytest.CaptureFixture[str]) -> Cli:  # type: ignore[no-untyped-def]
+    return Cli(db_path, capsys)
+
+
+def test_backup_list_keep_restore_check(cli: Cli) -> None:
+    assert cli("demo", "--no-claims") == 0
+    assert cli("backup") == 0
+    made = Path(cli.out.strip())
+    assert made.is_file() and stat.S_IMODE(made.stat().st_mode) == 0o600
+    listed = cli.json("backups", "list")
+    assert listed[0]["path"] == str(made) and listed[0]["patients"] == 2
+    assert cli("backups", "keep", "--daily", "3", "--weekly", "2", "--monthly", "6") == 0
+    assert "keeping 3 daily, 2 weekly, 6 monthly" in cli.out
+    assert cli("backups", "keep", "--daily", "0") == 2 and "at least one daily" in cli.err
+    assert cli("patients", "add", "--name", "Later") == 0
+    assert cli("restore", str(made)) == 2 and "--yes" in cli.err
+    assert cli("restore", str(made), "--yes") == 0 and "kept in" in cli.out
+    assert cli("patients", "list") == 0 and "Later" not in cli.out
+    assert cli("check") == 0 and "no problems found" in cli.out
+    assert cli("audit", "list", "--action", "restore") == 0 and "restore" in cli.out
+
+
+def test_a_shared_database_is_told_to_use_pg_dump(
+    pg_url: str, icd10, capsys: pytest.CaptureFixture[str]
+) -> None:  # type: ignore[no-untyped-def]
+    from kettrack.cli import main
+
+    assert main(["--db", pg_url, "backup"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "pg_dump" in err
