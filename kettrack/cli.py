@@ -233,9 +233,10 @@ def _location(args: argparse.Namespace) -> str | None:
 
 
 def _open(args: argparse.Namespace) -> Workspace:
+    from kettrack.store.database import Database
     from kettrack.store.workspace import Workspace
 
-    return Workspace.open(_location(args))
+    return Workspace(Database.open(_location(args), read_only=getattr(args, "read_only", False)))
 
 
 def _with_workspace(
@@ -641,6 +642,13 @@ def _database_options(parser: argparse.ArgumentParser, *, here: bool) -> None:
         default=False if here else argparse.SUPPRESS,
         help=f"use the separate demo database ({DEMO_FILENAME} in the data folder), filled the first time",
     )
+    if not here:
+        parser.add_argument(
+            "--read-only",
+            action="store_true",
+            default=argparse.SUPPRESS,
+            help="read a SQLite database another kettrack has open (nothing can be changed)",
+        )
 
 
 def _address_options(parser: argparse.ArgumentParser) -> None:
@@ -940,9 +948,10 @@ def _expected_error(exc: BaseException) -> list[str] | None:
         if isinstance(exc, SchemaTooNew | NotADatabase | MigrationFailed):
             return [str(exc)]
     if "kettrack.store.database" in sys.modules:
-        from kettrack.store.database import DatabaseUnavailable
+        from kettrack.store.database import DatabaseDamaged, DatabaseUnavailable
+        from kettrack.store.lock import DatabaseLocked
 
-        if isinstance(exc, DatabaseUnavailable):
+        if isinstance(exc, DatabaseUnavailable | DatabaseLocked | DatabaseDamaged):
             return [str(exc)]
     if "sqlalchemy" in sys.modules:
         from sqlalchemy.exc import InterfaceError, OperationalError

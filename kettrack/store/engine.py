@@ -61,7 +61,12 @@ def _sqlite_engine(path: Path, *, read_only: bool = False) -> Engine:
     # A URL object, never a formatted string: a "?" or "#" in a folder name would otherwise be read
     # as the start of the query and SQLite would open (and create) some other file.
     if read_only:
-        url = URL.create("sqlite", database=path.absolute().as_uri(), query={"mode": "ro", "uri": "true"})
+        query = {"mode": "ro", "uri": "true"}
+        if not os.access(path.parent, os.W_OK):
+            # On a read-only medium SQLite cannot make the WAL's shared-memory file; nothing can change
+            # the file there either, so it may be read as immutable.
+            query["immutable"] = "1"
+        url = URL.create("sqlite", database=path.absolute().as_uri(), query=query)
     else:
         url = URL.create("sqlite", database=str(path))
     engine = create_engine(url, connect_args={"check_same_thread": False})

@@ -35,7 +35,9 @@ class DatabaseLocked(RuntimeError):
     def __init__(self, path: Path, holder: LockHolder | None) -> None:
         self.holder = holder
         who = holder.describe() if holder else "another program"
-        super().__init__(f"{path.name} is open in kettrack by {who}; you can open it read-only")
+        super().__init__(
+            f"{path.name} is open in kettrack by {who}; close it there, or read it with --read-only"
+        )
 
 
 def lock_path_for(database: Path) -> Path:

@@ -17,11 +17,20 @@ EXIT_CANNOT_OPEN = 2
 
 
 def _open_errors() -> tuple[type[BaseException], ...]:
-    from kettrack.store.database import DatabaseUnavailable
+    from kettrack.store.database import DatabaseDamaged, DatabaseUnavailable
     from kettrack.store.location import BadDatabaseTarget
+    from kettrack.store.lock import DatabaseLocked
     from kettrack.store.migrate import MigrationFailed, NotADatabase, SchemaTooNew
 
-    return (SchemaTooNew, NotADatabase, MigrationFailed, DatabaseUnavailable, BadDatabaseTarget)
+    return (
+        SchemaTooNew,
+        NotADatabase,
+        MigrationFailed,
+        DatabaseUnavailable,
+        BadDatabaseTarget,
+        DatabaseLocked,
+        DatabaseDamaged,
+    )
 
 
 PREVIEW_ROWS = 200

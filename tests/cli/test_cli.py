@@ -543,7 +543,7 @@ def test_demo_window_uses_a_filled_demo_database(
 ) -> None:
     monkeypatch.setenv("KETTRACK_DATA_DIR", str(tmp_path / "data"))
     calls = _fake_ui(monkeypatch)
-    assert cli("--demo", db=False) == 0
+    assert cli("--demo", db=False) == 0, cli.err
     demo = tmp_path / "data" / "demo.sqlite3"
     assert calls == [(str(demo), False, pytest.approx(calls[0][2]))]
     connection = sqlite3.connect(demo)
