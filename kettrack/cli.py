@@ -602,6 +602,8 @@ def export_file(ws: Workspace, args: argparse.Namespace) -> int:
     from kettrack.store.transfer import export_to_file
 
     path = Path(args.file)
+    if args.patient is not None:
+        return _export_patient(ws, args, path)
     if path.exists() and not args.force:
         raise UsageError(f"{path} already exists: choose another name, or add --force to replace it")
     if path.is_dir():
@@ -612,6 +614,21 @@ def export_file(ws: Workspace, args: argparse.Namespace) -> int:
         # Named after the file asked for, not the temporary name the error would otherwise show.
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from exc
     print(f"exported {summary.describe()} to {path}")
+    return 0
+
+
+def _export_patient(ws: Workspace, args: argparse.Namespace, path: Path) -> int:
+    """Right of access: one patient's whole record, as a folder or (FILE.zip) a zip."""
+    from kettrack.store.access_export import export_patient
+
+    v = _Values()
+    patient = v.record_id(args.patient, "patient")
+    v.done()
+    assert patient is not None
+    if path.exists() and not args.force:
+        raise UsageError(f"{path} already exists: choose another name, or add --force to replace it")
+    written = export_patient(ws, patient, path, overwrite=args.force)
+    print(f"the record of patient {patient} is in {written}")
     return 0
 
 
@@ -878,6 +895,11 @@ def build_parser(*, window_only: bool = False) -> argparse.ArgumentParser:
     _database_options(sub, here=False)
     sub.add_argument("file", metavar="FILE.json")
     sub.add_argument("--force", action="store_true", help="replace FILE.json if it exists")
+    sub.add_argument(
+        "--patient",
+        metavar="ID",
+        help="right of access: only this patient's complete record, to FILE.zip or a new folder",
+    )
     sub.set_defaults(handler=_with_workspace(export_file))
     sub = commands.add_parser(
         "import",

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from sqlalchemy import func, select, text
@@ -145,6 +145,8 @@ def _encode_value(value: Any) -> Any:
     if isinstance(value, time):
         spec = "minutes" if value.second == 0 and value.microsecond == 0 else "auto"
         return value.isoformat(timespec=spec)
+    if isinstance(value, PurePath):
+        return value.name  # a document's file name; where it is kept is the machine's business
     if isinstance(value, tuple | list):
         return [_encode_value(v) for v in value]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):

@@ -41,3 +41,12 @@ def test_a_shared_database_is_told_to_use_pg_dump(
     assert main(["--db", pg_url, "backup"]) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "pg_dump" in err
+
+
+def test_right_of_access_export(cli: Cli, tmp_path: Path) -> None:
+    assert cli("demo") == 0
+    target = tmp_path / "record.zip"
+    assert cli("export", "--patient", "2", str(target)) == 0 and "patient 2" in cli.out
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert cli("export", "--patient", "2", str(target)) == 2 and "already exists" in cli.err
+    assert cli("export", "--patient", "99", str(tmp_path / "nobody.zip")) == 2 and "no patient" in cli.err

@@ -1,0 +1,170 @@
+"""Right of access (HIPAA 45 CFR 164.524): one patient's complete record as a folder or a zip — their
+data as JSON and as spreadsheet-safe CSV, their documents (superbills, appeal letters, claim
+attachments, each checked against its recorded SHA-256) and the audit entries about them — with a
+README saying what is where. Everything written is readable by the owner only."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import or_, select
+
+from kettrack.core.claims import ClaimFilter
+from kettrack.core.csv_safety import neutralize
+from kettrack.core.rows import InfusionFilter
+from kettrack.store import audit
+from kettrack.store.files import sha256_of, write_private
+from kettrack.store.location import documents_dir, make_private_dir
+from kettrack.store.models import AppealLetterEntry, AuditLogEntry, ClaimAttachment, IssuedSuperbill
+from kettrack.store.transfer import encode_record
+from kettrack.store.workspace import Workspace
+
+README = """This folder holds the complete record kettrack keeps about one person, as of {when}.
+
+record.json      every record: the patient, their insurance plans, treatment history, sessions
+                 (with diagnoses, doses, scores and payments), superbills, claims with their whole
+                 history of events, prior authorizations and appeal letters
+*.csv            the same sessions, claims and audit entries as spreadsheets (cells that a
+                 spreadsheet would run as formulas start with an apostrophe)
+documents/       the issued superbills, appeal letters and claim attachments, as kept
+audit.csv        who looked at or changed these records, when and from which machine
+
+Files marked MISSING or CHANGED in documents.txt no longer match what kettrack recorded.
+"""
+
+
+def _csv(rows: list[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+        writer.writeheader()
+        for row in rows:
+            writer.writerow(
+                {k: neutralize(json.dumps(v) if isinstance(v, list | dict) else v) for k, v in row.items()}
+            )
+    return buffer.getvalue()
+
+
+def gather(ws: Workspace, patient_id: int) -> tuple[dict[str, Any], dict[str, bytes], list[str]]:
+    """The record as JSON-ready data, the documents by relative name, and notes about the files."""
+    patient = ws.patients.get(patient_id)
+    sessions = ws.infusions.list(InfusionFilter(patient_id=patient_id))
+    claims = [ws.claim_views.get(r.id) for r in ws.claim_views.rows(ClaimFilter(patient_id=patient_id))]
+    data: dict[str, Any] = {
+        "patient": encode_record(patient),
+        "coverages": [encode_record(c) for c in ws.coverages.for_patient(patient_id)],
+        "treatments": [encode_record(t) for t in ws.treatments.for_patient(patient_id)],
+        "sessions": [encode_record(s) for s in sessions],
+        "superbills": [encode_record(s) for s in ws.superbills.list(patient_id=patient_id)],
+        "claims": [encode_record(c) for c in claims],
+        "prior_authorizations": [encode_record(a) for a in ws.auths.auths(patient_id)],
+    }
+    folder = documents_dir(ws.db.target)
+    files: dict[str, bytes] = {}
+    notes: list[str] = []
+    claim_ids = [c.row.id for c in claims]
+    with ws.db.reader() as session:
+        documents: list[tuple[str, str, str]] = [
+            (f"superbills/{name}", f"superbills/{name}", sha)
+            for name, sha in session.execute(
+                select(IssuedSuperbill.file_name, IssuedSuperbill.sha256).where(
+                    IssuedSuperbill.patient_id == patient_id
+                )
+            )
+        ]
+        if claim_ids:
+            documents += [
+                (f"letters/{name}", f"letters/{name}", sha)
+                for name, sha in session.execute(
+                    select(AppealLetterEntry.file_name, AppealLetterEntry.sha256).where(
+                        AppealLetterEntry.claim_id.in_(claim_ids)
+                    )
+                )
+            ]
+            documents += [
+                (f"attachments/{name}", f"attachments/{claim}-{original}", sha)
+                for name, original, claim, sha in session.execute(
+                    select(
+                        ClaimAttachment.file_name,
+                        ClaimAttachment.original_name,
+                        ClaimAttachment.claim_id,
+                        ClaimAttachment.sha256,
+                    ).where(ClaimAttachment.claim_id.in_(claim_ids))
+                )
+            ]
+        kinds_ids = [("patient", patient_id), *(("claim", i) for i in claim_ids)]
+        kinds_ids += [("infusion", s.id) for s in sessions if s.id is not None]
+        conditions = [(AuditLogEntry.record_kind == k) & (AuditLogEntry.record_id == i) for k, i in kinds_ids]
+        entries = session.scalars(
+            select(AuditLogEntry).where(or_(*conditions)).order_by(AuditLogEntry.sequence)
+        )
+        data["audit"] = [
+            {
+                "sequence": e.sequence,
+                "at": e.at.isoformat(),
+                "actor": e.actor,
+                "machine": e.machine,
+                "action": e.action,
+                "record": f"{e.record_kind} {e.record_id}",
+                "details": e.details,
+            }
+            for e in entries
+        ]
+    for stored, shown, sha in documents:
+        path = folder / stored
+        if not path.is_file():
+            notes.append(f"MISSING {shown}")
+            continue
+        if sha256_of(path) != sha:
+            notes.append(f"CHANGED {shown} (no longer the file kettrack recorded)")
+        else:
+            notes.append(f"ok      {shown}")
+        files[f"documents/{Path(shown).parent.name}/{Path(shown).name.replace('/', '_')}"] = path.read_bytes()
+    return data, files, notes
+
+
+def export_patient(ws: Workspace, patient_id: int, destination: Path, *, overwrite: bool = False) -> Path:
+    """Write the record to ``destination`` (a ``.zip`` file, or else a new folder); returns it."""
+    from datetime import UTC, datetime
+
+    data, files, notes = gather(ws, patient_id)
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    contents: dict[str, bytes] = {
+        "README.txt": README.format(when=when).encode(),
+        "record.json": json.dumps(data, indent=2, ensure_ascii=False).encode(),
+        "sessions.csv": _csv(data["sessions"]).encode(),
+        "claims.csv": _csv([c["row"] for c in data["claims"]]).encode(),
+        "audit.csv": _csv(data["audit"]).encode(),
+        "documents.txt": ("\n".join(notes) + "\n").encode(),
+        **files,
+    }
+    if destination.exists() and not overwrite:
+        raise FileExistsError(f"{destination} already exists; choose another name")
+    if destination.suffix.lower() == ".zip":
+        fd, temp = tempfile.mkstemp(prefix=".access-", suffix=".zip", dir=destination.parent)
+        os.close(fd)
+        try:
+            with zipfile.ZipFile(temp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                for name, content in contents.items():
+                    archive.writestr(name, content)
+            os.chmod(temp, 0o600)
+            os.replace(temp, destination)
+        finally:
+            Path(temp).unlink(missing_ok=True)
+    else:
+        make_private_dir(destination)
+        for name, content in contents.items():
+            folder = destination
+            for part in Path(name).parent.parts:  # each level owner-only, not just the last
+                folder = make_private_dir(folder / part)
+            write_private(folder / Path(name).name, content, overwrite=overwrite)
+    with ws.db.session() as session:
+        audit.record(session, "export", "patient", patient_id, f"right of access: {destination.name}")
+    return destination
