@@ -120,8 +120,12 @@ class MainWindow(QMainWindow):
         self._start_reminders(ws)
 
     def _start_reminders(self, ws: Workspace) -> None:
-        """Tray notifications of what becomes due, first shortly after the window is up."""
+        """Tray notifications of what becomes due, first shortly after the window is up; and the
+        automatic lock after the idle time (when a PIN is set)."""
+        from kettrack.ui.auto_lock import AutoLock
         from kettrack.ui.tray import Reminders
+
+        self.auto_lock = AutoLock(ws, self)
 
         reminders = Reminders(ws, self)
         self.reminders = reminders
@@ -254,8 +258,10 @@ class MainWindow(QMainWindow):
         tools = bar.addMenu(self.tr("&Tools"))
         self.backups_action = self._action(self.tr("&Backups and check…"), None, self.show_backups)
         self.audit_action = self._action(self.tr("&Audit log…"), None, self.show_audit_log)
-        tools.addAction(self.backups_action)
-        tools.addAction(self.audit_action)
+        self.lock_action = self._action(self.tr("&Lock now"), None, self.lock_now)
+        self.pin_action = self._action(self.tr("Lock &PIN and idle time…"), None, self.set_lock_pin)
+        for action in (self.backups_action, self.audit_action, self.lock_action, self.pin_action):
+            tools.addAction(action)
 
         help_menu = bar.addMenu(self.tr("&Help"))
         help_menu.addAction(self._action(self.tr("&About kettrack"), None, self.about))
@@ -268,6 +274,34 @@ class MainWindow(QMainWindow):
         dialog = BackupsDialog(self.ws, parent=self)
         dialog.open()
         return dialog
+
+    def lock_now(self) -> None:
+        lock = getattr(self, "auto_lock", None)
+        if lock is None or not lock.enabled:
+            QMessageBox.information(self, self.tr("Lock"), self.tr("Set a PIN first (Tools → Lock PIN)."))
+            return
+        lock.lock()
+
+    def set_lock_pin(self) -> None:
+        from PySide6.QtWidgets import QInputDialog, QLineEdit
+
+        lock = getattr(self, "auto_lock", None)
+        if lock is None:
+            return
+        pin, ok = QInputDialog.getText(
+            self, self.tr("Lock PIN"), self.tr("A PIN of 4 to 12 digits:"), QLineEdit.EchoMode.Password
+        )
+        if not ok:
+            return
+        minutes, ok = QInputDialog.getInt(
+            self, self.tr("Idle time"), self.tr("Lock after this many idle minutes:"), 10, 1, 240
+        )
+        if not ok:
+            return
+        try:
+            lock.set_pin(pin, minutes)
+        except ValueError as exc:
+            QMessageBox.warning(self, self.tr("Lock PIN"), str(exc))
 
     def show_audit_log(self) -> QWidget | None:
         if self.ws is None:
