@@ -234,9 +234,14 @@ def _location(args: argparse.Namespace) -> str | None:
 
 def _open(args: argparse.Namespace) -> Workspace:
     from kettrack.store.database import Database
+    from kettrack.store.location import network_warning
     from kettrack.store.workspace import Workspace
 
-    return Workspace(Database.open(_location(args), read_only=getattr(args, "read_only", False)))
+    ws = Workspace(Database.open(_location(args), read_only=getattr(args, "read_only", False)))
+    path = ws.db.target.sqlite_path
+    if path is not None and (warning := network_warning(path)):
+        print(f"{PROG}: warning: {warning}", file=sys.stderr)
+    return ws
 
 
 def _with_workspace(

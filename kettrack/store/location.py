@@ -95,3 +95,54 @@ def documents_dir(target: DatabaseTarget) -> Path:
         digest = hashlib.sha256(target.display.encode("utf-8")).hexdigest()[:16]
         base = data_dir() / "documents" / digest
     return make_private_dir(base)
+
+
+# File systems on which SQLite's locking is unreliable: a database there can be damaged when two
+# machines write; the shared PostgreSQL mode exists for that.
+NETWORK_FILESYSTEMS = frozenset(
+    {
+        "nfs",
+        "nfs4",
+        "cifs",
+        "smb3",
+        "smbfs",
+        "fuse.sshfs",
+        "sshfs",
+        "9p",
+        "afs",
+        "ceph",
+        "glusterfs",
+        "davfs",
+        "fuse.davfs2",
+    }
+)
+
+
+def network_filesystem(path: Path, mounts: str | None = None) -> str | None:
+    """The network file system type ``path`` lives on (from /proc/mounts), or None."""
+    if mounts is None:
+        try:
+            mounts = Path("/proc/mounts").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return None
+    target = str(path.absolute())
+    best, kind = "", ""
+    for line in mounts.splitlines():
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        point = fields[1].replace("\\040", " ")
+        inside = target == point or target.startswith(point.rstrip("/") + "/")
+        if inside and len(point) > len(best):
+            best, kind = point, fields[2]
+    return kind if kind in NETWORK_FILESYSTEMS else None
+
+
+def network_warning(path: Path, mounts: str | None = None) -> str | None:
+    kind = network_filesystem(path, mounts)
+    if kind is None:
+        return None
+    return (
+        f"{path} is on a network share ({kind}): SQLite files there can be damaged when more than one "
+        "computer uses them; for several desks use the shared PostgreSQL mode (--db postgresql+psycopg://...)"
+    )

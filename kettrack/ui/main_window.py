@@ -134,7 +134,16 @@ class MainWindow(QMainWindow):
     def _show_location(self, ws: Workspace) -> None:
         info = ws.db.info()
         where = self.tr("Shared database: {0}") if info.is_shared else self.tr("Database: {0}")
-        self.location.setText(where.format(info.location))
+        text = where.format(info.location)
+        if getattr(ws.db, "read_only", False):
+            text += self.tr(" (read-only: nothing can be changed here)")
+        path = ws.db.target.sqlite_path
+        from kettrack.store.location import network_warning
+
+        if path is not None and (warning := network_warning(path)):
+            text += " ⚠ " + warning
+            self.location.setStyleSheet("color: #b71c1c;")
+        self.location.setText(text)
 
     # --- sections ---
 
