@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 from kettrack.ui.signals import emit
@@ -30,14 +31,23 @@ class _Delivery(QObject):
         self.succeeded.connect(self._deliver_success)
         self.failed.connect(self._deliver_failure)
 
+    @staticmethod
+    def _gone(callback: Callable[..., None] | None) -> bool:
+        """Whether the callback belongs to a widget closed and deleted while the work ran."""
+        owner = getattr(callback, "__self__", None)
+        return isinstance(owner, QObject) and not shiboken6.isValid(owner)
+
     @Slot(object)
     def _deliver_success(self, result: object) -> None:
         self._forget(self)
-        self._on_done(result)
+        if not self._gone(self._on_done):
+            self._on_done(result)
 
     @Slot(object)
     def _deliver_failure(self, error: object) -> None:
         self._forget(self)
+        if self._gone(self._on_failed):
+            return
         if self._on_failed is None:
             assert isinstance(error, BaseException)
             raise error
