@@ -232,12 +232,38 @@ def _location(args: argparse.Namespace) -> str | None:
     return db
 
 
+def passphrase_for(args: argparse.Namespace) -> str | None:
+    """An encrypted database's passphrase: $KETTRACK_PASSPHRASE, the system keyring (where the window
+    was told to remember it), else asked when a person is at the terminal; None for a plain database
+    (or a server one)."""
+    from kettrack.store import keychain
+    from kettrack.store.encryption import PASSPHRASE_VARIABLE, looks_encrypted
+    from kettrack.store.location import resolve
+
+    target = resolve(_location(args))
+    if target.sqlite_path is None or not looks_encrypted(target.sqlite_path):
+        return None
+    if phrase := os.environ.get(PASSPHRASE_VARIABLE):
+        return phrase
+    if remembered := keychain.recall(target.sqlite_path):
+        return remembered
+    if sys.stdin.isatty():
+        import getpass
+
+        return getpass.getpass(f"passphrase for {target.sqlite_path.name}: ")
+    return None  # the open then says the file is encrypted and how to give the passphrase
+
+
 def _open(args: argparse.Namespace) -> Workspace:
     from kettrack.store.database import Database
     from kettrack.store.location import network_warning
     from kettrack.store.workspace import Workspace
 
-    ws = Workspace(Database.open(_location(args), read_only=getattr(args, "read_only", False)))
+    ws = Workspace(
+        Database.open(
+            _location(args), read_only=getattr(args, "read_only", False), passphrase=passphrase_for(args)
+        )
+    )
     path = ws.db.target.sqlite_path
     if path is not None and (warning := network_warning(path)):
         print(f"{PROG}: warning: {warning}", file=sys.stderr)
@@ -713,6 +739,9 @@ COMMANDS = frozenset(
         "backups",
         "restore",
         "check",
+        "encrypt",
+        "decrypt",
+        "passphrase",
     }
 )
 

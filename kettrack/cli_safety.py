@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kettrack.cli import UsageError, _location, _table, _Values, command_maker
+from kettrack.cli import UsageError, _location, _table, _Values, command_maker, passphrase_for
 
 if TYPE_CHECKING:
     from kettrack.store.workspace import Workspace
@@ -40,7 +41,7 @@ def backup_now(ws: Workspace, args: argparse.Namespace) -> int:
     from kettrack.store.audit import AuditLog
     from kettrack.store.backups import back_up
 
-    path = back_up(_sqlite_path(ws), reason="manual", policy=_policy(ws))
+    path = back_up(_sqlite_path(ws), reason="manual", policy=_policy(ws), passphrase=ws.db.passphrase)
     AuditLog(ws.db).record_now("backup", details=path.name)
     print(path)
     return 0
@@ -49,7 +50,7 @@ def backup_now(ws: Workspace, args: argparse.Namespace) -> int:
 def backups_list(ws: Workspace, args: argparse.Namespace) -> int:
     from kettrack.store.backups import list_backups
 
-    found = list_backups(_sqlite_path(ws))
+    found = list_backups(_sqlite_path(ws), ws.db.passphrase)
     if args.json:
         print(
             json.dumps(
@@ -129,11 +130,14 @@ def restore(args: argparse.Namespace) -> int:
         raise UsageError(PG_DUMP_ADVICE)
     if not args.yes:
         raise UsageError("restoring replaces the database (it is kept aside as a backup first): add --yes")
-    kept = restore_file(target.sqlite_path, Path(args.backup))
+    from kettrack.store.encryption import PASSPHRASE_VARIABLE
+
+    passphrase = passphrase_for(args) or os.environ.get(PASSPHRASE_VARIABLE)
+    kept = restore_file(target.sqlite_path, Path(args.backup), passphrase)
     from kettrack.store.audit import AuditLog
     from kettrack.store.database import Database
 
-    db = Database.open(target.sqlite_path)
+    db = Database.open(target.sqlite_path, passphrase=passphrase)
     try:
         AuditLog(db).record_now("restore", details=f"from {Path(args.backup).name}")
     finally:
@@ -146,11 +150,48 @@ def restore(args: argparse.Namespace) -> int:
 def check(args: argparse.Namespace) -> int:
     from kettrack.store.check import check_database
 
-    report = check_database(_location(args))
+    report = check_database(_location(args), passphrase_for(args))
     stream = sys.stdout if report.ok else sys.stderr
     for line in report.lines():
         print(line, file=stream)
     return 0 if report.ok else 1
+
+
+def _encryption(args: argparse.Namespace, action: str) -> int:
+    import getpass
+    import os
+
+    from kettrack.store import encryption
+    from kettrack.store.location import resolve
+
+    target = resolve(_location(args))
+    if target.sqlite_path is None:
+        raise UsageError(
+            "a shared PostgreSQL database is encrypted by its server (disk or TLS), not by kettrack"
+        )
+
+    def ask(prompt: str, variable: str) -> str:
+        if value := os.environ.get(variable):
+            return value
+        if not sys.stdin.isatty():
+            raise UsageError(f"give the passphrase in ${variable} (no terminal to ask on)")
+        first = getpass.getpass(prompt)
+        if "new" in prompt and getpass.getpass("again: ") != first:
+            raise UsageError("the two passphrases differ")
+        return first
+
+    path = target.sqlite_path
+    if action == "encrypt":
+        encryption.encrypt(path, ask("new passphrase: ", "KETTRACK_NEW_PASSPHRASE"))
+        print(f"{path} is encrypted; the plain original is kept in {path.stem}-backups/ until you delete it")
+    elif action == "decrypt":
+        encryption.decrypt(path, ask("passphrase: ", encryption.PASSPHRASE_VARIABLE))
+        print(f"{path} is no longer encrypted")
+    else:
+        old = ask("passphrase: ", encryption.PASSPHRASE_VARIABLE)
+        encryption.change_passphrase(path, old, ask("new passphrase: ", "KETTRACK_NEW_PASSPHRASE"))
+        print("passphrase changed")
+    return 0
 
 
 def add_commands(
@@ -187,3 +228,14 @@ def add_commands(
     )
     database_options(sub, here=False)
     sub.set_defaults(handler=check)
+    for name, text in (
+        (
+            "encrypt",
+            "encrypt the database at rest (SQLCipher); asks a new passphrase (or $KETTRACK_NEW_PASSPHRASE)",
+        ),
+        ("decrypt", "turn an encrypted database back into a plain one ($KETTRACK_PASSPHRASE)"),
+        ("passphrase", "change the passphrase ($KETTRACK_PASSPHRASE, then $KETTRACK_NEW_PASSPHRASE)"),
+    ):
+        sub = commands.add_parser(name, help=text, description=text)
+        database_options(sub, here=False)
+        sub.set_defaults(handler=lambda args, action=name: _encryption(args, action))

@@ -37,6 +37,7 @@ ACTIONS = (
     "restore",
     "migration",
     "failed_unlock",
+    "encryption",
 )
 
 

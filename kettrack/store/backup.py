@@ -7,6 +7,7 @@ import os
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from kettrack.store.location import make_private_dir
 
@@ -19,9 +20,23 @@ def backup_dir_for(database: Path) -> Path:
     return database.parent / f"{database.stem}-backups"
 
 
-def integrity_problems(path: Path) -> list[str]:
+def read_connection(path: Path, passphrase: str | None = None) -> Any:
+    """A read-only DB-API connection to a database or backup file, plain or encrypted: the passphrase
+    is used when the file is not plain SQLite. A wrong passphrase is a ``sqlite3.DatabaseError``, as
+    an unreadable file is, so callers treat both alike."""
+    from kettrack.store.encryption import WrongPassphrase, connect, is_plain_sqlite
+
+    if passphrase is not None and not is_plain_sqlite(path):
+        try:
+            return connect(path, passphrase, read_only=True)
+        except WrongPassphrase as exc:
+            raise sqlite3.DatabaseError(str(exc.problems[0].message)) from exc
+    return sqlite3.connect(path.absolute().as_uri() + "?mode=ro", uri=True)
+
+
+def integrity_problems(path: Path, passphrase: str | None = None) -> list[str]:
     """Rows of ``PRAGMA integrity_check`` other than ``ok`` (empty when the file is sound)."""
-    connection = sqlite3.connect(path.absolute().as_uri() + "?mode=ro", uri=True)
+    connection = read_connection(path, passphrase)
     try:
         rows = [str(row[0]) for row in connection.execute("PRAGMA integrity_check")]
     finally:
@@ -29,14 +44,26 @@ def integrity_problems(path: Path) -> list[str]:
     return [] if rows == ["ok"] else rows
 
 
-def write_backup(database: Path, *, reason: str, directory: Path | None = None) -> Path:
-    """Copy ``database`` with SQLite's backup API into a verified, owner-only file; return its path."""
+def write_backup(
+    database: Path, *, reason: str, directory: Path | None = None, passphrase: str | None = None
+) -> Path:
+    """Copy ``database`` with SQLite's backup API into a verified, owner-only file; return its path.
+    An encrypted database (``passphrase``) gets an encrypted backup under the same passphrase."""
     folder = make_private_dir(directory or backup_dir_for(database))
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     final = folder / f"{database.stem}-{stamp}-{reason}.sqlite3"
     partial = final.with_name(final.name + ".partial")
     fd = os.open(partial, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
     os.close(fd)
+    if passphrase is not None:
+        from kettrack.store.encryption import backup_encrypted
+
+        try:
+            backup_encrypted(database, passphrase, partial)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        return _finish(partial, final, folder)
     source = sqlite3.connect(database.absolute().as_uri() + "?mode=ro", uri=True)
     try:
         target = sqlite3.connect(partial)
@@ -55,6 +82,10 @@ def write_backup(database: Path, *, reason: str, directory: Path | None = None) 
     if problems:
         partial.unlink(missing_ok=True)
         raise BackupFailed("the backup copy failed its integrity check: " + "; ".join(problems[:3]))
+    return _finish(partial, final, folder)
+
+
+def _finish(partial: Path, final: Path, folder: Path) -> Path:
     with open(partial, "rb") as handle:
         os.fsync(handle.fileno())
     os.replace(partial, final)

@@ -23,7 +23,13 @@ from pathlib import Path
 
 from kettrack.core.problems import InvalidInput
 from kettrack.core.retention import BackupStamp, RetentionPolicy, to_keep
-from kettrack.store.backup import BackupFailed, backup_dir_for, integrity_problems, write_backup
+from kettrack.store.backup import (
+    BackupFailed,
+    backup_dir_for,
+    integrity_problems,
+    read_connection,
+    write_backup,
+)
 from kettrack.store.location import make_private_dir
 
 _NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}T\d{12}Z)-(?P<reason>[a-z0-9-]+)\.sqlite3$")
@@ -68,9 +74,9 @@ def _documents_folder(database: Path) -> Path:
     return database.parent / f"{database.stem}-documents"
 
 
-def _counts(path: Path) -> tuple[int | None, int | None, int | None]:
+def _counts(path: Path, passphrase: str | None) -> tuple[int | None, int | None, int | None]:
     try:
-        connection = sqlite3.connect(path.absolute().as_uri() + "?mode=ro", uri=True)
+        connection = read_connection(path, passphrase)
     except sqlite3.Error:
         return None, None, None
     found: list[int | None] = []
@@ -78,15 +84,15 @@ def _counts(path: Path) -> tuple[int | None, int | None, int | None]:
         for table in ("patients", "infusions", "claims"):
             try:
                 found.append(int(connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]))
-            except sqlite3.Error:
+            except Exception:  # sqlite3's or SQLCipher's error: an unreadable table counts as unknown
                 found.append(None)
     finally:
         connection.close()
     return found[0], found[1], found[2]
 
 
-def list_backups(database: Path) -> list[BackupInfo]:
-    """The backups of ``database``, newest first."""
+def list_backups(database: Path, passphrase: str | None = None) -> list[BackupInfo]:
+    """The backups of ``database``, newest first (an encrypted one's counts read with ``passphrase``)."""
     folder = backup_dir_for(database)
     if not folder.is_dir():
         return []
@@ -96,7 +102,7 @@ def list_backups(database: Path) -> list[BackupInfo]:
         if not match:
             continue
         taken = datetime.strptime(match.group("stamp"), "%Y%m%dT%H%M%S%fZ").replace(tzinfo=UTC)
-        patients, sessions, claims = _counts(path)
+        patients, sessions, claims = _counts(path, passphrase)
         found.append(
             BackupInfo(
                 path,
@@ -183,26 +189,33 @@ def prune(database: Path, policy: RetentionPolicy, now: datetime | None = None) 
     return removed
 
 
-def back_up(database: Path, *, reason: str = "manual", policy: RetentionPolicy | None = None) -> Path:
-    """A verified backup of the database and its documents, then rotation; returns its path."""
+def back_up(
+    database: Path,
+    *,
+    reason: str = "manual",
+    policy: RetentionPolicy | None = None,
+    passphrase: str | None = None,
+) -> Path:
+    """A verified backup of the database and its documents, then rotation; returns its path.
+    An encrypted database's backup is encrypted with the same passphrase."""
     folder = make_private_dir(backup_dir_for(database))
     _check_space(database, folder)
-    backup = write_backup(database, reason=reason, directory=folder)
+    backup = write_backup(database, reason=reason, directory=folder, passphrase=passphrase)
     try:
         _zip_documents(database, backup)
     except BaseException:
         backup.unlink(missing_ok=True)
         raise
-    _remember(database, fingerprint(database))
+    _remember(database, fingerprint(database, passphrase))
     if policy is not None:
         prune(database, policy)
     return backup
 
 
-def fingerprint(database: Path) -> str:
+def fingerprint(database: Path, passphrase: str | None = None) -> str:
     """What changes whenever the data does: the audit chain's last hash (every change is audited)
     and the counts and last edits of the tables people change."""
-    connection = sqlite3.connect(database.absolute().as_uri() + "?mode=ro", uri=True)
+    connection = read_connection(database, passphrase)
     try:
         parts = []
         for query in (
@@ -212,7 +225,7 @@ def fingerprint(database: Path) -> str:
         ):
             try:
                 parts.append(str(connection.execute(query).fetchone()[0]))
-            except sqlite3.Error:
+            except Exception:  # a table an older schema lacks
                 parts.append("-")
         return "|".join(parts)
     finally:
@@ -229,42 +242,50 @@ def _remember(database: Path, mark: str) -> None:
     write_private(_marker(database), json.dumps({"fingerprint": mark}), overwrite=True)
 
 
-def changed_since_last_backup(database: Path) -> bool:
+def changed_since_last_backup(database: Path, passphrase: str | None = None) -> bool:
     try:
         last = json.loads(_marker(database).read_text(encoding="utf-8"))["fingerprint"]
     except (OSError, ValueError, KeyError):
         return True
-    return bool(last != fingerprint(database))
+    return bool(last != fingerprint(database, passphrase))
 
 
-def backup_if_changed(database: Path, policy: RetentionPolicy) -> Path | None:
+def backup_if_changed(database: Path, policy: RetentionPolicy, passphrase: str | None = None) -> Path | None:
     """The start-up backup: only when the data changed since the last one."""
-    if not database.is_file() or not changed_since_last_backup(database):
+    if not database.is_file() or not changed_since_last_backup(database, passphrase):
         return None
-    return back_up(database, reason="auto", policy=policy)
+    return back_up(database, reason="auto", policy=policy, passphrase=passphrase)
 
 
-def newest_good_backup(database: Path) -> Path | None:
+def newest_good_backup(database: Path, passphrase: str | None = None) -> Path | None:
     """The newest backup that passes ``integrity_check`` (what to offer when the database is damaged)."""
-    for backup in list_backups(database):
+    for backup in list_backups(database, passphrase):
         try:
-            if not integrity_problems(backup.path):
+            if not integrity_problems(backup.path, passphrase):
                 return backup.path
         except sqlite3.Error:
             continue
     return None
 
 
-def restore(database: Path, backup: Path) -> Path | None:
+def restore(database: Path, backup: Path, passphrase: str | None = None) -> Path | None:
     """Replace ``database`` (which no kettrack may have open) with ``backup`` and its documents.
 
     The current database is first kept aside as a "pre-restore" backup (or, if it is too damaged to
     back up, copied aside byte for byte); returns that copy's path (None when there was no database).
+    An encrypted backup is read with ``passphrase`` and restored encrypted; a plain one, plain.
     """
+    from kettrack.store.encryption import backup_encrypted, is_plain_sqlite
+
     if not backup.is_file():
         raise InvalidInput.single("backup", f"{backup} does not exist")
+    if not is_plain_sqlite(backup) and passphrase is None:
+        raise InvalidInput.single(
+            "backup",
+            f"{backup.name} is encrypted: give its passphrase (in $KETTRACK_PASSPHRASE for a command)",
+        )
     try:
-        problems = integrity_problems(backup)
+        problems = integrity_problems(backup, passphrase)
     except sqlite3.Error as exc:
         raise InvalidInput.single("backup", f"{backup.name} is not a readable database: {exc}") from exc
     if problems:
@@ -280,9 +301,10 @@ def restore(database: Path, backup: Path) -> Path | None:
         kept = None
         if database.is_file():
             try:
-                kept = write_backup(database, reason="pre-restore")
+                current_key = None if is_plain_sqlite(database) else passphrase
+                kept = write_backup(database, reason="pre-restore", passphrase=current_key)
                 _zip_documents(database, kept)
-            except (BackupFailed, sqlite3.Error):
+            except (BackupFailed, sqlite3.Error, InvalidInput):
                 stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
                 kept = make_private_dir(backup_dir_for(database)) / f"{database.name}.damaged-{stamp}"
                 shutil.copy2(database, kept)
@@ -292,14 +314,19 @@ def restore(database: Path, backup: Path) -> Path | None:
         os.close(fd)
         temp = Path(temp_name)
         try:
-            source = sqlite3.connect(backup.absolute().as_uri() + "?mode=ro", uri=True)
-            target = sqlite3.connect(temp)
-            try:
-                source.backup(target)
-                target.execute("PRAGMA journal_mode=DELETE")
-            finally:
-                target.close()
-                source.close()
+            if is_plain_sqlite(backup):
+                source = sqlite3.connect(backup.absolute().as_uri() + "?mode=ro", uri=True)
+                target = sqlite3.connect(temp)
+                try:
+                    source.backup(target)
+                    target.execute("PRAGMA journal_mode=DELETE")
+                finally:
+                    target.close()
+                    source.close()
+            else:
+                assert passphrase is not None
+                temp.unlink()  # SQLCipher keys a new, empty file
+                backup_encrypted(backup, passphrase, temp)
             os.chmod(temp, 0o600)
             with open(temp, "rb") as handle:
                 os.fsync(handle.fileno())

@@ -41,10 +41,12 @@ class CheckReport:
         return lines
 
 
-def sqlite_problems(path: Path, *, quick: bool = False) -> list[str]:
+def sqlite_problems(path: Path, *, quick: bool = False, passphrase: str | None = None) -> list[str]:
     """SQLite's own checks, read-only; a file that cannot be read at all is one problem."""
+    from kettrack.store.backup import read_connection
+
     try:
-        connection = sqlite3.connect(path.absolute().as_uri() + "?mode=ro", uri=True)
+        connection = read_connection(path, passphrase)
         try:
             rows = [
                 str(r[0])
@@ -60,21 +62,22 @@ def sqlite_problems(path: Path, *, quick: bool = False) -> list[str]:
         return [f"the file is damaged or not a database ({exc})"]
 
 
-def check_database(location: str | Path | None) -> CheckReport:
+def check_database(location: str | Path | None, passphrase: str | None = None) -> CheckReport:
     from kettrack.store.backups import newest_good_backup
     from kettrack.store.location import resolve
 
     report = CheckReport()
     target = resolve(location)
     if target.sqlite_path is not None:
-        report.problems += sqlite_problems(target.sqlite_path)
+        report.problems += sqlite_problems(target.sqlite_path, passphrase=passphrase)
         report.checked.append("integrity_check, foreign_key_check")
         if report.problems:
-            report.newest_good_backup = newest_good_backup(target.sqlite_path)
+            report.newest_good_backup = newest_good_backup(target.sqlite_path, passphrase)
             return report
+    from kettrack.store.database import Database
     from kettrack.store.workspace import Workspace
 
-    ws = Workspace.open(location)
+    ws = Workspace(Database.open(location, passphrase=passphrase))
     try:
         report.problems += ws.claims.invariant_problems()
         report.checked.append("claims against their events, attachment and letter files")

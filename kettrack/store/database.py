@@ -83,6 +83,8 @@ class Database:
     ) -> None:
         self.target = target
         self.read_only = read_only
+        # Kept for the backups of an encrypted database (they are encrypted with it); never logged.
+        self.passphrase: str | None = None
         self._locked = locked
         self.engine = engine
         self.revision = revision
@@ -92,7 +94,12 @@ class Database:
 
     @classmethod
     def open(
-        cls, location: str | Path | None = None, *, upgrade: bool = True, read_only: bool = False
+        cls,
+        location: str | Path | None = None,
+        *,
+        upgrade: bool = True,
+        read_only: bool = False,
+        passphrase: str | None = None,
     ) -> Database:
         """Open (and upgrade) a database; ``read_only`` opens a SQLite file that another kettrack
         holds, or that sits in a read-only folder, for reading only, without the writer lock."""
@@ -100,7 +107,11 @@ class Database:
         path = target.sqlite_path
         if path is not None:
             # Before any engine touches the file: a newer or foreign file must stay byte-for-byte as is.
-            state = migrate.peek_sqlite(path)
+            from kettrack.store.encryption import is_plain_sqlite
+
+            if passphrase is not None and is_plain_sqlite(path) and path.exists() and path.stat().st_size:
+                passphrase = None  # a plain file needs no key (KETTRACK_PASSPHRASE set for another)
+            state = migrate.peek_sqlite(path, passphrase)
             migrate.refuse_if_newer(state, str(path))
             if not read_only and path.exists() and not _writable(path):
                 read_only = True  # a read-only folder or medium: reading is all that can be done
@@ -109,31 +120,41 @@ class Database:
                     raise DatabaseUnavailable(
                         f"{path} must be upgraded before it can be read; open it normally"
                     )
-                return cls._read_only(target, path)
+                return cls._read_only(target, path, passphrase)
             _hold(path)
         try:
-            return cls._open(target, state if path is not None else None, upgrade=upgrade)
+            return cls._open(
+                target, state if path is not None else None, upgrade=upgrade, passphrase=passphrase
+            )
         except BaseException:
             if path is not None:
                 _let_go(path)
             raise
 
     @classmethod
-    def _read_only(cls, target: DatabaseTarget, path: Path) -> Database:
-        engine = make_engine(target, read_only=True)
+    def _read_only(cls, target: DatabaseTarget, path: Path, passphrase: str | None) -> Database:
+        engine = make_engine(target, read_only=True, passphrase=passphrase)
         db = cls(target, engine, migrate.head_revision(), None, read_only=True)
+        db.passphrase = passphrase
         db._quick_check()
         return db
 
     @classmethod
-    def _open(cls, target: DatabaseTarget, state: migrate.SchemaState | None, *, upgrade: bool) -> Database:
-        engine = make_engine(target)
+    def _open(
+        cls,
+        target: DatabaseTarget,
+        state: migrate.SchemaState | None,
+        *,
+        upgrade: bool,
+        passphrase: str | None = None,
+    ) -> Database:
+        engine = make_engine(target, passphrase=passphrase)
         try:
             if target.sqlite_path is None:
                 state = migrate.inspect_target(engine, target)
                 migrate.refuse_if_newer(state, target.display)
             assert state is not None
-            backup = migrate.upgrade(engine, target, state) if upgrade else None
+            backup = migrate.upgrade(engine, target, state, passphrase) if upgrade else None
         except OperationalError as exc:
             engine.dispose()
             raise DatabaseUnavailable(f"cannot open {target.display}: {exc.orig}") from exc
@@ -146,6 +167,7 @@ class Database:
         assert state is not None
         revision = migrate.head_revision() if upgrade else (state.revision or "")
         db = cls(target, engine, revision, backup, locked=target.sqlite_path is not None)
+        db.passphrase = passphrase
         try:
             db._quick_check()
         except BaseException:
@@ -187,6 +209,45 @@ class Database:
                 yield session
             finally:
                 session.rollback()
+
+    @property
+    def encrypted(self) -> bool:
+        return self.passphrase is not None
+
+    def change_key(self, new: str | None) -> str:
+        """Encrypt (``new`` given, none before), decrypt (``new`` None) or change the passphrase of
+        this open SQLite file, and go on with the new key; says what it did. The conversion is verified
+        row for row before the swap; this process keeps the writer lock throughout, and its pooled
+        connections are closed first and opened again under the new key."""
+        from kettrack.store import encryption
+
+        path = self.target.sqlite_path
+        if path is None:
+            raise DatabaseUnavailable(
+                "a shared PostgreSQL database is encrypted by its server (disk or TLS), not by kettrack"
+            )
+        if self.read_only:
+            raise DatabaseUnavailable(f"{path} is open read-only; it cannot be converted now")
+        with _HELD_GUARD:
+            sharers = _HELD.get(path, (None, 0))[1]
+        if sharers > 1:
+            raise DatabaseUnavailable(
+                f"{path} is open more than once in this kettrack; close the others first"
+            )
+        old = self.passphrase
+        self.engine.dispose()
+        key = old
+        try:
+            done = encryption.rekey(path, old, new, held=self._locked)
+            key = new
+        finally:
+            self.engine = make_engine(self.target, passphrase=key)
+            self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+            self.passphrase = key
+        from kettrack.store.audit import AuditLog
+
+        AuditLog(self).record_now("encryption", details=done)
+        return done
 
     def close(self) -> None:
         self.engine.dispose()

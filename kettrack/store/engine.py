@@ -55,9 +55,18 @@ def _unicode_lower(value: object) -> object:
     return value.lower() if isinstance(value, str) else value
 
 
-def _sqlite_engine(path: Path, *, read_only: bool = False) -> Engine:
+def _sqlite_engine(path: Path, *, read_only: bool = False, passphrase: str | None = None) -> Engine:
     if not read_only:
         _ensure_private_file(path)
+    if passphrase is not None:
+        from kettrack.store.encryption import connect
+
+        # SQLCipher through the creator: the dialect stays SQLite's, the connection is keyed.
+        engine = create_engine(
+            "sqlite://", creator=lambda: connect(path, passphrase, read_only=read_only), pool_size=5
+        )
+        _configure_sqlite(engine, read_only=read_only)
+        return engine
     # A URL object, never a formatted string: a "?" or "#" in a folder name would otherwise be read
     # as the start of the query and SQLite would open (and create) some other file.
     if read_only:
@@ -70,7 +79,11 @@ def _sqlite_engine(path: Path, *, read_only: bool = False) -> Engine:
     else:
         url = URL.create("sqlite", database=str(path))
     engine = create_engine(url, connect_args={"check_same_thread": False})
+    _configure_sqlite(engine, read_only=read_only)
+    return engine
 
+
+def _configure_sqlite(engine: Engine, *, read_only: bool) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
@@ -92,14 +105,12 @@ def _sqlite_engine(path: Path, *, read_only: bool = False) -> Engine:
         immediate = connection.info.get(BEGIN_IMMEDIATE, False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
-    return engine
-
 
 def _postgres_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
 
 
-def make_engine(target: DatabaseTarget, *, read_only: bool = False) -> Engine:
+def make_engine(target: DatabaseTarget, *, read_only: bool = False, passphrase: str | None = None) -> Engine:
     if target.sqlite_path is not None:
-        return _sqlite_engine(target.sqlite_path, read_only=read_only)
+        return _sqlite_engine(target.sqlite_path, read_only=read_only, passphrase=passphrase)
     return _postgres_engine(target.url)

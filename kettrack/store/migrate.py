@@ -110,14 +110,20 @@ def known_revisions() -> set[str]:
     return set(_revision_graph(script_location()))
 
 
-def peek_sqlite(path: Path) -> SchemaState:
+def peek_sqlite(path: Path, passphrase: str | None = None) -> SchemaState:
     """Read the schema revision without writing a byte (read-only open, no pragmas that write)."""
     if not path.exists() or path.stat().st_size == 0:
         return SchemaState(None, False)
     with open(path, "rb") as handle:
         header = handle.read(16)
     if header != b"SQLite format 3\x00":
-        raise NotADatabase(f"{path} is not a kettrack database (not a SQLite file, or damaged)", path)
+        if passphrase is not None:
+            return _peek_encrypted(path, passphrase)
+        raise NotADatabase(
+            f"{path} is not a kettrack database (not a SQLite file, damaged, or encrypted: an encrypted "
+            "database opens with its passphrase, given in $KETTRACK_PASSPHRASE when no terminal can ask)",
+            path,
+        )
     # A database at rest has no -wal (or hot -journal) file. Opened read-only it would still get -wal
     # and -shm files beside it; "immutable" stops that, so a refused file stays exactly as it was. When
     # such a file exists its pages belong to the database, so the normal read-only open is used.
@@ -136,6 +142,21 @@ def peek_sqlite(path: Path) -> SchemaState:
             connection.close()
     except sqlite3.DatabaseError as exc:
         raise NotADatabase(f"{path} cannot be read as a database: {exc}", path) from exc
+    return SchemaState(revision, bool(tables))
+
+
+def _peek_encrypted(path: Path, passphrase: str) -> SchemaState:
+    from kettrack.store.encryption import connect
+
+    connection = connect(path, passphrase, read_only=True)
+    try:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        revision = None
+        if "alembic_version" in tables:
+            row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+            revision = row[0] if row else None
+    finally:
+        connection.close()
     return SchemaState(revision, bool(tables))
 
 
@@ -166,13 +187,17 @@ def _raw_pragma(connection: Connection, statement: str) -> None:
     driver.execute(statement)
 
 
-def upgrade(engine: Engine, target: DatabaseTarget, state: SchemaState) -> Path | None:
+def upgrade(
+    engine: Engine, target: DatabaseTarget, state: SchemaState, passphrase: str | None = None
+) -> Path | None:
     """Bring the schema to head; returns the verified pre-upgrade backup's path, if one was made."""
     if state.revision == head_revision():
         return None
     backup: Path | None = None
     if target.sqlite_path is not None and state.has_tables:
-        backup = write_backup(target.sqlite_path, reason=f"pre-upgrade-from-{state.revision}")
+        backup = write_backup(
+            target.sqlite_path, reason=f"pre-upgrade-from-{state.revision}", passphrase=passphrase
+        )
     from alembic import command
     from sqlalchemy import text
 

@@ -18,11 +18,13 @@ EXIT_CANNOT_OPEN = 2
 
 def _open_errors() -> tuple[type[BaseException], ...]:
     from kettrack.store.database import DatabaseDamaged, DatabaseUnavailable
+    from kettrack.store.encryption import WrongPassphrase
     from kettrack.store.location import BadDatabaseTarget
     from kettrack.store.lock import DatabaseLocked
     from kettrack.store.migrate import MigrationFailed, NotADatabase, SchemaTooNew
 
     return (
+        WrongPassphrase,
         SchemaTooNew,
         NotADatabase,
         MigrationFailed,
@@ -59,6 +61,7 @@ def _refuse(exc: BaseException, *, quietly: bool) -> int:
 
 def _preview(location: str | None, *, setup_needed_ok: bool) -> Any:
     """The first rows of a SQLite database already at the current schema, read without SQLAlchemy."""
+    from kettrack.store.encryption import looks_encrypted
     from kettrack.store.location import BadDatabaseTarget, resolve
     from kettrack.store.snapshot import read
 
@@ -66,12 +69,62 @@ def _preview(location: str | None, *, setup_needed_ok: bool) -> Any:
         target = resolve(location)
     except BadDatabaseTarget:
         return None  # the full open below reports it
-    if target.sqlite_path is None:
-        return None
+    if target.sqlite_path is None or looks_encrypted(target.sqlite_path):
+        return None  # an encrypted file shows nothing before its passphrase is given
     snap = read(target.sqlite_path, PREVIEW_ROWS)
     if snap is None or not (snap.setup_done or setup_needed_ok):
         return None
     return snap
+
+
+def _open(location: str | None, *, quietly: bool) -> Any:
+    """The database, or None when the person declined; another kettrack holding the file is named
+    and the person may open it read-only instead (never offered when ``quietly``, for benchmarks)."""
+    from kettrack.store.lock import DatabaseLocked
+    from kettrack.ui.encryption import open_database
+
+    try:
+        return open_database(location, ask=not quietly)
+    except DatabaseLocked as exc:
+        if quietly or not _read_only_instead(exc):
+            raise
+    return open_database(location, read_only=True)
+
+
+def _read_only_instead(exc: BaseException) -> bool:
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtWidgets import QMessageBox
+
+    def tr(text: str) -> str:
+        return QCoreApplication.translate("kettrack", text)
+
+    box = QMessageBox(QMessageBox.Icon.Warning, tr("The database is in use"), str(exc))
+    box.setObjectName("database_in_use")
+    box.setInformativeText(
+        tr("You can open it read-only: everything can be seen and printed, nothing can be changed.")
+    )
+    read_only = box.addButton(tr("Open read-only"), QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QMessageBox.StandardButton.Close)
+    box.exec()
+    return box.clickedButton() is read_only
+
+
+def _read_only_hook(window: Any) -> None:
+    """In a read-only window a write that slipped past the disabled actions is said in words, once per
+    attempt, instead of a traceback (the message never carries the data that failed to save)."""
+    previous = sys.excepthook
+
+    def hook(kind: type[BaseException], exc: BaseException, tb: Any) -> None:
+        if "readonly" in str(exc).lower().replace("-", "").replace(" ", ""):
+            from PySide6.QtWidgets import QMessageBox
+
+            QMessageBox.information(
+                window, "kettrack", "This database is open read-only: nothing can be changed here."
+            )
+            return
+        previous(kind, exc, tb)
+
+    sys.excepthook = hook
 
 
 def _backup_later(ws: Any) -> None:
@@ -82,14 +135,15 @@ def _backup_later(ws: Any) -> None:
     from kettrack.ui.workers import shared_workers
 
     path = ws.db.target.sqlite_path
-    if path is None:
-        return
+    if path is None or ws.db.read_only:
+        return  # a read-only window backs nothing up: the kettrack that writes the file does
 
     def work() -> object:
         from kettrack.store.audit import AuditLog
         from kettrack.store.backups import KEEP_KEYS, backup_if_changed, policy_of
 
-        made = backup_if_changed(path, policy_of({key: ws.settings.get(key) for key in KEEP_KEYS}))
+        policy = policy_of({key: ws.settings.get(key) for key in KEEP_KEYS})
+        made = backup_if_changed(path, policy, ws.db.passphrase)
         if made is not None:
             AuditLog(ws.db).record_now("backup", details=f"at start-up: {made.name}")
         return made
@@ -135,12 +189,15 @@ def run(location: str | None, *, quit_after_startup: bool = False, started_at: f
             from kettrack.store.workspace import Workspace
 
             try:
-                ws = Workspace.open(location)
+                db = _open(location, quietly=quit_after_startup)
             except _open_errors() as exc:
                 window.hide()
                 app.exit(_refuse(exc, quietly=quit_after_startup))
                 return
+            ws = Workspace(db)
             opened.append(ws)
+            if db.read_only:
+                _read_only_hook(window)
             window.attach(ws)
             _backup_later(ws)
             if quit_after_startup:
@@ -161,17 +218,22 @@ def run(location: str | None, *, quit_after_startup: bool = False, started_at: f
     from kettrack.store.workspace import Workspace
 
     try:
-        ws = Workspace.open(location)
+        db = _open(location, quietly=quit_after_startup)
     except _open_errors() as exc:
         return _refuse(exc, quietly=quit_after_startup)
+    if db is None:
+        return EXIT_CANNOT_OPEN  # the passphrase was not given: nothing was opened
+    ws = Workspace(db)
     try:
-        if not quit_after_startup and not ws.settings.first_run_done():
+        if not quit_after_startup and not db.read_only and not ws.settings.first_run_done():
             from kettrack.ui.first_run import FirstRunWizard
 
             wizard = FirstRunWizard(ws, bus)
             if not wizard.exec():
                 return 0
         window = MainWindow(ws, bus)
+        if db.read_only:
+            _read_only_hook(window)
         window.show()
         _backup_later(ws)
         if quit_after_startup:

@@ -1,7 +1,8 @@
 """Automatic logoff (HIPAA 164.312(a)(2)(iii)): after the idle time the user sets (default 10
 minutes) the window hides every piece of patient data behind a lock screen, hides its other windows,
-and asks for the PIN (kept only as a salted scrypt hash in the database's settings) before showing
-them again. A wrong PIN is said next to the field and written to the audit log as a failed unlock."""
+and asks before showing them again: for an encrypted database its passphrase (the lock is always on
+there), otherwise the PIN the user set (kept only as a salted scrypt hash in the database's
+settings). A wrong answer is said next to the field and written to the audit log as a failed unlock."""
 
 from __future__ import annotations
 
@@ -51,9 +52,10 @@ def check_pin(pin: str) -> str | None:
 class LockScreen(QWidget):
     """What shows instead of the data while locked."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, passphrase: bool = False) -> None:
         super().__init__(parent)
         self.setObjectName("lock_screen")
+        secret = tr("passphrase") if passphrase else tr("PIN")
         title = QLabel(tr("kettrack is locked"))
         font = title.font()
         font.setPointSizeF(font.pointSizeF() * 1.5)
@@ -61,9 +63,9 @@ class LockScreen(QWidget):
         self.pin = QLineEdit()
         self.pin.setObjectName("unlock_pin")
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
-        self.pin.setPlaceholderText(tr("PIN"))
-        self.pin.setMaximumWidth(220)
-        self.pin.setAccessibleName(tr("PIN to unlock"))
+        self.pin.setPlaceholderText(secret.capitalize())
+        self.pin.setMaximumWidth(260)
+        self.pin.setAccessibleName(tr("{0} to unlock").format(secret.capitalize()))
         self.error = error_label()
         self.error.setObjectName("unlock_error")
         self.button = QPushButton(tr("Unlock"))
@@ -71,7 +73,7 @@ class LockScreen(QWidget):
         layout.addStretch(1)
         for widget in (
             title,
-            QLabel(tr("Patient data is hidden. Enter your PIN to go on.")),
+            QLabel(tr("Patient data is hidden. Enter your {0} to go on.").format(secret)),
             self.pin,
             self.error,
             self.button,
@@ -101,7 +103,7 @@ class AutoLock(QObject):
 
     @property
     def enabled(self) -> bool:
-        return bool(self.ws.settings.get(PIN_KEY))
+        return self.ws.db.encrypted or bool(self.ws.settings.get(PIN_KEY))
 
     def _idle_minutes(self) -> int:
         raw = self.ws.settings.get(IDLE_KEY) or ""
@@ -134,7 +136,7 @@ class AutoLock(QObject):
         for widget in self._hidden:
             widget.hide()
         self._content = self.window.takeCentralWidget()
-        self.screen = LockScreen()
+        self.screen = LockScreen(passphrase=self.ws.db.encrypted)
         self.screen.button.clicked.connect(self._try_unlock)
         self.screen.pin.returnPressed.connect(self._try_unlock)
         self.window.setCentralWidget(self.screen)
@@ -145,18 +147,24 @@ class AutoLock(QObject):
         assert self.screen is not None
         self.unlock(self.screen.pin.text())
 
-    def unlock(self, pin: str) -> bool:
+    def _matches(self, given: str) -> bool:
+        if self.ws.db.passphrase is not None:
+            return hmac.compare_digest(given.encode("utf-8"), self.ws.db.passphrase.encode("utf-8"))
         stored = self.ws.settings.get(PIN_KEY) or ""
+        return bool(stored) and pin_matches(given, stored)
+
+    def unlock(self, pin: str) -> bool:
         if not self.locked:
             return True
-        if not stored or not pin_matches(pin, stored):
+        if not self._matches(pin):
             assert self.screen is not None
-            self.screen.error.setText(tr("That PIN is not right."))
+            what = tr("passphrase") if self.ws.db.encrypted else tr("PIN")
+            self.screen.error.setText(tr("That {0} is not right.").format(what))
             self.screen.error.show()
             self.screen.pin.clear()
             from kettrack.store.audit import AuditLog
 
-            AuditLog(self.ws.db).record_now("failed_unlock", details="wrong PIN on the lock screen")
+            AuditLog(self.ws.db).record_now("failed_unlock", details=f"wrong {what} on the lock screen")
             return False
         self.window.takeCentralWidget()
         if self.screen is not None:

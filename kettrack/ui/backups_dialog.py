@@ -84,7 +84,7 @@ class BackupsDialog(QDialog):
     def refresh(self) -> None:
         from kettrack.store.backups import list_backups
 
-        self.model.set_records(list_backups(self.path) if self.path else [])
+        self.model.set_records(list_backups(self.path, self.ws.db.passphrase) if self.path else [])
 
     def current(self) -> BackupInfo | None:
         row = self.table.currentIndex().row()
@@ -99,7 +99,7 @@ class BackupsDialog(QDialog):
         policy = policy_of({key: self.ws.settings.get(key) for key in KEEP_KEYS})
 
         def work() -> Path:
-            made = back_up(path, reason="manual", policy=policy)
+            made = back_up(path, reason="manual", policy=policy, passphrase=self.ws.db.passphrase)
             AuditLog(self.ws.db).record_now("backup", details=made.name)
             return made
 
@@ -121,9 +121,10 @@ class BackupsDialog(QDialog):
         from kettrack.store.check import check_database
 
         location = self.path or self.ws.db.target.url
+        passphrase = self.ws.db.passphrase
         self.check_button.setEnabled(False)
         self.status.setText(tr("Checking the database…"))
-        self.workers.run(lambda: check_database(location), self._checked, self._failed)
+        self.workers.run(lambda: check_database(location, passphrase), self._checked, self._failed)
 
     def _checked(self, report: Any) -> None:
         self.check_button.setEnabled(True)
@@ -146,13 +147,14 @@ class BackupsDialog(QDialog):
         from kettrack.store.backups import restore
         from kettrack.store.database import Database
 
+        passphrase = self.ws.db.passphrase
         self.ws.close()  # the file is replaced under no open connection
         try:
-            restore(self.path, backup.path)
+            restore(self.path, backup.path, passphrase)
         except InvalidInput as exc:
             tell(self, tr("Not restored"), str(exc))
             return False
-        db = Database.open(self.path)
+        db = Database.open(self.path, passphrase=passphrase)
         try:
             AuditLog(db).record_now("restore", details=f"from {backup.path.name}")
         finally:

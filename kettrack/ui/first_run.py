@@ -1,5 +1,6 @@
-"""The first-run assistant: who uses kettrack, then the first patient, provider or clinic and
-insurance plan. Every page after the first may be skipped; a page the user filled must validate."""
+"""The first-run assistant: who uses kettrack, whether to encrypt the database (a SQLite file only),
+then the first patient, provider or clinic and insurance plan. Every page after the first may be
+skipped; a page the user filled must validate."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QCheckBox,
     QDialog,
     QLabel,
     QRadioButton,
@@ -54,6 +56,58 @@ class RolePage(QWizardPage):
     def validatePage(self) -> bool:
         self.ws.settings.set_role(self.role())
         self.bus.announce(changes.SETTINGS)
+        return True
+
+
+class ProtectPage(QWizardPage):
+    """Encrypt the new database? Done at once, while it is still (nearly) empty."""
+
+    def __init__(self, ws: Workspace, bus: ChangeBus) -> None:
+        super().__init__()
+        from kettrack.ui.encryption import NewPassphrase
+
+        self.ws = ws
+        self.bus = bus
+        self.setTitle(tr("Protect the records"))
+        self.setSubTitle(tr("A lost laptop or a copied file should give nobody the records."))
+        explain = QLabel(
+            tr(
+                "kettrack can encrypt its database with a passphrase. It then asks for the passphrase each "
+                "time it starts (or keeps it in this computer's keyring, if you wish). You can change this "
+                "later under Tools → Encryption."
+            )
+        )
+        explain.setWordWrap(True)
+        self.choice = QCheckBox(tr("Encrypt the database with a passphrase"))
+        self.choice.setObjectName("encrypt_database")
+        self.fields = NewPassphrase()
+        warning = QLabel(
+            tr("Forget the passphrase and the records cannot be recovered: keep it somewhere safe.")
+        )
+        warning.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(explain)
+        layout.addWidget(self.choice)
+        layout.addWidget(self.fields)
+        layout.addWidget(warning)
+        layout.addStretch(1)
+        self.choice.toggled.connect(self.fields.setEnabled)
+        self.fields.setEnabled(False)
+
+    def validatePage(self) -> bool:
+        if not self.choice.isChecked() or self.ws.db.encrypted:
+            return True
+        phrase = self.fields.value()
+        if phrase is None:
+            return False
+        from kettrack.ui.encryption import apply_key
+
+        try:
+            apply_key(self.ws, phrase, remember=self.fields.remember.isChecked(), bus=self.bus)
+        except (InvalidInput, RuntimeError) as exc:
+            self.fields.error.setText(tr("Not encrypted: {0}").format(exc))
+            self.fields.error.show()
+            return False
         return True
 
 
@@ -235,10 +289,14 @@ class FirstRunWizard(QWizard):
         self.setObjectName("first_run")
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
         self.role_page = RolePage(ws, bus)
+        self.protect_page = ProtectPage(ws, bus)
         self.patient_page = PatientPage(ws, bus)
         self.provider_page = ProviderPage(ws, bus)
         self.plan_page = PlanPage(ws, bus)
-        for page in (self.role_page, self.patient_page, self.provider_page, self.plan_page):
+        pages: list[QWizardPage] = [self.role_page, self.protect_page]
+        if not ws.db.is_sqlite or ws.db.read_only:
+            pages.remove(self.protect_page)  # a server database is protected on the server
+        for page in (*pages, self.patient_page, self.provider_page, self.plan_page):
             self.addPage(page)
         self.setButtonText(QWizard.WizardButton.CustomButton1, tr("Skip"))
         self.setOption(QWizard.WizardOption.HaveCustomButton1, True)

@@ -137,6 +137,8 @@ class MainWindow(QMainWindow):
         text = where.format(info.location)
         if getattr(ws.db, "read_only", False):
             text += self.tr(" (read-only: nothing can be changed here)")
+            for action in (self.new_action, self.edit_action, self.delete_action, self.encryption_action):
+                action.setEnabled(False)
         path = ws.db.target.sqlite_path
         from kettrack.store.location import network_warning
 
@@ -269,7 +271,14 @@ class MainWindow(QMainWindow):
         self.audit_action = self._action(self.tr("&Audit log…"), None, self.show_audit_log)
         self.lock_action = self._action(self.tr("&Lock now"), None, self.lock_now)
         self.pin_action = self._action(self.tr("Lock &PIN and idle time…"), None, self.set_lock_pin)
-        for action in (self.backups_action, self.audit_action, self.lock_action, self.pin_action):
+        self.encryption_action = self._action(self.tr("&Encryption…"), None, self.show_encryption)
+        for action in (
+            self.backups_action,
+            self.audit_action,
+            self.lock_action,
+            self.pin_action,
+            self.encryption_action,
+        ):
             tools.addAction(action)
 
         help_menu = bar.addMenu(self.tr("&Help"))
@@ -284,10 +293,21 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
+    def show_encryption(self) -> QWidget | None:
+        if self.ws is None:
+            return None
+        from kettrack.ui.encryption import EncryptionDialog
+
+        dialog = EncryptionDialog(self.ws, self.bus, parent=self)
+        dialog.open()
+        return dialog
+
     def lock_now(self) -> None:
         lock = getattr(self, "auto_lock", None)
         if lock is None or not lock.enabled:
-            QMessageBox.information(self, self.tr("Lock"), self.tr("Set a PIN first (Tools → Lock PIN)."))
+            QMessageBox.information(
+                self, self.tr("Lock"), self.tr("Set a PIN first (Tools → Lock PIN), or encrypt the database.")
+            )
             return
         lock.lock()
 

@@ -50,3 +50,35 @@ def test_right_of_access_export(cli: Cli, tmp_path: Path) -> None:
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     assert cli("export", "--patient", "2", str(target)) == 2 and "already exists" in cli.err
     assert cli("export", "--patient", "99", str(tmp_path / "nobody.zip")) == 2 and "no patient" in cli.err
+
+
+def test_encryption_on_the_command_line(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sqlite3
+
+    assert cli("demo", "--no-claims") == 0
+    monkeypatch.delenv("KETTRACK_PASSPHRASE", raising=False)
+    monkeypatch.setenv("KETTRACK_NEW_PASSPHRASE", "short")
+    assert cli("encrypt") == 2 and cli.err.count("\n") == 1 and "at least 8" in cli.err
+    monkeypatch.setenv("KETTRACK_NEW_PASSPHRASE", "correct horse battery")
+    assert cli("encrypt") == 0 and "is encrypted" in cli.out
+    with pytest.raises(sqlite3.DatabaseError):
+        sqlite3.connect(cli.db).execute("SELECT count(*) FROM patients").fetchall()
+    # Without the passphrase (no terminal to ask on): one line saying how to give it.
+    assert cli("patients", "list") == 2 and "KETTRACK_PASSPHRASE" in cli.err and "Traceback" not in cli.err
+    monkeypatch.setenv("KETTRACK_PASSPHRASE", "wrong horse battery")
+    assert cli("patients", "list") == 2 and "passphrase is not right" in cli.err
+    monkeypatch.setenv("KETTRACK_PASSPHRASE", "correct horse battery")
+    assert cli("patients", "list", "--json") == 0 and "Lindqvist" in cli.out
+    assert cli("backup") == 0
+    made = Path(cli.out.strip())
+    assert cli.json("backups", "list")[0]["patients"] == 2
+    assert cli("check") == 0 and "no problems found" in cli.out
+    assert cli("patients", "add", "--name", "After The Backup") == 0
+    assert cli("restore", str(made), "--yes") == 0
+    assert cli("patients", "list") == 0 and "After The Backup" not in cli.out
+    monkeypatch.setenv("KETTRACK_NEW_PASSPHRASE", "another good phrase")
+    assert cli("passphrase") == 0 and "changed" in cli.out
+    monkeypatch.setenv("KETTRACK_PASSPHRASE", "another good phrase")
+    assert cli("decrypt") == 0 and "no longer encrypted" in cli.out
+    monkeypatch.delenv("KETTRACK_PASSPHRASE")
+    assert cli("patients", "list") == 0 and "Lindqvist" in cli.out

@@ -44,3 +44,45 @@ def test_quit_after_startup(db_path: Path, tmp_path: Path) -> None:
     assert set(timings) == {"startup_ms", "ready_ms"}
     assert 0 < int(timings["startup_ms"]) <= int(timings["ready_ms"])
     assert "Traceback" not in result.stderr
+
+
+def test_a_database_in_use_is_named_and_opens_read_only_when_asked(db_path: Path, qapp) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from kettrack.store.lock import DatabaseLocked
+    from kettrack.ui.app import _open
+    from tests.store.test_lock_modes import HOLDER
+
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(db_path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+        said: list[str] = []
+
+        def answer(choice: str) -> QTimer:
+            def press() -> None:
+                box = QApplication.activeModalWidget()
+                if isinstance(box, QMessageBox):
+                    said.append(box.text())
+                    next(b for b in box.buttons() if b.text() == choice).click()
+
+            timer = QTimer()
+            timer.timeout.connect(press)
+            timer.start(20)
+            return timer
+
+        timer = answer("Close")
+        with pytest.raises(DatabaseLocked):
+            _open(str(db_path), quietly=False)
+        timer.stop()
+        assert f"process {holder.pid}" in said[0]
+        timer = answer("Open read-only")
+        db = _open(str(db_path), quietly=False)
+        timer.stop()
+        try:
+            assert db.read_only
+        finally:
+            db.close()
+    finally:
+        holder.kill()
+        holder.wait()

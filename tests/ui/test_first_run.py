@@ -24,7 +24,9 @@ def test_first_run_end_to_end(qtbot: QtBot, workspace: Workspace, bus: ChangeBus
     qtbot.mouseClick(clinic, Qt.MouseButton.LeftButton, pos=QPoint(8, clinic.height() // 2))
     assert wizard.role_page.role() is UserRole.CLINIC
     wizard.next()
-    assert wizard.currentPage() is wizard.patient_page
+    assert wizard.currentPage() is wizard.protect_page  # not ticked: the database stays plain
+    wizard.next()
+    assert wizard.currentPage() is wizard.patient_page and not workspace.db.encrypted
 
     # A filled page that does not validate blocks Next and says why, under the field.
     editor = wizard.patient_page.editor
@@ -74,6 +76,7 @@ def test_skip_everything(qtbot: QtBot, workspace: Workspace, bus: ChangeBus) -> 
     wizard = FirstRunWizard(workspace, bus)
     qtbot.addWidget(wizard)
     wizard.show()
+    wizard.next()
     wizard.next()
     skip = wizard.button(QWizard.WizardButton.CustomButton1)
     for _ in range(3):
