@@ -9,9 +9,7 @@ connections, so that cost is paid once, not per query.
 
 from __future__ import annotations
 
-import hashlib
 import os
-import secrets
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -87,6 +85,8 @@ def connect(path: Path, passphrase: str, *, read_only: bool = False) -> Any:
 
 def _fingerprint(connection: Any) -> dict[str, tuple[int, str]]:
     """Each table's row count and a hash of its rows in rowid order: equal means the same data."""
+    from hashlib import sha256
+
     tables = [
         r[0]
         for r in connection.execute(
@@ -95,7 +95,7 @@ def _fingerprint(connection: Any) -> dict[str, tuple[int, str]]:
     ]
     found = {}
     for table in sorted(tables):
-        digest = hashlib.sha256()
+        digest = sha256()
         count = 0
         for row in connection.execute(f'SELECT * FROM "{table}" ORDER BY rowid'):
             digest.update(repr(row).encode("utf-8"))
@@ -125,12 +125,14 @@ def _writer(path: Path, *, held: bool) -> Iterator[None]:
 
 def _convert(path: Path, source_key: str | None, target_key: str | None, *, held: bool) -> None:
     """Write ``path`` again under another key ('' = plain), verify, keep the original aside, swap."""
+    from secrets import token_hex
+
     import sqlcipher3
 
     from kettrack.store.backup import backup_dir_for
     from kettrack.store.location import make_private_dir
 
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.converting")
+    temp = path.with_name(f".{path.name}.{token_hex(4)}.converting")
     with _writer(path, held=held):
         try:
             source = (
