@@ -405,3 +405,21 @@ def test_deadline_derivation_for_100k_claims(
             f"({deriving * 1000 / CLAIMS:.1f} µs a claim, median of 3; {deadlines:,} open deadlines); "
             f"loading their {counts['events']:,} events from the database first: {loading:.1f} s"
         )
+
+
+def test_database_check_of_100k_claims(
+    claims_db: tuple[Path, dict[str, int], float], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """kettrack check's own invariants (each claim's stored state and money against its events and
+    lines) over a clinic-sized database: what a billing desk waits for when it runs the check."""
+    path, _, _ = claims_db
+    ws = Workspace.open(path, today=lambda: TODAY)
+    try:
+        start = time.perf_counter()
+        problems = ws.claims.invariant_problems()
+        took = time.perf_counter() - start
+    finally:
+        ws.close()
+    assert problems == []
+    with capsys.disabled():
+        print(f"claim invariants of the database check over {CLAIMS:,} claims: {took:.1f} s, no problems")

@@ -310,3 +310,17 @@ def _level(ws: Workspace, claim: int) -> str | None:
     keys = level_names(rules)
     nxt = rules.next_level(detail.status.appeal_level if detail.status.appeal_level in keys else None)
     return nxt.key if nxt else "internal"
+
+
+def test_the_check_finds_a_stored_state_or_total_that_its_events_do_not_support(
+    workspace: Workspace,
+) -> None:
+    ws = workspace
+    fill_demo(ws, claims=True)
+    assert ws.claims.invariant_problems() == []
+    with ws.db.session() as session:
+        session.execute(text("UPDATE claims SET state = 'paid' WHERE number = 'CL-000004'"))
+        session.execute(text("UPDATE claims SET billed = billed + 1 WHERE number = 'CL-000002'"))
+    problems = ws.claims.invariant_problems()
+    assert any(p.startswith("claim CL-000004: stored state 'paid'") for p in problems), problems
+    assert "claim CL-000002: billed amount differs from the sum of its lines" in problems
