@@ -34,6 +34,21 @@ def read_connection(path: Path, passphrase: str | None = None) -> Any:
     return sqlite3.connect(path.absolute().as_uri() + "?mode=ro", uri=True)
 
 
+def copy_plain(source_path: Path, target_path: Path) -> None:
+    """Copy a plain SQLite file with the backup API (consistent even while another connection writes)
+    into a standalone file: no WAL beside it."""
+    source = sqlite3.connect(source_path.absolute().as_uri() + "?mode=ro", uri=True)
+    try:
+        target = sqlite3.connect(target_path)
+        try:
+            source.backup(target)
+            target.execute("PRAGMA journal_mode=DELETE")
+        finally:
+            target.close()
+    finally:
+        source.close()
+
+
 def integrity_problems(path: Path, passphrase: str | None = None) -> list[str]:
     """Rows of ``PRAGMA integrity_check`` other than ``ok`` (empty when the file is sound)."""
     connection = read_connection(path, passphrase)
@@ -64,20 +79,11 @@ def write_backup(
             partial.unlink(missing_ok=True)
             raise
         return _finish(partial, final, folder)
-    source = sqlite3.connect(database.absolute().as_uri() + "?mode=ro", uri=True)
     try:
-        target = sqlite3.connect(partial)
-        try:
-            source.backup(target)
-            # The copy is a standalone file: no WAL beside it.
-            target.execute("PRAGMA journal_mode=DELETE")
-        finally:
-            target.close()
+        copy_plain(database, partial)
     except sqlite3.Error as exc:
         partial.unlink(missing_ok=True)
         raise BackupFailed(f"could not back up the database: {exc}") from exc
-    finally:
-        source.close()
     problems = integrity_problems(partial)
     if problems:
         partial.unlink(missing_ok=True)

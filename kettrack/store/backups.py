@@ -26,6 +26,7 @@ from kettrack.core.retention import BackupStamp, RetentionPolicy, to_keep
 from kettrack.store.backup import (
     BackupFailed,
     backup_dir_for,
+    copy_plain,
     integrity_problems,
     read_connection,
     write_backup,
@@ -315,14 +316,7 @@ def restore(database: Path, backup: Path, passphrase: str | None = None) -> Path
         temp = Path(temp_name)
         try:
             if is_plain_sqlite(backup):
-                source = sqlite3.connect(backup.absolute().as_uri() + "?mode=ro", uri=True)
-                target = sqlite3.connect(temp)
-                try:
-                    source.backup(target)
-                    target.execute("PRAGMA journal_mode=DELETE")
-                finally:
-                    target.close()
-                    source.close()
+                copy_plain(backup, temp)
             else:
                 assert passphrase is not None
                 temp.unlink()  # SQLCipher keys a new, empty file

@@ -13,7 +13,7 @@ import sqlite3
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kettrack.store.backup import write_backup
 from kettrack.store.location import DatabaseTarget
@@ -132,16 +132,20 @@ def peek_sqlite(path: Path, passphrase: str | None = None) -> SchemaState:
     try:
         connection = sqlite3.connect(uri, uri=True)
         try:
-            listing = connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
-            tables = {row[0] for row in listing}
-            revision = None
-            if "alembic_version" in tables:
-                row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
-                revision = row[0] if row else None
+            return _schema_state(connection)
         finally:
             connection.close()
     except sqlite3.DatabaseError as exc:
         raise NotADatabase(f"{path} cannot be read as a database: {exc}", path) from exc
+
+
+def _schema_state(connection: Any) -> SchemaState:
+    """The revision and whether any table exists, from a DB-API connection (sqlite3 or SQLCipher)."""
+    tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    revision = None
+    if "alembic_version" in tables:
+        row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+        revision = row[0] if row else None
     return SchemaState(revision, bool(tables))
 
 
@@ -150,14 +154,9 @@ def _peek_encrypted(path: Path, passphrase: str) -> SchemaState:
 
     connection = connect(path, passphrase, read_only=True)
     try:
-        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        revision = None
-        if "alembic_version" in tables:
-            row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
-            revision = row[0] if row else None
+        return _schema_state(connection)
     finally:
         connection.close()
-    return SchemaState(revision, bool(tables))
 
 
 def _peek_server(engine: Engine) -> SchemaState:

@@ -50,6 +50,14 @@ def _password_field(name: str, placeholder: str) -> QLineEdit:
     return field
 
 
+def _remember_box() -> QCheckBox:
+    """Offered only where a keyring kettrack trusts exists; elsewhere the passphrase is just asked."""
+    box = QCheckBox(tr("Remember it on this computer (system keyring)"))
+    box.setObjectName("remember_passphrase")
+    box.setVisible(keychain.available())
+    return box
+
+
 def _show(label: QLabel, text: str) -> None:
     label.setText(text)
     label.setVisible(bool(text))
@@ -62,9 +70,7 @@ class NewPassphrase(QWidget):
         super().__init__(parent)
         self.first = _password_field("new_passphrase", tr("New passphrase"))
         self.again = _password_field("new_passphrase_again", tr("The same again"))
-        self.remember = QCheckBox(tr("Remember it on this computer (system keyring)"))
-        self.remember.setObjectName("remember_passphrase")
-        self.remember.setVisible(keychain.available())
+        self.remember = _remember_box()
         self.error = error_label()
         self.error.setObjectName("passphrase_error")
         form = QFormLayout(self)
@@ -129,9 +135,7 @@ class UnlockDialog(QDialog):
         self.setWindowTitle(tr("Unlock {0}").format(path.name))
         self.setObjectName("unlock_database")
         self.phrase = _password_field("passphrase", tr("Passphrase"))
-        self.remember = QCheckBox(tr("Remember it on this computer (system keyring)"))
-        self.remember.setObjectName("remember_passphrase")
-        self.remember.setVisible(keychain.available())
+        self.remember = _remember_box()
         self.error = error_label()
         self.error.setObjectName("unlock_error")
         ok, cancel = QDialogButtonBox.StandardButton.Ok, QDialogButtonBox.StandardButton.Cancel
