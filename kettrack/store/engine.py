@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.engine import Connection
+from sqlalchemy.pool import QueuePool
 
 from kettrack.store.location import DatabaseTarget, make_private_dir
 
@@ -61,9 +62,14 @@ def _sqlite_engine(path: Path, *, read_only: bool = False, passphrase: str | Non
     if passphrase is not None:
         from kettrack.store.encryption import connect
 
-        # SQLCipher through the creator: the dialect stays SQLite's, the connection is keyed.
+        # SQLCipher through the creator: the dialect stays SQLite's, the connection is keyed. A queue
+        # pool on purpose ("sqlite://" alone would mean one connection per thread): each new
+        # connection pays the key derivation (~0.2 s, by design), so worker threads share a few.
         engine = create_engine(
-            "sqlite://", creator=lambda: connect(path, passphrase, read_only=read_only), pool_size=5
+            "sqlite://",
+            creator=lambda: connect(path, passphrase, read_only=read_only),
+            poolclass=QueuePool,
+            pool_size=5,
         )
         _configure_sqlite(engine, read_only=read_only)
         return engine

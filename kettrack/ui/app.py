@@ -194,6 +194,10 @@ def run(location: str | None, *, quit_after_startup: bool = False, started_at: f
                 window.hide()
                 app.exit(_refuse(exc, quietly=quit_after_startup))
                 return
+            if db is None:  # declined: nothing was opened
+                window.hide()
+                app.exit(EXIT_CANNOT_OPEN)
+                return
             ws = Workspace(db)
             opened.append(ws)
             if db.read_only:
