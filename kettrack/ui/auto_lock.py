@@ -162,9 +162,10 @@ class AutoLock(QObject):
             self.screen.error.setText(tr("That {0} is not right.").format(what))
             self.screen.error.show()
             self.screen.pin.clear()
-            from kettrack.store.audit import AuditLog
+            if not self.ws.db.read_only:  # a read-only window cannot write; the kettrack holding it can
+                from kettrack.store.audit import AuditLog
 
-            AuditLog(self.ws.db).record_now("failed_unlock", details=f"wrong {what} on the lock screen")
+                AuditLog(self.ws.db).record_now("failed_unlock", details=f"wrong {what} on the lock screen")
             return False
         self.window.takeCentralWidget()
         if self.screen is not None:

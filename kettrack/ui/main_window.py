@@ -135,6 +135,8 @@ class MainWindow(QMainWindow):
         info = ws.db.info()
         where = self.tr("Shared database: {0}") if info.is_shared else self.tr("Database: {0}")
         text = where.format(info.location)
+        if getattr(ws.db, "encrypted", False):
+            text += self.tr(" (encrypted)")
         if getattr(ws.db, "read_only", False):
             text += self.tr(" (read-only: nothing can be changed here)")
             for action in (self.new_action, self.edit_action, self.delete_action, self.encryption_action):
@@ -298,7 +300,9 @@ class MainWindow(QMainWindow):
             return None
         from kettrack.ui.encryption import EncryptionDialog
 
-        dialog = EncryptionDialog(self.ws, self.bus, parent=self)
+        ws = self.ws
+        dialog = EncryptionDialog(ws, self.bus, parent=self)
+        dialog.finished.connect(lambda _result: self._show_location(ws))
         dialog.open()
         return dialog
 

@@ -196,6 +196,7 @@ def test_idle_lock_asks_the_database_passphrase(qtbot: QtBot, workspace: Workspa
     window = MainWindow(workspace, bus)
     qtbot.addWidget(window)
     window.show()
+    assert window.location.text().endswith("(encrypted)")
     lock = window.auto_lock
     assert lock.enabled  # an encrypted database always locks when idle, PIN or not
     lock.set_idle_ms(50)
@@ -205,3 +206,18 @@ def test_idle_lock_asks_the_database_passphrase(qtbot: QtBot, workspace: Workspa
     assert not lock.unlock("4711")
     assert "passphrase is not right" in lock.screen.error.text()
     assert lock.unlock(PHRASE) and not lock.locked
+
+
+def test_tools_encryption_updates_the_status_bar(qtbot: QtBot, workspace: Workspace, bus: ChangeBus) -> None:
+    window = MainWindow(workspace, bus)
+    qtbot.addWidget(window)
+    window.show()
+    assert "(encrypted)" not in window.location.text()
+    window.encryption_action.trigger()
+    dialog = window.findChild(EncryptionDialog)
+    assert isinstance(dialog, EncryptionDialog) and dialog.isVisible()
+    dialog.new.first.setText(PHRASE)
+    dialog.new.again.setText(PHRASE)
+    dialog.encrypt_button.click()
+    dialog.reject()
+    assert window.location.text().endswith("(encrypted)")
