@@ -157,39 +157,36 @@ def check(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
-def _encryption(args: argparse.Namespace, action: str) -> int:
+def _ask_passphrase(variable: str, *, new: bool) -> str:
+    """From ``$variable``, else typed at the terminal (a new one twice)."""
     import getpass
-    import os
 
+    if value := os.environ.get(variable):
+        return value
+    if not sys.stdin.isatty():
+        raise UsageError(f"give the passphrase in ${variable} (no terminal to ask on)")
+    first = getpass.getpass("new passphrase: " if new else "passphrase: ")
+    if new and getpass.getpass("again: ") != first:
+        raise UsageError("the two passphrases differ")
+    return first
+
+
+def _encryption(args: argparse.Namespace, action: str) -> int:
     from kettrack.store import encryption
     from kettrack.store.location import resolve
 
     target = resolve(_location(args))
     if target.sqlite_path is None:
-        raise UsageError(
-            "a shared PostgreSQL database is encrypted by its server (disk or TLS), not by kettrack"
-        )
-
-    def ask(prompt: str, variable: str) -> str:
-        if value := os.environ.get(variable):
-            return value
-        if not sys.stdin.isatty():
-            raise UsageError(f"give the passphrase in ${variable} (no terminal to ask on)")
-        first = getpass.getpass(prompt)
-        if "new" in prompt and getpass.getpass("again: ") != first:
-            raise UsageError("the two passphrases differ")
-        return first
-
+        raise UsageError(encryption.SERVER_SIDE)
     path = target.sqlite_path
-    if action == "encrypt":
-        encryption.encrypt(path, ask("new passphrase: ", "KETTRACK_NEW_PASSPHRASE"))
+    old = None if action == "encrypt" else _ask_passphrase(encryption.PASSPHRASE_VARIABLE, new=False)
+    new = None if action == "decrypt" else _ask_passphrase("KETTRACK_NEW_PASSPHRASE", new=True)
+    done = encryption.rekey(path, old, new)
+    if done == "encrypted":
         print(f"{path} is encrypted; the plain original is kept in {path.stem}-backups/ until you delete it")
-    elif action == "decrypt":
-        encryption.decrypt(path, ask("passphrase: ", encryption.PASSPHRASE_VARIABLE))
+    elif done == "decrypted":
         print(f"{path} is no longer encrypted")
     else:
-        old = ask("passphrase: ", encryption.PASSPHRASE_VARIABLE)
-        encryption.change_passphrase(path, old, ask("new passphrase: ", "KETTRACK_NEW_PASSPHRASE"))
         print("passphrase changed")
     return 0
 

@@ -70,28 +70,23 @@ def write_backup(
     partial = final.with_name(final.name + ".partial")
     fd = os.open(partial, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
     os.close(fd)
-    if passphrase is not None:
-        from kettrack.store.encryption import backup_encrypted
-
-        try:
-            backup_encrypted(database, passphrase, partial)
-        except BaseException:
-            partial.unlink(missing_ok=True)
-            raise
-        return _finish(partial, final, folder)
     try:
-        copy_plain(database, partial)
+        if passphrase is None:
+            copy_plain(database, partial)
+        else:
+            from kettrack.store.encryption import copy_encrypted
+
+            copy_encrypted(database, passphrase, partial)
     except sqlite3.Error as exc:
         partial.unlink(missing_ok=True)
         raise BackupFailed(f"could not back up the database: {exc}") from exc
-    problems = integrity_problems(partial)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    problems = integrity_problems(partial, passphrase)
     if problems:
         partial.unlink(missing_ok=True)
         raise BackupFailed("the backup copy failed its integrity check: " + "; ".join(problems[:3]))
-    return _finish(partial, final, folder)
-
-
-def _finish(partial: Path, final: Path, folder: Path) -> Path:
     with open(partial, "rb") as handle:
         os.fsync(handle.fileno())
     os.replace(partial, final)

@@ -276,7 +276,7 @@ def restore(database: Path, backup: Path, passphrase: str | None = None) -> Path
     back up, copied aside byte for byte); returns that copy's path (None when there was no database).
     An encrypted backup is read with ``passphrase`` and restored encrypted; a plain one, plain.
     """
-    from kettrack.store.encryption import backup_encrypted, is_plain_sqlite
+    from kettrack.store.encryption import copy_encrypted, is_plain_sqlite
 
     if not backup.is_file():
         raise InvalidInput.single("backup", f"{backup} does not exist")
@@ -320,7 +320,7 @@ def restore(database: Path, backup: Path, passphrase: str | None = None) -> Path
             else:
                 assert passphrase is not None
                 temp.unlink()  # SQLCipher keys a new, empty file
-                backup_encrypted(backup, passphrase, temp)
+                copy_encrypted(backup, passphrase, temp)
             os.chmod(temp, 0o600)
             with open(temp, "rb") as handle:
                 os.fsync(handle.fileno())

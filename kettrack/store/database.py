@@ -223,9 +223,7 @@ class Database:
 
         path = self.target.sqlite_path
         if path is None:
-            raise DatabaseUnavailable(
-                "a shared PostgreSQL database is encrypted by its server (disk or TLS), not by kettrack"
-            )
+            raise DatabaseUnavailable(encryption.SERVER_SIDE)
         if self.read_only:
             raise DatabaseUnavailable(f"{path} is open read-only; it cannot be converted now")
         with _HELD_GUARD:

@@ -16,8 +16,6 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 SERVICE = "kettrack"
-# Backends that would store the secret unprotected, or not at all.
-_REFUSED = {"PlaintextKeyring", "Keyring"}  # keyrings.alt's plain file; keyring's fail/null backends
 
 
 def _backend() -> Any | None:
@@ -31,6 +29,7 @@ def _backend() -> Any | None:
     except Exception:  # a broken keyring configuration: behave as if there were none
         log.warning("the system keyring could not be loaded")
         return None
+    # Backends that would keep the secret nowhere (fail, null) or in a plain file (keyrings.alt).
     if isinstance(backend, (fail.Keyring, null.Keyring)) or type(backend).__name__ == "PlaintextKeyring":
         return None
     if float(getattr(backend, "priority", 0) or 0) <= 0:

@@ -92,11 +92,9 @@ def _open(location: str | None, *, quietly: bool) -> Any:
 
 
 def _read_only_instead(exc: BaseException) -> bool:
-    from PySide6.QtCore import QCoreApplication
     from PySide6.QtWidgets import QMessageBox
 
-    def tr(text: str) -> str:
-        return QCoreApplication.translate("kettrack", text)
+    from kettrack.ui.basics import tr
 
     box = QMessageBox(QMessageBox.Icon.Warning, tr("The database is in use"), str(exc))
     box.setObjectName("database_in_use")
