@@ -27,19 +27,3 @@ def test_tool_passes(name: str) -> None:
         pytest.fail(f"{command[0]} is missing: install the test extras")
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, f"{' '.join(command[1:])} failed:\n{result.stdout}\n{result.stderr}"
-
-
-def test_signals_are_emitted_through_the_repairing_helper() -> None:
-    """PySide6 6.12.0's emit() loses a reference to True; kettrack.ui.signals.emit repays it."""
-    import re
-    from pathlib import Path
-
-    ui = Path(__file__).resolve().parents[1] / "kettrack" / "ui"
-    raw = [
-        f"{path.name}:{number}"
-        for path in sorted(ui.glob("*.py"))
-        if path.name != "signals.py"
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
-        if re.search(r"\.emit\(", line)
-    ]
-    assert raw == [], f"emit through kettrack.ui.signals.emit instead: {raw}"

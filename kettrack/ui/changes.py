@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
-from kettrack.ui.signals import emit
-
 PATIENT = "patient"
 PROVIDER = "provider"
 PAYER = "payer"
@@ -27,4 +25,4 @@ class ChangeBus(QObject):
     changed = Signal(object)
 
     def announce(self, *kinds: str) -> None:
-        emit(self.changed, frozenset(kinds))
+        self.changed.emit(frozenset(kinds))

@@ -17,7 +17,6 @@ from kettrack.core.money import format_usd
 from kettrack.ui import changes
 from kettrack.ui.basics import tr
 from kettrack.ui.changes import ChangeBus
-from kettrack.ui.signals import emit
 from kettrack.ui.workers import Workers, shared_workers
 
 if TYPE_CHECKING:
@@ -217,7 +216,7 @@ class DashboardView(QWidget):
     def _open_row(self, row: int) -> None:
         item = self.model.item(row)
         if item is not None and item.claim_id is not None:
-            emit(self.open_claim, item.claim_id)
+            self.open_claim.emit(item.claim_id)
 
     def open_current(self) -> None:
         index = self.table.currentIndex()

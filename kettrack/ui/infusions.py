@@ -31,7 +31,6 @@ from kettrack.core.rows import InfusionFilter, InfusionRow
 from kettrack.ui import changes, settings
 from kettrack.ui.basics import DATE_FORMAT, confirm, fill_patient_filter, pydate, qdate, tell, tr
 from kettrack.ui.changes import ChangeBus
-from kettrack.ui.signals import emit
 from kettrack.ui.tables import ID_ROLE, RecordTable
 
 if TYPE_CHECKING:
@@ -148,7 +147,7 @@ class InfusionTableModel(QAbstractTableModel):
         self.cache.clear()
         self.queried = True
         self.endResetModel()
-        emit(self.loaded)
+        self.loaded.emit()
 
     def set_source(self, source: RowSource) -> None:
         self.source = source
@@ -163,11 +162,11 @@ class InfusionTableModel(QAbstractTableModel):
             return
         self.sort_column = column
         self.descending = order == Qt.SortOrder.DescendingOrder
-        emit(self.layoutAboutToBeChanged)
+        self.layoutAboutToBeChanged.emit()
         self.ids = self.source.ids(self.filter, sort=SORT_KEYS[column], descending=self.descending)
         self.queried = True
-        emit(self.layoutChanged)
-        emit(self.loaded)
+        self.layoutChanged.emit()
+        self.loaded.emit()
 
     def row(self, row: int) -> InfusionRow | None:
         record_id = self.ids[row]

@@ -37,7 +37,6 @@ from kettrack.store.workspace import Workspace
 from kettrack.ui import changes
 from kettrack.ui.changes import ChangeBus
 from kettrack.ui.forms import ERROR_STYLE, error_label, tr
-from kettrack.ui.signals import emit
 from kettrack.ui.tables import RecordTable
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -180,7 +179,7 @@ class ServiceLinesModel(QAbstractTableModel):
         self.problems = problems
         if self.drafts:
             last = self.index(len(self.drafts) - 1, len(FIELDS) - 1)
-            emit(self.dataChanged, self.index(0, 0), last)
+            self.dataChanged.emit(self.index(0, 0), last)
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.drafts)
@@ -231,14 +230,14 @@ class ServiceLinesModel(QAbstractTableModel):
         if index.column() == CODE:
             # Another code is another service: take that code's plain description along.
             draft.texts[DESCRIPTION] = self.describe(text)
-            emit(self.dataChanged, index.siblingAtColumn(DESCRIPTION), index.siblingAtColumn(DESCRIPTION))
+            self.dataChanged.emit(index.siblingAtColumn(DESCRIPTION), index.siblingAtColumn(DESCRIPTION))
         if index.column() == NDC and text.strip() and not draft.texts[NDC_UNIT]:
             # A drug line needs its quantity in a unit: start from the session's dose in milligrams,
             # as the proposal does.
             draft.texts[NDC_UNIT] = "ME"
             draft.texts[QUANTITY] = draft.texts[QUANTITY] or _decimal_text(self.dose)
-            emit(self.dataChanged, index.siblingAtColumn(NDC_UNIT), index.siblingAtColumn(QUANTITY))
-        emit(self.dataChanged, index, index)
+            self.dataChanged.emit(index.siblingAtColumn(NDC_UNIT), index.siblingAtColumn(QUANTITY))
+        self.dataChanged.emit(index, index)
         return True
 
     def headerData(

@@ -9,8 +9,6 @@ from typing import Any
 import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
-from kettrack.ui.signals import emit
-
 
 class _Delivery(QObject):
     """Lives on the GUI thread; signals emitted from the worker thread are queued to it."""
@@ -71,7 +69,7 @@ class _Task(QRunnable):
     @staticmethod
     def _emit(signal: Any, value: object) -> None:
         try:
-            emit(signal, value)
+            signal.emit(value)
         except RuntimeError:
             # The application quit while the work ran and took the receiver with it: nobody is
             # left to tell, and a traceback at exit would only alarm the user.
