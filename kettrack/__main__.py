@@ -1,5 +1,5 @@
 """Allows ``python -m kettrack``."""
 
-from kettrack.cli import main
+from kettrack.launch import main
 
 raise SystemExit(main())

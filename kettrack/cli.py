@@ -5,20 +5,19 @@ Every write goes through the same repositories (and so the same validation) as t
 of any kind ends with one line on stderr (``kettrack: error: ...``) and exit code 2, having written
 nothing; anything unexpected with one line and exit code 1 (a traceback only with KETTRACK_DEBUG=1).
 
-Start-up matters for the window: this module imports only the standard library at the top. The
-database layer (SQLAlchemy) is imported inside the subcommands, and the GUI through importlib, so
-neither the headless subcommands load Qt nor the static import graph ties the command line to it.
+A plain start of the window never imports this module (kettrack.launch goes straight to the GUI).
+Still, it imports only the standard library at the top: the database layer (SQLAlchemy) is imported
+inside the subcommands, and the GUI through kettrack.launch's importlib, so neither the headless
+subcommands load Qt nor the static import graph ties the command line to it.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
 import sqlite3
 import sys
-import time
 import traceback
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -27,11 +26,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import quote
 
-# As early as the module allows (only cheap standard-library imports above): the window reports its
-# start-up time from here.
-STARTED = time.perf_counter()
-
-from kettrack import __version__  # noqa: E402 - after STARTED on purpose; the package is tiny
+from kettrack import __version__
+from kettrack.launch import open_window
 
 if TYPE_CHECKING:
     from kettrack.core.problems import Problem
@@ -287,14 +283,7 @@ def _with_workspace(
 
 
 def run_gui(args: argparse.Namespace) -> int:
-    location = _location(args)
-    try:
-        # Through importlib: only kettrack.ui may import PySide6, and import-linter checks the graph.
-        app = importlib.import_module("kettrack.ui.app")
-    except ImportError as exc:
-        _say(f"the window cannot start ({exc}); the subcommands still work: {PROG} --help")
-        return 1
-    return int(app.run(location, quit_after_startup=args.quit_after_startup, started_at=STARTED))
+    return open_window(_location(args), quit_after_startup=args.quit_after_startup)
 
 
 # --- patients ------------------------------------------------------------------------------------
@@ -1028,31 +1017,36 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(arguments)
     except SystemExit as exc:  # --help, --version and usage errors
         return exc.code if isinstance(exc.code, int) else 2
-    debug = os.environ.get(DEBUG_VARIABLE) == "1"
     try:
         return int(args.handler(args))
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Exception) as exc:
+        return failure(exc)
+
+
+def failure(exc: BaseException) -> int:
+    """Say in one line why a command (or the window's start) failed; returns the exit code."""
+    if isinstance(exc, KeyboardInterrupt):
         _say("interrupted")
         return 130
-    except BrokenPipeError:
+    if isinstance(exc, BrokenPipeError):
         # The reader went away (``kettrack infusions list | head``); say nothing more to it.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
-    except Exception as exc:
-        lines = _expected_error(exc)
-        if debug:
-            traceback.print_exc()
-        if lines is None:
-            # A database error's text carries the statement's parameters (names, dates of birth):
-            # show only the driver's own message.
-            detail = getattr(exc, "orig", None) if "sqlalchemy" in sys.modules else None
-            _say(
-                f"unexpected {type(exc).__name__}: {detail if detail is not None else exc}"
-                + ("" if debug else f" (set {DEBUG_VARIABLE}=1 for details)")
-            )
-            return 1
-        _say(lines[0])
-        for line in lines[1:]:
-            print(line, file=sys.stderr)
-        return 2
+    debug = os.environ.get(DEBUG_VARIABLE) == "1"
+    lines = _expected_error(exc)
+    if debug:
+        traceback.print_exception(exc)
+    if lines is None:
+        # A database error's text carries the statement's parameters (names, dates of birth):
+        # show only the driver's own message.
+        detail = getattr(exc, "orig", None) if "sqlalchemy" in sys.modules else None
+        _say(
+            f"unexpected {type(exc).__name__}: {detail if detail is not None else exc}"
+            + ("" if debug else f" (set {DEBUG_VARIABLE}=1 for details)")
+        )
+        return 1
+    _say(lines[0])
+    for line in lines[1:]:
+        print(line, file=sys.stderr)
+    return 2

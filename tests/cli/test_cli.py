@@ -529,13 +529,13 @@ def _fake_ui(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
 
 
 def test_no_command_starts_the_window(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
-    import kettrack.cli
+    import kettrack.launch
 
     calls = _fake_ui(monkeypatch)
     assert cli("--quit-after-startup") == 0
-    assert calls == [(str(cli.db), True, kettrack.cli.STARTED)]
+    assert calls == [(str(cli.db), True, kettrack.launch.STARTED)]
     assert cli(db=False) == 0
-    assert calls[-1] == (None, False, kettrack.cli.STARTED)
+    assert calls[-1] == (None, False, kettrack.launch.STARTED)
 
 
 def test_demo_window_uses_a_filled_demo_database(
