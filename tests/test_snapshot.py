@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kettrack.store import snapshot
+from kettrack.store import migrate, snapshot
 from kettrack.store.workspace import Workspace
 from tests.bench.seed import seed
 
@@ -21,11 +21,30 @@ def test_first_page_equals_repository_rows(tmp_path: Path) -> None:
     assert taken.total == 300 and not taken.setup_done
 
 
+def test_fast_path_knows_the_newest_schema() -> None:
+    # A new migration must bump SCHEMA_REVISION, or the window stops showing rows before the workspace.
+    assert snapshot.SCHEMA_REVISION == migrate.head_revision()
+
+
+def test_first_page_declines_an_older_or_newer_schema(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = seed(tmp_path / "seeded.sqlite3", infusions=5, patients=2)
+    for other in ("0002", "9999"):
+        with sqlite3.connect(path) as connection:
+            connection.execute("UPDATE alembic_version SET version_num = ?", (other,))
+        connection.close()
+        assert snapshot.read(path, 10) is None
+
+
 def test_first_page_declines_what_it_cannot_read(tmp_path: Path) -> None:
     assert snapshot.read(tmp_path / "missing.sqlite3", 10) is None
     junk = tmp_path / "junk.sqlite3"
     junk.write_bytes(b"not a database at all" * 10)
     assert snapshot.read(junk, 10) is None
+    empty = tmp_path / "empty.sqlite3"
+    empty.touch()
+    assert snapshot.read(empty, 10) is None and empty.stat().st_size == 0
 
 
 def test_first_page_reads_from_a_folder_with_uri_characters(tmp_path: Path) -> None:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 APP_NAME = "kettrack"
 DEFAULT_FILENAME = "kettrack.sqlite3"
@@ -36,10 +35,10 @@ def make_private_dir(path: Path) -> Path:
     return path
 
 
-@dataclass(frozen=True)
-class DatabaseTarget:
+class DatabaseTarget(NamedTuple):
     """A resolved database location: a SQLite file or a server URL."""
 
+    # Not a frozen dataclass: defining one costs about 1 ms, and this is defined before the first paint.
     url: str
     sqlite_path: Path | None
 
@@ -92,6 +91,8 @@ def documents_dir(target: DatabaseTarget) -> Path:
     else:
         # One folder per server database (named from its password-less URL): two clinics' databases
         # used from one machine must not share numbered files like SB-2026-000001-v1.pdf.
+        import hashlib  # deferred: its OpenSSL binding costs milliseconds at start-up
+
         digest = hashlib.sha256(target.display.encode("utf-8")).hexdigest()[:16]
         base = data_dir() / "documents" / digest
     return make_private_dir(base)

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from PySide6.QtCore import QDate
-from PySide6.QtWidgets import QComboBox, QMessageBox, QWidget
+from PySide6.QtWidgets import QComboBox, QWidget
 
 from kettrack.core.rows import Choice
 
@@ -33,6 +33,8 @@ def pydate(value: QDate) -> date:
 
 def confirm(parent: QWidget | None, title: str, text: str) -> bool:
     """Ask a yes/no question; tests patch this function to answer without a modal loop."""
+    from PySide6.QtWidgets import QMessageBox  # not at import: the first paint does without it
+
     answer = QMessageBox.question(
         parent, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
     )
@@ -41,6 +43,8 @@ def confirm(parent: QWidget | None, title: str, text: str) -> bool:
 
 def tell(parent: QWidget | None, title: str, text: str) -> None:
     """Explain why something could not be done; tests patch this too."""
+    from PySide6.QtWidgets import QMessageBox
+
     QMessageBox.warning(parent, title, text)
 
 

@@ -11,7 +11,9 @@ from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
-from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6 import QtCore
+from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, QTimer, Signal
+from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -31,7 +33,7 @@ from kettrack.core.rows import InfusionFilter, InfusionRow
 from kettrack.ui import changes, settings
 from kettrack.ui.basics import DATE_FORMAT, confirm, fill_patient_filter, pydate, qdate, tell, tr
 from kettrack.ui.changes import ChangeBus
-from kettrack.ui.tables import ID_ROLE, RecordTable
+from kettrack.ui.tables import ALIGNMENT_ROLE, DISPLAY_ROLE, ID_ROLE, LEFT, RIGHT, RecordTable, is_horizontal
 
 if TYPE_CHECKING:
     # Annotations only: the window shows its first rows before SQLAlchemy (under the store) is imported.
@@ -53,10 +55,10 @@ class PreviewRows:
 
     def __init__(self, rows: Sequence[InfusionRow]) -> None:
         self._rows = {row.id: row for row in rows}
-        self._order = [row.id for row in rows]
+        self.order = [row.id for row in rows]
 
     def ids(self, flt: InfusionFilter, sort: str = "date", descending: bool = True) -> list[int]:
-        return list(self._order)
+        return list(self.order)
 
     def rows(self, ids: Sequence[int]) -> list[InfusionRow]:
         return [self._rows[i] for i in ids if i in self._rows]
@@ -66,6 +68,8 @@ class PreviewRows:
 DATE, PATIENT, PROVIDER, DRUG, ROUTE, DOSE, MINUTES, DIAGNOSES, PAID = range(9)
 SORT_KEYS = ("date", "patient", "provider", "drug", "route", "dose", "duration", "diagnoses", "paid")
 NUMERIC = frozenset({DOSE, MINUTES, PAID})
+# The roles the model answers; a view asks for a dozen others per cell as it paints.
+_ROLES = frozenset({DISPLAY_ROLE, ALIGNMENT_ROLE, ID_ROLE})
 # Kinds whose change alters what the table shows (names of patients and providers appear in it).
 WATCHES = frozenset({changes.INFUSION, changes.PATIENT, changes.PROVIDER})
 
@@ -157,11 +161,11 @@ class InfusionTableModel(QAbstractTableModel):
         self.filter = flt
         self.reload()
 
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+    def sort(self, column: int, order: QtCore.Qt.SortOrder | None = None) -> None:
         if not 0 <= column < len(SORT_KEYS):
             return
         self.sort_column = column
-        self.descending = order == Qt.SortOrder.DescendingOrder
+        self.descending = order == QtCore.Qt.SortOrder.DescendingOrder
         self.layoutAboutToBeChanged.emit()
         self.ids = self.source.ids(self.filter, sort=SORT_KEYS[column], descending=self.descending)
         self.queried = True
@@ -194,32 +198,43 @@ class InfusionTableModel(QAbstractTableModel):
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(SORT_KEYS)
 
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+    def data(self, index: _Index, role: int = DISPLAY_ROLE) -> Any:
+        if role not in _ROLES or not index.isValid():
             return None
         if role == ID_ROLE:
             return self.ids[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == DISPLAY_ROLE:
             row = self.row(index.row())
             return cell_text(row, index.column()) if row is not None else ""
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            horizontal = (
-                Qt.AlignmentFlag.AlignRight if index.column() in NUMERIC else Qt.AlignmentFlag.AlignLeft
-            )
-            return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
+        return RIGHT if index.column() in NUMERIC else LEFT
+
+    def headerData(self, section: int, orientation: QtCore.Qt.Orientation, role: int = DISPLAY_ROLE) -> Any:
+        if not is_horizontal(orientation):
+            return None
+        if role == DISPLAY_ROLE:
+            return self._titles[section]
+        if role == ALIGNMENT_ROLE:
+            return RIGHT if section in NUMERIC else LEFT
         return None
 
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation != Qt.Orientation.Horizontal:
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._titles[section]
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            horizontal = Qt.AlignmentFlag.AlignRight if section in NUMERIC else Qt.AlignmentFlag.AlignLeft
-            return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
-        return None
+
+def preview_model(source: PreviewRows, parent: QWidget) -> QStandardItemModel:
+    """The start-up rows as a read-only Qt item model, laid out like ``InfusionTableModel``."""
+    titles = _titles()
+    model = QStandardItemModel(len(source.order), len(titles), parent)
+    for column, title in enumerate(titles):
+        item = QStandardItem(title)
+        item.setData(RIGHT if column in NUMERIC else LEFT, ALIGNMENT_ROLE)
+        model.setHorizontalHeaderItem(column, item)
+    for number, row in enumerate(source.rows(source.order)):
+        for column in range(len(titles)):
+            item = QStandardItem(cell_text(row, column))
+            if column in NUMERIC:
+                item.setData(RIGHT, ALIGNMENT_ROLE)
+            elif column == DATE:
+                item.setData(row.id, ID_ROLE)
+            model.setItem(number, column, item)
+    return model
 
 
 class DateBound(QWidget):
@@ -332,11 +347,13 @@ class InfusionsView(QWidget):
 
         self.table = RecordTable("infusions")
         self.table.setAccessibleName(tr("Infusion sessions"))
-        self.table.setModel(self.model)
+        # Until the workspace opens the table shows the preview in Qt's own item model: painting it
+        # runs no Python, so the first paint never names the ``Qt`` enums (see kettrack.ui.tables).
+        self.table.setModel(self.model if ws is not None else preview_model(source, self))
         # Several sessions may go on one superbill; Edit and Delete act on the current row.
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        # Qt's default sort indicator is the first column (Date), descending: the store's order too.
         self.table.setSortingEnabled(True)
-        self.table.horizontalHeader().setSortIndicator(DATE, Qt.SortOrder.DescendingOrder)
         self.table.activated.connect(lambda _index: self.edit_item())
         self.table.restore_header((90, 165, 175, 145, 75, 70, 62, 100))
 
@@ -365,7 +382,7 @@ class InfusionsView(QWidget):
             for control in self._controls:
                 control.setEnabled(False)
         # setSortingEnabled already asked the model to sort (one id query): the first page shows now.
-        if not self.model.queried:
+        if ws is not None and not self.model.queried:
             self.model.reload()
         self._show_count()
 
@@ -379,8 +396,21 @@ class InfusionsView(QWidget):
         self.date_from.edit.setEnabled(self.date_from.check.isChecked())
         self.date_to.edit.setEnabled(self.date_to.check.isChecked())
         selected = self.table.current_id()
+        if self.table.model() is not self.model:
+            self._show_store_model()
         self.model.set_source(ws.infusions)
         self._select(selected)
+
+    def _show_store_model(self) -> None:
+        """Swap the preview for the store-backed model, keeping the header as it is (widths, sort)."""
+        preview = self.table.model()
+        header = self.table.horizontalHeader()
+        state = header.saveState()
+        self.model.sort_column = header.sortIndicatorSection()
+        self.model.descending = header.sortIndicatorOrder() == QtCore.Qt.SortOrder.DescendingOrder
+        self.table.setModel(self.model)
+        header.restoreState(state)
+        preview.deleteLater()
 
     def _load_patients(self) -> None:
         if self.ws is None:

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-from PySide6.QtCore import QObject, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6 import QtCore
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListWidget,
     QMainWindow,
-    QMessageBox,
     QStackedWidget,
     QWidget,
 )
@@ -24,14 +24,14 @@ from kettrack.ui.changes import ChangeBus
 from kettrack.ui.infusions import InfusionsView
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import QCloseEvent
+
     from kettrack.store.snapshot import Snapshot
     from kettrack.store.workspace import Workspace
 
 
 # Rows of the navigation list: what to do now first, then the records in the order they arise.
 DASHBOARD, INFUSIONS, PEOPLE, SUPERBILLS, CLAIMS, BILLING = range(6)
-# Sections that wait for the database to open.
-WAITING = (DASHBOARD, PEOPLE, SUPERBILLS, CLAIMS, BILLING)
 
 
 class View(Protocol):
@@ -88,7 +88,6 @@ class MainWindow(QMainWindow):
 
         self.location = QLabel(self.tr("Opening the database…"))
         self.location.setObjectName("database_location")
-        self.location.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.statusBar().addWidget(self.location, 1)
 
         self._build_menus()
@@ -100,9 +99,9 @@ class MainWindow(QMainWindow):
             self._start_reminders(ws)
         else:
             # The start-up preview shows the newest sessions at once; the dashboard follows on attach.
+            # Meanwhile show_section opens no other section (the list's items are not greyed out:
+            # that names Qt's enums, which the first paint avoids; see kettrack.ui.tables).
             self.show_section(INFUSIONS)
-            for row in WAITING:
-                self.nav.item(row).setFlags(Qt.ItemFlag.NoItemFlags)
             for action in (self.new_action, self.edit_action, self.delete_action, self.find_action):
                 action.setEnabled(False)
 
@@ -110,13 +109,11 @@ class MainWindow(QMainWindow):
         """The workspace has opened: hand it to the views and enable what waited for it."""
         self.ws = ws
         self.infusions.attach(ws)
-        for row in WAITING:
-            self.nav.item(row).setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
         for action in (self.new_action, self.edit_action, self.delete_action, self.find_action):
             action.setEnabled(True)
         self._show_location(ws)
-        if self.nav.currentRow() == INFUSIONS and not self._moved:
-            self.show_section(DASHBOARD)
+        # The section picked while the database opened (if any) shows now; else the dashboard.
+        self.show_section(self.nav.currentRow() if self._moved else DASHBOARD)
         self._start_reminders(ws)
 
     def _start_reminders(self, ws: Workspace) -> None:
@@ -148,6 +145,7 @@ class MainWindow(QMainWindow):
             text += " ⚠ " + warning
             self.location.setStyleSheet("color: #b71c1c;")
         self.location.setText(text)
+        self.location.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
 
     # --- sections ---
 
@@ -242,7 +240,9 @@ class MainWindow(QMainWindow):
     def _action(self, text: str, shortcut: QKeySequence.StandardKey | None, slot: object) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
+            # Every key the platform binds to it (setShortcut(QKeySequence(...)) would keep only the
+            # first, and resolving that constructor names Qt's enums before the first paint).
+            action.setShortcuts(shortcut)
         action.triggered.connect(slot)
         return action
 
@@ -309,6 +309,8 @@ class MainWindow(QMainWindow):
     def lock_now(self) -> None:
         lock = getattr(self, "auto_lock", None)
         if lock is None or not lock.enabled:
+            from PySide6.QtWidgets import QMessageBox
+
             QMessageBox.information(
                 self, self.tr("Lock"), self.tr("Set a PIN first (Tools → Lock PIN), or encrypt the database.")
             )
@@ -334,6 +336,8 @@ class MainWindow(QMainWindow):
         try:
             lock.set_pin(pin, minutes)
         except ValueError as exc:
+            from PySide6.QtWidgets import QMessageBox
+
             QMessageBox.warning(self, self.tr("Lock PIN"), str(exc))
 
     def show_audit_log(self) -> QWidget | None:
@@ -346,6 +350,8 @@ class MainWindow(QMainWindow):
         return dialog
 
     def about(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         QMessageBox.about(
             self,
             self.tr("About kettrack"),

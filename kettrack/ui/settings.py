@@ -3,8 +3,7 @@ preferences and window state (Picard's ``options.py``). No patient or billing da
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 from PySide6.QtCore import QByteArray, QSettings
 from PySide6.QtWidgets import QHeaderView
@@ -15,10 +14,10 @@ ORGANIZATION = "kettrack"
 APPLICATION = "kettrack"
 
 
-@dataclass(frozen=True)
-class Key(Generic[T]):
+class Key(NamedTuple, Generic[T]):
     """One QSettings key with its type and default."""
 
+    # Not a frozen dataclass: defining one costs about 1 ms, and this is defined before the first paint.
     name: str
     type: type[T]
     default: T

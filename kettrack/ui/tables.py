@@ -4,25 +4,45 @@ the whole list is held) and the shared table-view set-up: tidy headers whose sta
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6 import QtCore
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QTimer
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from kettrack.ui import settings
 
+if TYPE_CHECKING:
+    from PySide6.QtGui import QPaintEvent
+
 R = TypeVar("R")
-ID_ROLE = Qt.ItemDataRole.UserRole + 1
-SORT_ROLE = Qt.ItemDataRole.UserRole + 2
+
+# Qt's item roles and alignments as the plain numbers Qt defines them to be (a test compares them with
+# Qt's enums). The window's first paint must not name the ``Qt`` namespace: PySide6 builds its ~90
+# Python enums on first use, some fifteen milliseconds. Methods that run later use ``QtCore.Qt``.
+DISPLAY_ROLE = 0
+ALIGNMENT_ROLE = 7
+USER_ROLE = 0x0100
+ID_ROLE = USER_ROLE + 1
+SORT_ROLE = USER_ROLE + 2
+_LEFT, _RIGHT, _VCENTER = 0x0001, 0x0002, 0x0080
+LEFT = _LEFT | _VCENTER
+RIGHT = _RIGHT | _VCENTER
+# Should a platform never paint a table (a window that starts hidden), go ahead after this long.
+FALLBACK_MS = 2000
+
+
+def is_horizontal(orientation: QtCore.Qt.Orientation) -> bool:
+    return orientation == QtCore.Qt.Orientation.Horizontal
+
 
 _Index = QModelIndex | QPersistentModelIndex
 
 
-@dataclass(frozen=True)
-class Column(Generic[R]):
+class Column(NamedTuple, Generic[R]):
     """A column: its title, the text shown for a record, and whether it holds numbers."""
 
+    # Not a frozen dataclass: defining one costs about 1 ms, and this is defined before the first paint.
     title: str
     text: Callable[[R], str]
     numeric: bool = False
@@ -47,30 +67,26 @@ class RecordTableModel(QAbstractTableModel, Generic[R]):
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.columns)
 
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: _Index, role: int = DISPLAY_ROLE) -> Any:
         if not index.isValid():
             return None
         record = self.records[index.row()]
         column = self.columns[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == DISPLAY_ROLE:
             return column.text(record)
         if role == ID_ROLE:
             return getattr(record, "id", None)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column.numeric:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == ALIGNMENT_ROLE and column.numeric:
+            return RIGHT
         return None
 
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+    def headerData(self, section: int, orientation: QtCore.Qt.Orientation, role: int = DISPLAY_ROLE) -> Any:
+        if not is_horizontal(orientation):
+            return None
+        if role == DISPLAY_ROLE:
             return self.columns[section].title
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.TextAlignmentRole:
-            numeric = self.columns[section].numeric
-            return int(
-                (Qt.AlignmentFlag.AlignRight if numeric else Qt.AlignmentFlag.AlignLeft)
-                | Qt.AlignmentFlag.AlignVCenter
-            )
+        if role == ALIGNMENT_ROLE:
+            return RIGHT if self.columns[section].numeric else LEFT
         return None
 
     def row_of(self, record_id: int) -> int:
@@ -94,6 +110,24 @@ class RecordTable(QTableView):
         header.setStretchLastSection(True)
         header.setHighlightSections(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self._after_paint: Callable[[], None] | None = None
+
+    def after_first_paint(self, then: Callable[[], None]) -> None:
+        """Call ``then`` once, just after the table's next paint has put its rows on screen."""
+        self._after_paint = then
+        QTimer.singleShot(FALLBACK_MS, self._painted)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        # Not an event filter on the viewport: a Python filter sees every event, and converting them
+        # made PySide6 build some fifty more enum classes before the first paint (about 8 ms).
+        super().paintEvent(event)
+        if self._after_paint is not None:
+            QTimer.singleShot(0, self._painted)  # a zero timer runs once this paint is done
+
+    def _painted(self) -> None:
+        then, self._after_paint = self._after_paint, None
+        if then is not None:
+            then()
 
     def restore_header(self, widths: Sequence[int] = ()) -> None:
         for section, width in enumerate(widths):
