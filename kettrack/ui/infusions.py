@@ -221,19 +221,17 @@ class InfusionTableModel(QAbstractTableModel):
 def preview_model(source: PreviewRows, parent: QWidget) -> QStandardItemModel:
     """The start-up rows as a read-only Qt item model, laid out like ``InfusionTableModel``."""
     titles = _titles()
-    model = QStandardItemModel(len(source.order), len(titles), parent)
+    model = QStandardItemModel(0, len(titles), parent)
     for column, title in enumerate(titles):
         item = QStandardItem(title)
         item.setData(RIGHT if column in NUMERIC else LEFT, ALIGNMENT_ROLE)
         model.setHorizontalHeaderItem(column, item)
-    for number, row in enumerate(source.rows(source.order)):
-        for column in range(len(titles)):
-            item = QStandardItem(cell_text(row, column))
-            if column in NUMERIC:
-                item.setData(RIGHT, ALIGNMENT_ROLE)
-            elif column == DATE:
-                item.setData(row.id, ID_ROLE)
-            model.setItem(number, column, item)
+    for row in source.rows(source.order):
+        items = [QStandardItem(cell_text(row, column)) for column in range(len(titles))]
+        items[DATE].setData(row.id, ID_ROLE)
+        for column in NUMERIC:
+            items[column].setData(RIGHT, ALIGNMENT_ROLE)
+        model.appendRow(items)
     return model
 
 

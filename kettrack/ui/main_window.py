@@ -94,21 +94,23 @@ class MainWindow(QMainWindow):
         self._restore()
         self.reminders: QObject | None = None
         if ws is not None:
+            self._fill_menus()
             self._show_location(ws)
             self.show_section(DASHBOARD)
             self._start_reminders(ws)
         else:
             # The start-up preview shows the newest sessions at once; the dashboard follows on attach.
             # Meanwhile show_section opens no other section (the list's items are not greyed out:
-            # that names Qt's enums, which the first paint avoids; see kettrack.ui.tables).
+            # that names Qt's enums, which the first paint avoids; see kettrack.ui.tables), and the
+            # menus get their actions just after the first paint (closed menus look the same).
             self.show_section(INFUSIONS)
-            for action in (self.new_action, self.edit_action, self.delete_action, self.find_action):
-                action.setEnabled(False)
+            self.infusions.table.after_first_paint(self._fill_menus)
 
     def attach(self, ws: Workspace) -> None:
         """The workspace has opened: hand it to the views and enable what waited for it."""
         self.ws = ws
         self.infusions.attach(ws)
+        self._fill_menus()
         for action in (self.new_action, self.edit_action, self.delete_action, self.find_action):
             action.setEnabled(True)
         self._show_location(ws)
@@ -248,11 +250,21 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
-        file_menu = bar.addMenu(self.tr("&File"))
+        self._menus = (
+            bar.addMenu(self.tr("&File")),
+            bar.addMenu(self.tr("&Edit")),
+            bar.addMenu(self.tr("&Tools")),
+            bar.addMenu(self.tr("&Help")),
+        )
+
+    def _fill_menus(self) -> None:
+        """The menus' actions (once); until the workspace opens, the editing ones are off."""
+        if hasattr(self, "quit_action"):
+            return
+        file_menu, edit, tools, help_menu = self._menus
         self.quit_action = self._action(self.tr("&Quit"), QKeySequence.StandardKey.Quit, self.close)
         file_menu.addAction(self.quit_action)
 
-        edit = bar.addMenu(self.tr("&Edit"))
         self.new_action = self._action(
             self.tr("&New…"), QKeySequence.StandardKey.New, lambda: self.current_view().new_item()
         )
@@ -267,8 +279,8 @@ class MainWindow(QMainWindow):
         )
         for action in (self.new_action, self.edit_action, self.delete_action, self.find_action):
             edit.addAction(action)
+            action.setEnabled(self.ws is not None)
 
-        tools = bar.addMenu(self.tr("&Tools"))
         self.backups_action = self._action(self.tr("&Backups and check…"), None, self.show_backups)
         self.audit_action = self._action(self.tr("&Audit log…"), None, self.show_audit_log)
         self.lock_action = self._action(self.tr("&Lock now"), None, self.lock_now)
@@ -283,7 +295,6 @@ class MainWindow(QMainWindow):
         ):
             tools.addAction(action)
 
-        help_menu = bar.addMenu(self.tr("&Help"))
         help_menu.addAction(self._action(self.tr("&About kettrack"), None, self.about))
 
     def show_backups(self) -> QWidget | None:

@@ -110,23 +110,24 @@ class RecordTable(QTableView):
         header.setStretchLastSection(True)
         header.setHighlightSections(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self._after_paint: Callable[[], None] | None = None
+        self._after_paint: list[Callable[[], None]] = []
 
     def after_first_paint(self, then: Callable[[], None]) -> None:
-        """Call ``then`` once, just after the table's next paint has put its rows on screen."""
-        self._after_paint = then
-        QTimer.singleShot(FALLBACK_MS, self._painted)
+        """Call ``then`` once, just after the table's next paint has put its rows on screen (calls
+        registered before that paint run in the order given)."""
+        self._after_paint.append(then)
+        QTimer.singleShot(FALLBACK_MS, self, self._painted)  # dies with the table
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
         # Not an event filter on the viewport: a Python filter sees every event, and converting them
         # made PySide6 build some fifty more enum classes before the first paint (about 8 ms).
         super().paintEvent(event)
-        if self._after_paint is not None:
-            QTimer.singleShot(0, self._painted)  # a zero timer runs once this paint is done
+        if self._after_paint:
+            QTimer.singleShot(0, self, self._painted)  # a zero timer runs once this paint is done
 
     def _painted(self) -> None:
-        then, self._after_paint = self._after_paint, None
-        if then is not None:
+        waiting, self._after_paint = self._after_paint, []
+        for then in waiting:
             then()
 
     def restore_header(self, widths: Sequence[int] = ()) -> None:

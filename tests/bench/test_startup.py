@@ -23,7 +23,7 @@ from tests.bench.seed import seed
 
 pytestmark = pytest.mark.bench
 
-RUNS = 9
+RUNS = 15
 BARE_WINDOW = """
 from PySide6.QtWidgets import QApplication, QMainWindow
 app = QApplication([])

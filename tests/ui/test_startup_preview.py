@@ -36,6 +36,7 @@ def test_preview_then_attach(
     win = MainWindow(None, bus, preview=preview)
     qtbot.addWidget(win)
     win.show()
+    qtbot.waitUntil(lambda: hasattr(win, "new_action"))  # the menus fill in just after the first paint
     view = win.infusions
     shown = list(zip(_column(win, DATE), _column(win, PATIENT), strict=True))
     assert len(shown) == 10
