@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Protocol
 
 from PySide6 import QtCore
 from PySide6.QtCore import QObject, QTimer
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -24,7 +23,7 @@ from kettrack.ui.changes import ChangeBus
 from kettrack.ui.infusions import InfusionsView
 
 if TYPE_CHECKING:
-    from PySide6.QtGui import QCloseEvent
+    from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 
     from kettrack.store.snapshot import Snapshot
     from kettrack.store.workspace import Workspace
@@ -102,17 +101,15 @@ class MainWindow(QMainWindow):
             # The start-up preview shows the newest sessions at once; the dashboard follows on attach.
             # Meanwhile show_section opens no other section (the list's items are not greyed out:
             # that names Qt's enums, which the first paint avoids; see kettrack.ui.tables), and the
-            # menus get their actions just after the first paint (closed menus look the same).
+            # menus get their actions on attach (closed menus look the same; the window takes no
+            # input while the workspace opens).
             self.show_section(INFUSIONS)
-            self.infusions.table.after_first_paint(self._fill_menus)
 
     def attach(self, ws: Workspace) -> None:
         """The workspace has opened: hand it to the views and enable what waited for it."""
         self.ws = ws
         self.infusions.attach(ws)
         self._fill_menus()
-        for action in (self.new_action, self.edit_action, self.delete_action, self.find_action):
-            action.setEnabled(True)
         self._show_location(ws)
         # The section picked while the database opened (if any) shows now; else the dashboard.
         self.show_section(self.nav.currentRow() if self._moved else DASHBOARD)
@@ -240,6 +237,8 @@ class MainWindow(QMainWindow):
     # --- menus ---
 
     def _action(self, text: str, shortcut: QKeySequence.StandardKey | None, slot: object) -> QAction:
+        from PySide6.QtGui import QAction
+
         action = QAction(text, self)
         if shortcut is not None:
             # Every key the platform binds to it (setShortcut(QKeySequence(...)) would keep only the
@@ -258,9 +257,11 @@ class MainWindow(QMainWindow):
         )
 
     def _fill_menus(self) -> None:
-        """The menus' actions (once); until the workspace opens, the editing ones are off."""
+        """The menus' actions (once)."""
         if hasattr(self, "quit_action"):
             return
+        from PySide6.QtGui import QKeySequence  # after the first paint, as its enums are built then
+
         file_menu, edit, tools, help_menu = self._menus
         self.quit_action = self._action(self.tr("&Quit"), QKeySequence.StandardKey.Quit, self.close)
         file_menu.addAction(self.quit_action)
@@ -279,7 +280,6 @@ class MainWindow(QMainWindow):
         )
         for action in (self.new_action, self.edit_action, self.delete_action, self.find_action):
             edit.addAction(action)
-            action.setEnabled(self.ws is not None)
 
         self.backups_action = self._action(self.tr("&Backups and check…"), None, self.show_backups)
         self.audit_action = self._action(self.tr("&Audit log…"), None, self.show_audit_log)
