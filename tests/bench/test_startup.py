@@ -73,7 +73,11 @@ def _measure(db: Path, script: Path) -> dict[str, float]:
     }
 
 
-def test_startup_ratio(tmp_path: Path, template_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_startup_ratio(
+    tmp_path: Path, template_db: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The windows read and save their settings here, never in the real home.
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     script = tmp_path / "bare_window.py"
     script.write_text(BARE_WINDOW)
     empty = tmp_path / "empty.sqlite3"

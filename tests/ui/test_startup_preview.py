@@ -122,7 +122,13 @@ def test_first_paint_never_names_the_qt_namespace(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         timeout=120,
-        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        # Its own settings folder: closing the window saves its geometry.
+        env={
+            **os.environ,
+            "QT_QPA_PLATFORM": "offscreen",
+            "HOME": str(tmp_path),
+            "XDG_CONFIG_HOME": str(tmp_path),
+        },
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "qt_named=False" in result.stdout, result.stdout
