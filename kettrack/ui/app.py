@@ -15,7 +15,8 @@ _IMPORTED_AT = time.perf_counter()
 
 # What the first paint needs besides Qt, imported before PySide6 on purpose. Once loaded, PySide6's
 # import hook reads the whole source of every module imported after it (inspect.getsource, to find
-# uses of its __feature__ switches); importing these first saves the window about ten milliseconds.
+# uses of its __feature__ switches); importing these first measured 13M fewer instructions (callgrind),
+# a few milliseconds.
 import kettrack.core.money  # noqa: E402
 import kettrack.core.rows  # noqa: E402
 import kettrack.store.encryption  # noqa: E402
