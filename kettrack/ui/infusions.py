@@ -51,14 +51,15 @@ class RowSource(Protocol):
 
 
 class PreviewRows:
-    """The newest rows read at start-up, shown while the workspace opens (filters are off meanwhile)."""
+    """The newest rows read at start-up: the model's source until the workspace opens (the table
+    shows them meanwhile through ``preview_model``; filters are off)."""
 
     def __init__(self, rows: Sequence[InfusionRow]) -> None:
         self._rows = {row.id: row for row in rows}
-        self.order = [row.id for row in rows]
+        self._order = [row.id for row in rows]
 
     def ids(self, flt: InfusionFilter, sort: str = "date", descending: bool = True) -> list[int]:
-        return list(self.order)
+        return list(self._order)
 
     def rows(self, ids: Sequence[int]) -> list[InfusionRow]:
         return [self._rows[i] for i in ids if i in self._rows]
@@ -218,7 +219,7 @@ class InfusionTableModel(QAbstractTableModel):
         return None
 
 
-def preview_model(source: PreviewRows, parent: QWidget) -> QStandardItemModel:
+def preview_model(rows: Sequence[InfusionRow], parent: QWidget) -> QStandardItemModel:
     """The start-up rows as a read-only Qt item model, laid out like ``InfusionTableModel``."""
     titles = _titles()
     model = QStandardItemModel(0, len(titles), parent)
@@ -226,7 +227,7 @@ def preview_model(source: PreviewRows, parent: QWidget) -> QStandardItemModel:
         item = QStandardItem(title)
         item.setData(RIGHT if column in NUMERIC else LEFT, ALIGNMENT_ROLE)
         model.setHorizontalHeaderItem(column, item)
-    for row in source.rows(source.order):
+    for row in rows:
         items = [QStandardItem(cell_text(row, column)) for column in range(len(titles))]
         items[DATE].setData(row.id, ID_ROLE)
         for column in NUMERIC:
@@ -282,7 +283,8 @@ class InfusionsView(QWidget):
         self.ws = ws
         self.bus = bus
         self.preview = preview
-        source = PreviewRows(preview.rows if preview else ()) if ws is None else None
+        preview_rows = preview.rows if preview else ()
+        source = PreviewRows(preview_rows) if ws is None else None
         self.model = InfusionTableModel(
             ws, source=source, page_size=settings.load(settings.Preferences.INFUSION_PAGE_SIZE), parent=self
         )
@@ -347,7 +349,7 @@ class InfusionsView(QWidget):
         self.table.setAccessibleName(tr("Infusion sessions"))
         # Until the workspace opens the table shows the preview in Qt's own item model: painting it
         # runs no Python, so the first paint never names the ``Qt`` enums (see kettrack.ui.tables).
-        self.table.setModel(self.model if ws is not None else preview_model(source, self))
+        self.table.setModel(self.model if ws is not None else preview_model(preview_rows, self))
         # Several sessions may go on one superbill; Edit and Delete act on the current row.
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         # Qt's default sort indicator is the first column (Date), descending: the store's order too.
