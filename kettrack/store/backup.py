@@ -34,12 +34,19 @@ def read_connection(path: Path, passphrase: str | None = None) -> Any:
     return sqlite3.connect(path.absolute().as_uri() + "?mode=ro", uri=True)
 
 
-def copy_plain(source_path: Path, target_path: Path) -> None:
-    """Copy a plain SQLite file with the backup API (consistent even while another connection writes)
-    into a standalone file: no WAL beside it."""
-    source = sqlite3.connect(source_path.absolute().as_uri() + "?mode=ro", uri=True)
+def copy_standalone(source_path: Path, target_path: Path, passphrase: str | None = None) -> None:
+    """Copy a database file with the backup API (consistent even while another connection writes)
+    into a standalone file, no WAL beside it: a plain copy, or with ``passphrase`` an encrypted copy
+    of an encrypted file under the same passphrase. Callers check the copy (``integrity_problems``)
+    before it counts."""
+    if passphrase is None:
+        source = sqlite3.connect(source_path.absolute().as_uri() + "?mode=ro", uri=True)
+    else:
+        from kettrack.store.encryption import connect
+
+        source = connect(source_path, passphrase, read_only=True)
     try:
-        target = sqlite3.connect(target_path)
+        target = sqlite3.connect(target_path) if passphrase is None else connect(target_path, passphrase)
         try:
             source.backup(target)
             target.execute("PRAGMA journal_mode=DELETE")
@@ -71,12 +78,7 @@ def write_backup(
     fd = os.open(partial, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
     os.close(fd)
     try:
-        if passphrase is None:
-            copy_plain(database, partial)
-        else:
-            from kettrack.store.encryption import copy_encrypted
-
-            copy_encrypted(database, passphrase, partial)
+        copy_standalone(database, partial, passphrase)
     except sqlite3.Error as exc:
         partial.unlink(missing_ok=True)
         raise BackupFailed(f"could not back up the database: {exc}") from exc

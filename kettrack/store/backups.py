@@ -26,7 +26,7 @@ from kettrack.core.retention import BackupStamp, RetentionPolicy, to_keep
 from kettrack.store.backup import (
     BackupFailed,
     backup_dir_for,
-    copy_plain,
+    copy_standalone,
     integrity_problems,
     read_connection,
     write_backup,
@@ -276,7 +276,7 @@ def restore(database: Path, backup: Path, passphrase: str | None = None) -> Path
     back up, copied aside byte for byte); returns that copy's path (None when there was no database).
     An encrypted backup is read with ``passphrase`` and restored encrypted; a plain one, plain.
     """
-    from kettrack.store.encryption import copy_encrypted, is_plain_sqlite
+    from kettrack.store.encryption import is_plain_sqlite
 
     if not backup.is_file():
         raise InvalidInput.single("backup", f"{backup} does not exist")
@@ -316,11 +316,11 @@ def restore(database: Path, backup: Path, passphrase: str | None = None) -> Path
         temp = Path(temp_name)
         try:
             if is_plain_sqlite(backup):
-                copy_plain(backup, temp)
+                copy_standalone(backup, temp)
             else:
                 assert passphrase is not None
                 temp.unlink()  # SQLCipher keys a new, empty file
-                copy_encrypted(backup, passphrase, temp)
+                copy_standalone(backup, temp, passphrase)
             os.chmod(temp, 0o600)
             with open(temp, "rb") as handle:
                 os.fsync(handle.fileno())

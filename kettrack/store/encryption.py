@@ -215,18 +215,3 @@ def rekey(path: Path, old: str | None, new: str | None, *, held: bool = False) -
         return "decrypted"
     change_passphrase(path, old, new, held=held)
     return "passphrase changed"
-
-
-def copy_encrypted(path: Path, passphrase: str, destination: Path) -> None:
-    """An encrypted standalone copy (same passphrase) through the backup API: the twin of
-    ``backup.copy_plain``; the caller checks it (``backup.integrity_problems``) before it counts."""
-    source = connect(path, passphrase, read_only=True)
-    try:
-        target = connect(destination, passphrase)
-        try:
-            source.backup(target)
-            target.execute("PRAGMA journal_mode=DELETE")
-        finally:
-            target.close()
-    finally:
-        source.close()
