@@ -27,13 +27,12 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import quote
 
 from kettrack import __version__
-from kettrack.launch import open_window
+from kettrack.launch import PROG, open_window
 
 if TYPE_CHECKING:
     from kettrack.core.problems import Problem
     from kettrack.store.workspace import Workspace
 
-PROG = "kettrack"
 DEMO_FILENAME = "demo.sqlite3"
 DEBUG_VARIABLE = "KETTRACK_DEBUG"
 # An import can find thousands of problems; the first ones are enough to fix the file's pattern.
