@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -539,3 +540,35 @@ class AuditLogEntry(Base):
 
 
 Index("ix_audit_log_record", AuditLogEntry.record_kind, AuditLogEntry.record_id)
+
+
+# --- documents and audit seals (0004) ------------------------------------------------------------
+
+
+class Document(Base):
+    """The bytes of an issued document (superbill, letter, attachment), content-addressed by SHA-256.
+
+    Documents live in the database, not beside it: they are written in the same transaction as the
+    record that issues them, are covered by its encryption, travel with every backup and restore, are
+    shared by every desk of a server database, and leave no file path an import could point anywhere.
+    The rows that issue them (superbills, appeal letters, attachments) name them by ``sha256``.
+    Never changed: a trigger refuses UPDATE."""
+
+    __tablename__ = "documents"
+    __table_args__ = (CheckConstraint("size > 0", name="size_positive"),)
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    media_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AuditSeal(Base):
+    """An audit entry's HMAC under a key kept outside the database (kettrack.store.audit_anchor):
+    whoever can rewrite the file can recompute the SHA-256 chain, but not these. Append-only."""
+
+    __tablename__ = "audit_seals"
+    sequence: Mapped[int] = mapped_column(
+        ForeignKey("audit_log.sequence", ondelete="RESTRICT"), primary_key=True, autoincrement=False
+    )
+    mac: Mapped[str] = mapped_column(String(64))
