@@ -55,17 +55,49 @@ def _incomplete(messages: tuple[str, ...] | list[str]) -> int:
     return 2
 
 
-def _copy_out(issued: IssuedSuperbillRecord, target: str | None, force: bool) -> None:
+def output_target(target: str | None, force: bool, example: str = "superbill.pdf") -> Path | None:
+    """Check, before anything is issued, that a copy can be written to ``target``: an unwritable path
+    must not leave an issued superbill (or letter) behind whose copy never arrived, and a retry would
+    issue a duplicate. Proven by creating (and removing) an owner-only file in the target's folder."""
     if not target:
-        return
-    from kettrack.store.files import write_private
+        return None
+    import os
+    import tempfile
 
     path = Path(target)
     if path.is_dir():
-        raise UsageError(f"{path} is a folder: give a file name like superbill.pdf")
+        raise UsageError(f"{path} is a folder: give a file name like {example}")
     if path.exists() and not force:
         raise UsageError(f"{path} already exists: choose another name, or add --force to replace it")
-    write_private(path, issued.path.read_bytes(), overwrite=True)
+    if path.exists() and not path.is_file():
+        raise UsageError(f"{path} is not a regular file: give a file name like {example}")
+    folder = path.parent
+    if not folder.is_dir():
+        raise UsageError(f"{folder} does not exist: create the folder first, or give another file name")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".kettrack-probe-", dir=folder)
+    except OSError as exc:
+        raise UsageError(f"{path} cannot be written ({exc.strerror or exc}): nothing was issued") from exc
+    os.close(fd)
+    os.unlink(probe)
+    return path
+
+
+def copy_out(number: str, content: bytes, path: Path | None, command_hint: str) -> str:
+    """Write the copy (checked writable beforehand); if it fails now, say what was issued and how to
+    get the copy, instead of suggesting a retry that would issue again."""
+    if path is None:
+        return ""
+    from kettrack.store.files import write_private
+
+    try:
+        write_private(path, content, overwrite=True)
+    except OSError as exc:
+        raise UsageError(
+            f"{number} was issued, but its copy could not be written to {path} ({exc.strerror or exc}); "
+            f"do not issue it again: {command_hint}"
+        ) from exc
+    return f" and {path}"
 
 
 def superbill_issue(ws: Workspace, args: argparse.Namespace) -> int:
@@ -78,14 +110,34 @@ def superbill_issue(ws: Workspace, args: argparse.Namespace) -> int:
             return _incomplete(problems)
         print("complete: no problems found" if not problems else "\n".join(problems))
         return 0
+    output = output_target(args.output, args.force)
     try:
         issued = ws.superbills.issue(request, draft=args.draft)
     except PreflightFailed as failed:
         return _incomplete(failed.messages)
-    _copy_out(issued, args.output, args.force)
-    where = f" and {args.output}" if args.output else ""
+    where = _saved(ws, issued, output)
     kind = "draft " if issued.draft else ""
-    print(f"issued {kind}superbill {issued.number} version {issued.version}: {issued.path}{where}")
+    print(f"issued {kind}superbill {issued.number} version {issued.version} (id {issued.id}){where}")
+    return 0
+
+
+def _saved(ws: Workspace, issued: IssuedSuperbillRecord, output: Path | None) -> str:
+    if output is None:
+        return ""
+    hint = f"save it with: kettrack superbills save {issued.id} FILE.pdf"
+    return copy_out(issued.number, ws.superbills.pdf(issued.id), output, hint)
+
+
+def superbills_save(ws: Workspace, args: argparse.Namespace) -> int:
+    v = _Values()
+    superbill_id = v.record_id(args.id, "id")
+    v.done()
+    assert superbill_id is not None
+    output = output_target(args.file, args.force)
+    assert output is not None
+    record = ws.superbills.get(superbill_id)
+    copy_out(record.number, ws.superbills.pdf(superbill_id), output, "free some space and try again")
+    print(f"saved superbill {record.number} version {record.version} to {output}")
     return 0
 
 
@@ -101,7 +153,7 @@ def _issued_json(record: IssuedSuperbillRecord) -> dict[str, Any]:
         "date_to": _iso(record.date_to),
         "issued_at": record.issued_at.isoformat(),
         "draft": record.draft,
-        "file": str(record.path),
+        "file_name": record.file_name,
         "sha256": record.sha256,
         "total_charges": format(record.total_charges, "f"),
         "total_paid": format(record.total_paid, "f"),
@@ -150,12 +202,13 @@ def superbills_reissue(ws: Workspace, args: argparse.Namespace) -> int:
     superbill_id = v.record_id(args.id, "id")
     v.done()
     assert superbill_id is not None
+    output = output_target(args.output, args.force)
     try:
         issued = ws.superbills.reissue(superbill_id, draft=args.draft)
     except PreflightFailed as failed:
         return _incomplete(failed.messages)
-    _copy_out(issued, args.output, args.force)
-    print(f"issued superbill {issued.number} version {issued.version}: {issued.path}")
+    where = _saved(ws, issued, output)
+    print(f"issued superbill {issued.number} version {issued.version} (id {issued.id}){where}")
     return 0
 
 
@@ -382,6 +435,12 @@ def add_commands(
     sub.add_argument("-o", "--output", metavar="FILE.pdf")
     sub.add_argument("--force", action="store_true")
     sub.add_argument("--draft", action="store_true")
+    sub = command(
+        "save", "save a copy of an issued superbill (readable by you only)", superbills_save, actions
+    )
+    sub.add_argument("id", metavar="ID")
+    sub.add_argument("file", metavar="FILE.pdf")
+    sub.add_argument("--force", action="store_true", help="replace FILE.pdf if it exists")
 
     group = commands.add_parser(
         "fees", help="fee schedules", description="What each provider charges per code."

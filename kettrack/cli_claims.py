@@ -357,16 +357,34 @@ def claims_appeal(ws: Workspace, args: argparse.Namespace) -> int:
     paragraphs = draft.paragraphs
     if args.text:
         paragraphs = tuple(p for p in Path(args.text).read_text(encoding="utf-8").split("\n\n") if p.strip())
-    letter = ws.appeals.issue(claim, paragraphs, filed_on=on, note=args.note or "")
-    path = ws.appeals.letter_path(letter.id)
-    if args.letter:
-        from kettrack.store.files import write_private
+    from kettrack.cli_billing import copy_out, output_target
 
-        write_private(Path(args.letter), path.read_bytes(), overwrite=args.force)
+    output = output_target(args.letter, args.force, "letter.pdf")
+    letter = ws.appeals.issue(claim, paragraphs, filed_on=on, note=args.note or "")
+    where = copy_out(
+        letter.number,
+        ws.appeals.letter_pdf(letter.id),
+        output,
+        f"save it with: kettrack claims letter-save {letter.id} FILE.pdf",
+    )
     row = ws.claim_views.row(claim)
-    print(f"{row.number}: {row.status_text}; letter {letter.number} at {args.letter or path}")
+    print(f"{row.number}: {row.status_text}; letter {letter.number} issued (id {letter.id}){where}")
     if row.next_due:
         print(f"next: {row.next_action} by {_iso(row.next_due)}")
+    return 0
+
+
+def claims_letter_save(ws: Workspace, args: argparse.Namespace) -> int:
+    from kettrack.cli_billing import copy_out, output_target
+
+    v = _Values()
+    letter_id = v.record_id(args.id, "id")
+    v.done()
+    assert letter_id is not None
+    output = output_target(args.file, args.force, "letter.pdf")
+    content = ws.appeals.letter_pdf(letter_id)
+    copy_out(f"letter {letter_id}", content, output, "free some space and try again")
+    print(f"saved appeal letter {letter_id} to {output}")
     return 0
 
 
@@ -704,6 +722,15 @@ def add_commands(
     sub = event(actions, "close", "close the claim", claims_close)
     sub.add_argument("--reason", required=True, help="paid_in_full, written_off or abandoned")
     event(actions, "note", "keep a note (a call, a letter) on the timeline", claims_note)
+    sub = command(
+        "letter-save",
+        "save a copy of an issued appeal letter (readable by you only)",
+        claims_letter_save,
+        actions,
+    )
+    sub.add_argument("id", metavar="LETTER_ID")
+    sub.add_argument("file", metavar="FILE.pdf")
+    sub.add_argument("--force", action="store_true", help="replace FILE.pdf if it exists")
     sub = command("attach", "keep a PDF or image with the claim", claims_attach, actions)
     sub.add_argument("id", metavar="CLAIM")
     sub.add_argument("file", metavar="FILE")

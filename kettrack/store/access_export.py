@@ -20,8 +20,10 @@ from kettrack.core.claims import ClaimFilter
 from kettrack.core.csv_safety import neutralize
 from kettrack.core.rows import InfusionFilter
 from kettrack.store import audit
-from kettrack.store.files import sha256_of, write_private
-from kettrack.store.location import documents_dir, make_private_dir
+from kettrack.store.documents import DocumentMissing
+from kettrack.store.documents import content as stored_document
+from kettrack.store.files import write_private
+from kettrack.store.location import make_private_dir
 from kettrack.store.models import AppealLetterEntry, AuditLogEntry, ClaimAttachment, IssuedSuperbill
 from kettrack.store.transfer import encode_record
 from kettrack.store.workspace import Workspace
@@ -66,7 +68,6 @@ def gather(ws: Workspace, patient_id: int) -> tuple[dict[str, Any], dict[str, by
         "claims": [encode_record(c) for c in claims],
         "prior_authorizations": [encode_record(a) for a in ws.auths.auths(patient_id)],
     }
-    folder = documents_dir(ws.db.target)
     files: dict[str, bytes] = {}
     notes: list[str] = []
     claim_ids = [c.row.id for c in claims]
@@ -117,17 +118,23 @@ def gather(ws: Workspace, patient_id: int) -> tuple[dict[str, Any], dict[str, by
             }
             for e in entries
         ]
-    for stored, shown, sha in documents:
-        path = folder / stored
-        if not path.is_file():
-            notes.append(f"MISSING {shown}")
-            continue
-        if sha256_of(path) != sha:
-            notes.append(f"CHANGED {shown} (no longer the file kettrack recorded)")
-        else:
+        for _stored, shown, sha in documents:
+            folder_name, _, name = shown.partition("/")
+            try:
+                content = stored_document(session, sha, shown)
+            except DocumentMissing as exc:
+                notes.append(f"MISSING {shown} ({exc.problems[0].message})")
+                continue
             notes.append(f"ok      {shown}")
-        files[f"documents/{Path(shown).parent.name}/{Path(shown).name.replace('/', '_')}"] = path.read_bytes()
+            files[f"documents/{folder_name}/{_safe_name(name)}"] = content
     return data, files, notes
+
+
+def _safe_name(name: str) -> str:
+    """A member name from a stored name: letters, digits and . - _ only (an attachment's original name
+    came from the person's own disk and may hold anything)."""
+    cleaned = "".join(c if c.isalnum() or c in ".-_" else "_" for c in name).lstrip(".")
+    return cleaned[:120] or "document"
 
 
 def export_patient(ws: Workspace, patient_id: int, destination: Path, *, overwrite: bool = False) -> Path:

@@ -9,14 +9,11 @@ transaction and a clash with another desk issuing at the same moment simply trie
 
 from __future__ import annotations
 
-import hashlib
 import json
-import secrets
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -53,13 +50,11 @@ from kettrack.core.rows import InfusionFilter
 from kettrack.core.superbill import Diagnosis
 from kettrack.core.validation import text_problem
 from kettrack.reports.appeal_letter import render_appeal_letter
-from kettrack.store import audit
+from kettrack.store import audit, documents
 from kettrack.store.claim_views import ClaimViews
 from kettrack.store.claims import ClaimService, payer_rules
 from kettrack.store.database import Database
-from kettrack.store.files import sha256_of, write_private
 from kettrack.store.infusions import InfusionRepository
-from kettrack.store.location import make_private_dir
 from kettrack.store.models import AppealLetterEntry, IssuedSuperbill, ServiceLine
 from kettrack.store.people import (
     CoverageRepository,
@@ -201,7 +196,6 @@ class AppealService:
         infusions: InfusionRepository,
         reason_codes: ReasonCodeRepository,
         icd: Callable[[], Icd10Index],
-        folder: Path,
         today: Callable[[], date] = date.today,
     ) -> None:
         self.db = db
@@ -209,7 +203,7 @@ class AppealService:
         self.patients, self.providers, self.payers = patients, providers, payers
         self.coverages, self.treatments, self.infusions = coverages, treatments, infusions
         self.reason_codes = reason_codes
-        self.icd, self.folder, self.today = icd, folder, today
+        self.icd, self.today = icd, today
 
     # --- drafting -------------------------------------------------------------------------------
 
@@ -388,21 +382,13 @@ class AppealService:
         if filed_on > self.today():
             raise InvalidInput.single("date", "this date is in the future")
         draft, event_count = self._gather(claim_id)
-        folder = make_private_dir(self.folder)
         for _attempt in range(_ISSUE_ATTEMPTS):
             number = self._next_number()
             pdf = render_appeal_letter(AppealLetter(draft.case, text, number, filed_on))
-            path = folder / f"{number}.pdf"
-            if path.exists():  # left from a database restored to before it: never overwrite a letter
-                path = folder / f"{number}-{secrets.token_hex(4)}.pdf"
-            write_private(path, pdf)
             try:
-                return self._record(draft, event_count, text, number, path, pdf, filed_on, note.strip())
+                return self._record(draft, event_count, text, number, pdf, filed_on, note.strip())
             except _NumberTaken:
-                path.unlink(missing_ok=True)
-            except BaseException:
-                path.unlink(missing_ok=True)  # no record, no file
-                raise
+                continue
         raise InvalidInput.single(
             "letter", "other appeal letters were being issued at the same moment: issue this one again"
         )
@@ -413,7 +399,6 @@ class AppealService:
         event_count: int,
         text: tuple[str, ...],
         number: str,
-        path: Path,
         pdf: bytes,
         filed_on: date,
         note: str,
@@ -434,8 +419,8 @@ class AppealService:
                 number=number,
                 level=draft.level,
                 issued_at=datetime.now(UTC),
-                file_name=path.name,
-                sha256=hashlib.sha256(pdf).hexdigest(),
+                file_name=f"{number}.pdf",
+                sha256=documents.put(session, pdf, documents.PDF),
                 paragraphs=json.dumps(list(text), ensure_ascii=False),
             )
             session.add(row)
@@ -453,21 +438,13 @@ class AppealService:
                 row.id, row.claim_id, row.number, row.level, row.issued_at, row.file_name, row.sha256
             )
 
-    def letter_path(self, letter_id: int) -> Path:
-        """The issued letter's file, after checking it still has its recorded SHA-256."""
+    def letter_pdf(self, letter_id: int) -> bytes:
+        """The issued letter's PDF, checked against its recorded SHA-256."""
         with self.db.reader() as session:
             row = session.get(AppealLetterEntry, letter_id)
             if row is None:
                 raise NotFound("appeal letter", letter_id)
-            number, file_name, sha256 = row.number, row.file_name, row.sha256
-        path = self.folder / file_name
-        if not path.is_file():
-            raise InvalidInput.single("letter", f"the file of appeal letter {number} is missing")
-        if sha256_of(path) != sha256:
-            raise InvalidInput.single(
-                "letter", f"the file of appeal letter {number} was changed after it was issued"
-            )
-        return path
+            return documents.content(session, row.sha256, f"appeal letter {row.number}")
 
 
 # AppealDraft is plain data and lives in kettrack.core.appeal; importing it from here keeps working.

@@ -1,11 +1,16 @@
 """Backups you can count on, and restore: the SQLite backup API (never a file copy of a live
 database), verified with ``integrity_check`` before it counts, written under a temporary name then
-renamed, owner-only; the issued documents and attachments beside it in a zip; kept daily, weekly and
-monthly as the user sets; taken at start-up when the data changed, before every migration, and on
-demand. Restoring first keeps the current database aside as a backup.
+renamed, owner-only; the issued documents and attachments are inside the database (schema 0004), so
+the one file holds everything, encrypted when the database is; kept daily, weekly and monthly as the
+user sets; taken at start-up when the data changed, before every migration, and on demand.
 
 Backup files are named ``<db>-<UTC stamp>-<reason>.sqlite3`` in ``<db>-backups/`` beside the
-database (``write_backup``), with ``<same name>.documents.zip`` when there were documents.
+database (``write_backup``), each with a ``<same name>.manifest.json`` recording the audit chain's
+head at that moment (an anchor ``kettrack audit verify`` checks the database against). Backups taken
+before 0004 may have a ``<same name>.documents.zip`` beside them; restore still reads those, bounded.
+
+Restore checks the backup completely (integrity, schema, every document against its SHA-256) before
+anything is swapped, and first keeps the current database aside as a "pre-restore" backup.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from kettrack.core.problems import InvalidInput
 from kettrack.core.retention import BackupStamp, RetentionPolicy, to_keep
@@ -56,7 +62,7 @@ class BackupInfo:
     patients: int | None
     sessions: int | None
     claims: int | None
-    documents: bool
+    documents: int | None  # documents held (inside the file, or in an old backup's zip)
 
     def describe(self) -> str:
         held = ", ".join(
@@ -68,28 +74,33 @@ class BackupInfo:
 
 
 def documents_zip_for(backup: Path) -> Path:
+    """The documents archive an old (pre-0004) backup may have beside it."""
     return backup.with_name(backup.name + ".documents.zip")
+
+
+def manifest_for(backup: Path) -> Path:
+    return backup.with_name(backup.name + ".manifest.json")
 
 
 def _documents_folder(database: Path) -> Path:
     return database.parent / f"{database.stem}-documents"
 
 
-def _counts(path: Path, passphrase: str | None) -> tuple[int | None, int | None, int | None]:
+def _counts(path: Path, passphrase: str | None) -> tuple[int | None, ...]:
     try:
         connection = read_connection(path, passphrase)
     except sqlite3.Error:
-        return None, None, None
+        return None, None, None, None
     found: list[int | None] = []
     try:
-        for table in ("patients", "infusions", "claims"):
+        for table in ("patients", "infusions", "claims", "documents"):
             try:
                 found.append(int(connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]))
             except Exception:  # sqlite3's or SQLCipher's error: an unreadable table counts as unknown
                 found.append(None)
     finally:
         connection.close()
-    return found[0], found[1], found[2]
+    return tuple(found)
 
 
 def list_backups(database: Path, passphrase: str | None = None) -> list[BackupInfo]:
@@ -103,27 +114,27 @@ def list_backups(database: Path, passphrase: str | None = None) -> list[BackupIn
         if not match:
             continue
         taken = datetime.strptime(match.group("stamp"), "%Y%m%dT%H%M%S%fZ").replace(tzinfo=UTC)
-        patients, sessions, claims = _counts(path, passphrase)
+        patients, sessions, claims, held = _counts(path, passphrase)
+        if documents_zip_for(path).is_file():
+            held = (held or 0) + _zip_count(documents_zip_for(path))
         found.append(
             BackupInfo(
-                path,
-                taken,
-                match.group("reason"),
-                path.stat().st_size,
-                patients,
-                sessions,
-                claims,
-                documents_zip_for(path).is_file(),
+                path, taken, match.group("reason"), path.stat().st_size, patients, sessions, claims, held
             )
         )
     return sorted(found, key=lambda b: b.taken_at, reverse=True)
 
 
+def _zip_count(archive: Path) -> int:
+    try:
+        with zipfile.ZipFile(archive) as opened:
+            return sum(1 for info in opened.infolist() if not info.is_dir())
+    except (OSError, zipfile.BadZipFile):
+        return 0
+
+
 def _check_space(database: Path, folder: Path) -> None:
-    documents = _documents_folder(database)
     needed = database.stat().st_size * 2 + MARGIN_BYTES
-    if documents.is_dir():
-        needed += sum(p.stat().st_size for p in documents.rglob("*") if p.is_file())
     free = shutil.disk_usage(folder).free
     if free < needed:
         raise BackupFailed(
@@ -132,31 +143,30 @@ def _check_space(database: Path, folder: Path) -> None:
         )
 
 
-def _zip_documents(database: Path, backup: Path) -> None:
-    documents = _documents_folder(database)
-    files = (
-        [p for p in documents.rglob("*") if p.is_file() and not p.name.startswith(".")]
-        if documents.is_dir()
-        else []
-    )
-    if not files:
-        return
-    target = documents_zip_for(backup)
-    fd, temp_name = tempfile.mkstemp(prefix=".documents-", suffix=".partial", dir=backup.parent)
-    os.close(fd)
-    temp = Path(temp_name)
+def _write_manifest(backup: Path, passphrase: str | None) -> None:
+    """Beside each backup: what it holds and the audit chain's head in it, an anchor outside the file."""
+    from kettrack.store.files import write_private
+
+    manifest = {"backup": backup.name, "audit_head": _audit_head(backup, passphrase)}
+    write_private(manifest_for(backup), json.dumps(manifest, indent=1), overwrite=True)
+
+
+def _audit_head(backup: Path, passphrase: str | None) -> dict[str, Any] | None:
+    """The last audit entry of a backup file (sequence, hash, and its seal when it has one)."""
+    connection = read_connection(backup, passphrase)
     try:
-        with zipfile.ZipFile(temp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for path in files:
-                archive.write(path, path.relative_to(documents).as_posix())
-        with zipfile.ZipFile(temp) as archive:
-            if archive.testzip() is not None:
-                raise BackupFailed("the documents archive of the backup did not verify")
-        with open(temp, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(temp, target)
+        row = connection.execute(
+            "SELECT sequence, hash FROM audit_log ORDER BY sequence DESC LIMIT 1"
+        ).fetchone()
+        if row is None:
+            return None
+        try:
+            seal = connection.execute("SELECT mac FROM audit_seals WHERE sequence = ?", (row[0],)).fetchone()
+        except Exception:  # a schema before the seals
+            seal = None
+        return {"sequence": int(row[0]), "hash": str(row[1]), "mac": str(seal[0]) if seal else ""}
     finally:
-        temp.unlink(missing_ok=True)
+        connection.close()
 
 
 def policy_of(settings: dict[str, str | None]) -> RetentionPolicy:
@@ -185,6 +195,7 @@ def prune(database: Path, policy: RetentionPolicy, now: datetime | None = None) 
     for backup in rotated:
         if backup.path.name not in keep:
             documents_zip_for(backup.path).unlink(missing_ok=True)
+            manifest_for(backup.path).unlink(missing_ok=True)
             backup.path.unlink()
             removed.append(backup.path)
     return removed
@@ -197,13 +208,14 @@ def back_up(
     policy: RetentionPolicy | None = None,
     passphrase: str | None = None,
 ) -> Path:
-    """A verified backup of the database and its documents, then rotation; returns its path.
-    An encrypted database's backup is encrypted with the same passphrase."""
+    """A verified backup of the database (documents included: they live in it), with its manifest,
+    then rotation; returns its path. An encrypted database's backup is encrypted with the same
+    passphrase."""
     folder = make_private_dir(backup_dir_for(database))
     _check_space(database, folder)
     backup = write_backup(database, reason=reason, directory=folder, passphrase=passphrase)
     try:
-        _zip_documents(database, backup)
+        _write_manifest(backup, passphrase)
     except BaseException:
         backup.unlink(missing_ok=True)
         raise
@@ -237,18 +249,25 @@ def _marker(database: Path) -> Path:
     return backup_dir_for(database) / ".last-backup.json"
 
 
+def _digest(mark: str) -> str:
+    # Only a digest is kept in the marker: the fingerprint itself says how many records there are.
+    import hashlib
+
+    return hashlib.sha256(mark.encode("utf-8")).hexdigest()
+
+
 def _remember(database: Path, mark: str) -> None:
     from kettrack.store.files import write_private
 
-    write_private(_marker(database), json.dumps({"fingerprint": mark}), overwrite=True)
+    write_private(_marker(database), json.dumps({"fingerprint_sha256": _digest(mark)}), overwrite=True)
 
 
 def changed_since_last_backup(database: Path, passphrase: str | None = None) -> bool:
     try:
-        last = json.loads(_marker(database).read_text(encoding="utf-8"))["fingerprint"]
+        last = json.loads(_marker(database).read_text(encoding="utf-8"))["fingerprint_sha256"]
     except (OSError, ValueError, KeyError):
         return True
-    return bool(last != fingerprint(database, passphrase))
+    return bool(last != _digest(fingerprint(database, passphrase)))
 
 
 def backup_if_changed(database: Path, policy: RetentionPolicy, passphrase: str | None = None) -> Path | None:
@@ -269,14 +288,35 @@ def newest_good_backup(database: Path, passphrase: str | None = None) -> Path | 
     return None
 
 
-def restore(database: Path, backup: Path, passphrase: str | None = None) -> Path | None:
-    """Replace ``database`` (which no kettrack may have open) with ``backup`` and its documents.
+# An old backup's documents zip is read with limits: a small archive can expand to fill the disk.
+ZIP_MEMBER_LIMIT = 64 * 1024 * 1024
+ZIP_TOTAL_LIMIT = 4 * 1024 * 1024 * 1024
+ZIP_FOLDERS = ("superbills", "letters", "attachments")
 
-    The current database is first kept aside as a "pre-restore" backup (or, if it is too damaged to
-    back up, copied aside byte for byte); returns that copy's path (None when there was no database).
-    An encrypted backup is read with ``passphrase`` and restored encrypted; a plain one, plain.
-    """
+
+def _refuse(backup: Path, message: str) -> InvalidInput:
+    return InvalidInput.single("backup", f"{backup.name} {message}; nothing was changed")
+
+
+def _referenced_documents(connection: Any) -> list[tuple[str, str, str]]:
+    """(folder, file name, sha256) of every record in a database file that names a document."""
+    found: list[tuple[str, str, str]] = []
+    for folder, table in zip(ZIP_FOLDERS, ("superbills", "appeal_letters", "claim_attachments"), strict=True):
+        try:
+            rows = connection.execute(f"SELECT file_name, sha256 FROM {table}").fetchall()
+        except Exception:  # an older schema without the table
+            continue
+        found += [(folder, str(name), str(sha)) for name, sha in rows]
+    return found
+
+
+def check_backup(backup: Path, passphrase: str | None = None) -> Path | None:
+    """Check a backup completely before anything is swapped: a readable, sound kettrack database of a
+    schema this version knows, every document it names present and matching its SHA-256 (inside the
+    file, or in an old backup's zip, extracted with limits into a staging folder whose path is
+    returned). Raises InvalidInput saying what is wrong."""
     from kettrack.store.encryption import is_plain_sqlite
+    from kettrack.store.migrate import known_revisions
 
     if not backup.is_file():
         raise InvalidInput.single("backup", f"{backup} does not exist")
@@ -288,9 +328,112 @@ def restore(database: Path, backup: Path, passphrase: str | None = None) -> Path
     try:
         problems = integrity_problems(backup, passphrase)
     except sqlite3.Error as exc:
-        raise InvalidInput.single("backup", f"{backup.name} is not a readable database: {exc}") from exc
+        raise _refuse(backup, f"is not a readable database ({exc})") from exc
     if problems:
-        raise InvalidInput.single("backup", f"{backup.name} fails its integrity check: {problems[0]}")
+        raise _refuse(backup, f"fails its integrity check: {problems[0]}")
+    connection = read_connection(backup, passphrase)
+    try:
+        try:
+            revision = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+        except Exception as exc:  # sqlite3's or SQLCipher's error: no such table
+            raise _refuse(backup, "is not a kettrack backup (it has no schema version)") from exc
+        if revision is None or str(revision[0]) not in known_revisions():
+            raise _refuse(backup, "was written by a newer kettrack (or is not a kettrack backup)")
+        named = _referenced_documents(connection)
+        has_table = connection.execute(
+            "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='documents'"
+        ).fetchone()[0]
+        if has_table:
+            _check_inner_documents(backup, connection, named)
+    finally:
+        connection.close()
+    if has_table:
+        return None
+    archive = documents_zip_for(backup)
+    return _stage_zip(backup, archive, named) if archive.is_file() else None
+
+
+def _check_inner_documents(backup: Path, connection: Any, named: list[tuple[str, str, str]]) -> None:
+    import hashlib
+
+    wanted = {sha for _, _, sha in named}
+    for sha, content in connection.execute("SELECT sha256, content FROM documents"):
+        if sha in wanted and hashlib.sha256(bytes(content)).hexdigest() != sha:
+            raise _refuse(backup, f"holds a document that no longer matches its SHA-256 ({sha[:12]}...)")
+
+
+def _stage_zip(backup: Path, archive_path: Path, named: list[tuple[str, str, str]]) -> Path:
+    """Extract an old backup's documents zip into a private staging folder beside the database, with
+    limits on each member and on the whole, safe names only, and each file checked against the hash
+    its record holds; the staging folder's path (the caller moves it into place or removes it)."""
+    import hashlib
+
+    expected = {f"{folder}/{name}": sha for folder, name, sha in named}
+    staging = Path(tempfile.mkdtemp(prefix=".documents-restoring-", dir=backup.parent))
+    total = 0
+    try:
+        with zipfile.ZipFile(archive_path) as archive:
+            for info in archive.infolist():
+                if info.is_dir():
+                    continue
+                folder, _, name = info.filename.partition("/")
+                if (
+                    folder not in ZIP_FOLDERS
+                    or not name
+                    or "/" in name
+                    or "\\" in name
+                    or name.startswith(".")
+                ):
+                    raise _refuse(
+                        backup, f"has a documents archive with an unexpected name: {info.filename!r}"
+                    )
+                if info.file_size > ZIP_MEMBER_LIMIT:
+                    raise _refuse(backup, f"has a documents archive member larger than allowed: {name}")
+                target = make_private_dir(staging / folder) / name
+                digest = hashlib.sha256()
+                written = 0
+                fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with archive.open(info) as source, os.fdopen(fd, "wb") as sink:
+                    # Counted as read, not as declared: a forged header cannot make it write more.
+                    while block := source.read(1 << 16):
+                        written += len(block)
+                        total += len(block)
+                        if written > ZIP_MEMBER_LIMIT or total > ZIP_TOTAL_LIMIT:
+                            raise _refuse(backup, "has a documents archive that expands beyond its limits")
+                        digest.update(block)
+                        sink.write(block)
+                sha = expected.get(info.filename)
+                if sha is not None and digest.hexdigest() != sha:
+                    raise _refuse(backup, f"has a document that no longer matches its SHA-256: {name}")
+    except zipfile.BadZipFile as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise _refuse(backup, f"has a damaged documents archive ({exc})") from exc
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return staging
+
+
+def restore(database: Path, backup: Path, passphrase: str | None = None) -> Path | None:
+    """Replace ``database`` (which no kettrack may have open) with ``backup``.
+
+    The backup is checked completely first (``check_backup``): a backup that fails leaves everything
+    as it was. The current database is then kept aside as a "pre-restore" backup (or, if it is too
+    damaged to back up, copied aside byte for byte); returns that copy's path (None when there was no
+    database). An encrypted backup is read with ``passphrase`` and restored encrypted; a plain one,
+    plain.
+    """
+
+    staging = check_backup(backup, passphrase)
+    try:
+        return _swap_in(database, backup, passphrase, staging)
+    finally:
+        if staging is not None and staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _swap_in(database: Path, backup: Path, passphrase: str | None, staging: Path | None) -> Path | None:
+    from kettrack.store.encryption import is_plain_sqlite
     from kettrack.store.lock import DatabaseLocked, WriterLock
 
     lock = WriterLock(database)
@@ -304,11 +447,12 @@ def restore(database: Path, backup: Path, passphrase: str | None = None) -> Path
             try:
                 current_key = None if is_plain_sqlite(database) else passphrase
                 kept = write_backup(database, reason="pre-restore", passphrase=current_key)
-                _zip_documents(database, kept)
+                _write_manifest(kept, current_key)
             except (BackupFailed, sqlite3.Error, InvalidInput):
                 stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
                 kept = make_private_dir(backup_dir_for(database)) / f"{database.name}.damaged-{stamp}"
                 shutil.copy2(database, kept)
+                os.chmod(kept, 0o600)
         fd, temp_name = tempfile.mkstemp(
             prefix=f".{database.name}.", suffix=".restoring", dir=database.parent
         )
@@ -319,9 +463,10 @@ def restore(database: Path, backup: Path, passphrase: str | None = None) -> Path
                 copy_standalone(backup, temp)
             else:
                 assert passphrase is not None
-                temp.unlink()  # SQLCipher keys a new, empty file
                 copy_standalone(backup, temp, passphrase)
-            os.chmod(temp, 0o600)
+            problems = integrity_problems(temp, None if is_plain_sqlite(backup) else passphrase)
+            if problems:
+                raise BackupFailed(f"the restored copy failed its integrity check: {problems[0]}")
             with open(temp, "rb") as handle:
                 os.fsync(handle.fileno())
             # The old write-ahead log belongs to the old database: replayed onto the restored file
@@ -331,32 +476,12 @@ def restore(database: Path, backup: Path, passphrase: str | None = None) -> Path
             os.replace(temp, database)
         finally:
             temp.unlink(missing_ok=True)
-        _restore_documents(database, backup)
+        if staging is not None:
+            documents = _documents_folder(database)
+            if documents.exists():
+                stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+                documents.rename(documents.with_name(f"{documents.name}.before-restore-{stamp}"))
+            staging.rename(documents)  # moved into the database at the next open (schema 0004)
         return kept
     finally:
         lock.release()
-
-
-def _restore_documents(database: Path, backup: Path) -> None:
-    archive_path = documents_zip_for(backup)
-    if not archive_path.is_file():
-        return
-    documents = _documents_folder(database)
-    staging = Path(tempfile.mkdtemp(prefix=".documents-restoring-", dir=database.parent))
-    try:
-        with zipfile.ZipFile(archive_path) as archive:
-            for member in archive.namelist():
-                if member.startswith("/") or ".." in Path(member).parts:
-                    raise InvalidInput.single(
-                        "backup", f"the documents archive holds an unsafe name: {member}"
-                    )
-            archive.extractall(staging)
-        for path in staging.rglob("*"):
-            os.chmod(path, 0o700 if path.is_dir() else 0o600)
-        if documents.exists():
-            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-            documents.rename(documents.with_name(f"{documents.name}.before-restore-{stamp}"))
-        staging.rename(documents)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)

@@ -1,6 +1,6 @@
 """Check database: SQLite's own checks (``integrity_check``, ``foreign_key_check``) and kettrack's
 invariants (each claim's state equals the one its events give, totals add up, every attachment,
-letter and issued superbill file exists with its recorded SHA-256, the audit chain is unbroken),
+letter and issued superbill is in the database with its recorded SHA-256, the audit chain is unbroken),
 reported in words. A damaged file is never repaired in place: the report says so and names the
 newest backup that passes its own check."""
 
@@ -11,9 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
-
-from kettrack.store.files import sha256_of
-from kettrack.store.location import documents_dir
 
 
 @dataclass
@@ -80,9 +77,9 @@ def check_database(location: str | Path | None, passphrase: str | None = None) -
     ws = Workspace(Database.open(location, passphrase=passphrase))
     try:
         report.problems += ws.claims.invariant_problems()
-        report.checked.append("claims against their events, attachment and letter files")
+        report.checked.append("claims against their events, attachments")
         report.problems += _document_problems(ws)
-        report.checked.append("issued superbill files")
+        report.checked.append("issued superbills and letters")
         from kettrack.store.audit import AuditLog
 
         report.problems += [f"audit log: {p}" for p in AuditLog(ws.db).verify()]
@@ -93,31 +90,20 @@ def check_database(location: str | Path | None, passphrase: str | None = None) -
 
 
 def _document_problems(ws: object) -> list[str]:
+    from kettrack.store import documents
     from kettrack.store.models import AppealLetterEntry, IssuedSuperbill
 
     db = ws.db  # type: ignore[attr-defined]
-    folder = documents_dir(db.target)
-    problems = []
     with db.reader() as session:
-        for number, version, name, sha in session.execute(
-            select(
-                IssuedSuperbill.number,
-                IssuedSuperbill.version,
-                IssuedSuperbill.file_name,
-                IssuedSuperbill.sha256,
+        named = [
+            (f"superbill {number} version {version}", sha)
+            for number, version, sha in session.execute(
+                select(IssuedSuperbill.number, IssuedSuperbill.version, IssuedSuperbill.sha256)
             )
-        ):
-            path = folder / "superbills" / name
-            if not path.is_file():
-                problems.append(f"superbill {number} version {version}: the file is missing")
-            elif sha256_of(path) != sha:
-                problems.append(f"superbill {number} version {version}: the file was changed after issuing")
-        for number, name, sha in session.execute(
-            select(AppealLetterEntry.number, AppealLetterEntry.file_name, AppealLetterEntry.sha256)
-        ):
-            path = folder / "letters" / name
-            if not path.is_file():
-                problems.append(f"appeal letter {number}: the file is missing")
-            elif sha256_of(path) != sha:
-                problems.append(f"appeal letter {number}: the file was changed after issuing")
-    return problems
+        ]
+        named += [
+            (f"appeal letter {number}", sha)
+            for number, sha in session.execute(select(AppealLetterEntry.number, AppealLetterEntry.sha256))
+        ]
+        broken = documents.problems(session, (sha for _, sha in named))
+    return [f"{what}: {broken[sha]}" for what, sha in named if sha in broken]

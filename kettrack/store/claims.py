@@ -58,8 +58,8 @@ from kettrack.core.reason_codes import (
     check_remarks,
 )
 from kettrack.core.validation import text_problem
-from kettrack.store import audit
-from kettrack.store.attachments import AttachmentStore
+from kettrack.store import audit, documents
+from kettrack.store.attachments import IncomingFile, read_in
 from kettrack.store.database import Database
 from kettrack.store.models import (
     Claim,
@@ -192,10 +192,9 @@ def service_dates(session: Session, claim_id: int) -> list[date]:
 class ClaimService:
     """Claims, their events, attachments, prior authorizations and payer rules."""
 
-    def __init__(self, db: Database, *, documents: Path, today: Callable[[], date] = date.today) -> None:
+    def __init__(self, db: Database, *, today: Callable[[], date] = date.today) -> None:
         self.db = db
         self.today = today
-        self.files = AttachmentStore(documents / "attachments")
 
     # --- payer rules ------------------------------------------------------------------------------
 
@@ -385,33 +384,13 @@ class ClaimService:
         ``expected_events`` is the number of events the person saw: if someone recorded another one
         meanwhile, nothing is written and ClaimChanged says so.
         """
-        copied: list[tuple[Path, str, str, str, int, str]] = []
-        try:
-            for path, description in attachments:
-                copied.append(self.files.copy_in(path, description))
-            with self.db.session() as session:
-                event_id = self.record_in(session, claim_id, event, expected_events=expected_events)
-                claim = session.get(Claim, claim_id)
-                assert claim is not None
-                for stored, original, media_type, sha, size, description in copied:
-                    session.add(
-                        ClaimAttachment(
-                            claim_id=claim.id,
-                            event_id=event_id,
-                            file_name=stored.name,
-                            original_name=original,
-                            media_type=media_type,
-                            size=size,
-                            sha256=sha,
-                            description=description,
-                            added_by=_actor(),
-                        )
-                    )
-                return event_id
-        except BaseException:
-            for stored, *_ in copied:
-                stored.unlink(missing_ok=True)  # the files go with the event that was not recorded
-            raise
+        incoming = [read_in(path, description) for path, description in attachments]
+        # The files are kept inside the database, in the event's transaction: both or neither.
+        with self.db.session() as session:
+            event_id = self.record_in(session, claim_id, event, expected_events=expected_events)
+            for item in incoming:
+                session.add(_attachment_row(session, claim_id, event_id, item))
+            return event_id
 
     def record_in(
         self, session: Session, claim_id: int, event: NewEvent, *, expected_events: int | None = None
@@ -433,36 +412,25 @@ class ClaimService:
         """Keep a file with a claim without recording an event (an EOB found later, say)."""
         if problem := text_problem(description, max_len=200):
             raise InvalidInput.single("description", problem)
-        stored, original, media_type, sha, size, description = self.files.copy_in(path, description)
-        try:
-            with self.db.session() as session:
-                if session.get(Claim, claim_id) is None:
-                    raise NotFound("claim", claim_id)
-                row = ClaimAttachment(
-                    claim_id=claim_id,
-                    file_name=stored.name,
-                    original_name=original,
-                    media_type=media_type,
-                    size=size,
-                    sha256=sha,
-                    description=description,
-                    added_by=_actor(),
-                )
-                session.add(row)
-                session.flush()
-                audit.record(session, "update", "claim", claim_id, f"file attached ({media_type})")
-                return attachment_of(row)
-        except BaseException:
-            stored.unlink(missing_ok=True)
-            raise
+        item = read_in(path, description)
+        with self.db.session() as session:
+            if session.get(Claim, claim_id) is None:
+                raise NotFound("claim", claim_id)
+            row = _attachment_row(session, claim_id, None, item)
+            session.add(row)
+            session.flush()
+            audit.record(session, "update", "claim", claim_id, f"file attached ({item.media_type})")
+            return attachment_of(row)
 
-    def attachment_path(self, attachment_id: int) -> Path:
-        """The stored file of an attachment, after checking it still has its recorded SHA-256."""
+    def attachment_content(self, attachment_id: int) -> tuple[str, bytes]:
+        """An attachment's original name and bytes, checked against its recorded SHA-256."""
         with self.db.reader() as session:
             row = session.get(ClaimAttachment, attachment_id)
             if row is None:
                 raise NotFound("attachment", attachment_id)
-            return self.files.verified(row.file_name, row.sha256)
+            return row.original_name, documents.content(
+                session, row.sha256, f"attachment {row.original_name!r}"
+            )
 
     def _check_event(self, session: Session, claim: Claim, event: NewEvent) -> NewEvent:
         problems: list[Problem] = []
@@ -658,11 +626,32 @@ class ClaimService:
                         problems.append(
                             f"claim {claim.number}: billed amount differs from the sum of its lines"
                         )
-            for row in session.scalars(select(ClaimAttachment)):
-                problem = self.files.problem(row.file_name, row.sha256)
-                if problem:
-                    problems.append(f"attachment {row.original_name!r} of claim id {row.claim_id}: {problem}")
+            rows = list(
+                session.execute(
+                    select(ClaimAttachment.original_name, ClaimAttachment.claim_id, ClaimAttachment.sha256)
+                )
+            )
+            broken = documents.problems(session, (r.sha256 for r in rows))
+            for name, owner, sha in rows:
+                if sha in broken:
+                    problems.append(f"attachment {name!r} of claim id {owner}: {broken[sha]}")
         return problems
+
+
+def _attachment_row(
+    session: Session, claim_id: int, event_id: int | None, item: IncomingFile
+) -> ClaimAttachment:
+    return ClaimAttachment(
+        claim_id=claim_id,
+        event_id=event_id,
+        file_name=item.stored_name,
+        original_name=item.original_name,
+        media_type=item.media_type,
+        size=item.size,
+        sha256=documents.put(session, item.content, item.media_type),
+        description=item.description,
+        added_by=_actor(),
+    )
 
 
 def _trigger(step: NextStep | None, events: list[ClaimEvent]) -> date | None:

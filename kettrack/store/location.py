@@ -35,6 +35,34 @@ def make_private_dir(path: Path) -> Path:
     return path
 
 
+class DatabaseMissing(RuntimeError):
+    """A command that only reads was pointed at a path where there is no database; nothing was created."""
+
+    def __init__(self, path: Path) -> None:
+        from shlex import quote
+
+        super().__init__(
+            f"there is no database at {path}; create one with `kettrack --db {quote(str(path))} demo` "
+            "or by opening the window; nothing was created"
+        )
+        self.path = path
+
+
+def at_rest(path: Path) -> bool:
+    """Whether a SQLite file has no write-ahead log or hot journal beside it: all its pages are in it."""
+    return not any(os.path.lexists(f"{path}{suffix}") for suffix in ("-wal", "-journal"))
+
+
+def read_only_uri(path: Path) -> str:
+    """A URI that opens ``path`` for reading only and never creates a file, beside it or in its place.
+
+    ``mode=ro`` alone still makes -wal and -shm files beside a WAL database, so a file kettrack refuses
+    would not be left as it was; at rest (nothing beside it to read) ``immutable=1`` stops that. When a
+    -wal file is there its pages belong to the database, so it is read normally.
+    """
+    return path.absolute().as_uri() + ("?mode=ro&immutable=1" if at_rest(path) else "?mode=ro")
+
+
 class DatabaseTarget(NamedTuple):
     """A resolved database location: a SQLite file or a server URL."""
 
@@ -83,19 +111,16 @@ def resolve(target: str | Path | None) -> DatabaseTarget:
     return DatabaseTarget(url=f"sqlite:///{path}", sqlite_path=path)
 
 
-def documents_dir(target: DatabaseTarget) -> Path:
-    """Where issued documents (superbills, letters) go: beside a SQLite file, so they travel with it;
-    in the user data folder for a shared server database."""
+def legacy_documents_dir(target: DatabaseTarget) -> Path:
+    """Where kettrack kept issued documents before they moved into the database (schema 0004): beside a
+    SQLite file, or per server database in the user data folder. Only read, to move them in; never
+    created."""
     if target.sqlite_path is not None:
-        base = target.sqlite_path.parent / f"{target.sqlite_path.stem}-documents"
-    else:
-        # One folder per server database (named from its password-less URL): two clinics' databases
-        # used from one machine must not share numbered files like SB-2026-000001-v1.pdf.
-        import hashlib  # deferred: its OpenSSL binding costs milliseconds at start-up
+        return target.sqlite_path.parent / f"{target.sqlite_path.stem}-documents"
+    import hashlib  # deferred: its OpenSSL binding costs milliseconds at start-up
 
-        digest = hashlib.sha256(target.display.encode("utf-8")).hexdigest()[:16]
-        base = data_dir() / "documents" / digest
-    return make_private_dir(base)
+    digest = hashlib.sha256(target.display.encode("utf-8")).hexdigest()[:16]
+    return data_dir() / "documents" / digest
 
 
 # File systems on which SQLite's locking is unreliable: a database there can be damaged when two
@@ -147,3 +172,6 @@ def network_warning(path: Path, mounts: str | None = None) -> str | None:
         f"{path} is on a network share ({kind}): SQLite files there can be damaged when more than one "
         "computer uses them; for several desks use the shared PostgreSQL mode (--db postgresql+psycopg://...)"
     )
+
+
+documents_dir = legacy_documents_dir  # TEMPORARY: removed once transfer no longer uses it

@@ -1,16 +1,14 @@
 """Superbills from the database: gather a patient's sessions, lines, diagnoses, insurance and
-payments into a ``Superbill``; check it; issue it as a numbered, versioned, owner-only PDF whose
-SHA-256 and covered lines are recorded. An issued superbill is never changed: re-issuing writes the
-next version and marks the old one superseded."""
+payments into a ``Superbill``; check it; issue it as a numbered, versioned PDF kept inside the database
+(kettrack.store.documents) in the same transaction as its record, SHA-256 and covered lines. An issued
+superbill is never changed: re-issuing writes the next version and marks the old one superseded."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -23,12 +21,10 @@ from kettrack.core.rows import InfusionFilter
 from kettrack.core.service_lines import POINTER_LETTERS, ServiceLine
 from kettrack.core.superbill import MAX_DIAGNOSES, Diagnosis, Superbill, preflight
 from kettrack.reports.superbill import render_superbill
-from kettrack.store import audit
+from kettrack.store import audit, documents
 from kettrack.store.billing import CodeRepository, ServiceLineRepository
 from kettrack.store.database import Database
-from kettrack.store.files import write_private
 from kettrack.store.infusions import InfusionRepository
-from kettrack.store.location import make_private_dir
 from kettrack.store.models import IssuedSuperbill, Patient, SuperbillLine
 from kettrack.store.people import CoverageRepository, PatientRepository, PayerRepository, ProviderRepository
 
@@ -59,7 +55,7 @@ class IssuedSuperbillRecord:
     date_to: date
     issued_at: datetime
     draft: bool
-    path: Path
+    file_name: str  # a suggested name for a saved copy; the PDF itself is in the database
     sha256: str
     total_charges: Decimal
     total_paid: Decimal
@@ -107,13 +103,12 @@ class SuperbillService:
         lines: ServiceLineRepository,
         codes: CodeRepository,
         icd: Callable[[], Icd10Index],
-        folder: Path,
         today: Callable[[], date] = date.today,
     ) -> None:
         self.db = db
         self.patients, self.providers, self.payers = patients, providers, payers
         self.coverages, self.infusions, self.lines, self.codes = coverages, infusions, lines, codes
-        self.icd, self.folder, self.today = icd, folder, today
+        self.icd, self.today = icd, today
 
     # --- gathering ----------------------------------------------------------------------------
 
@@ -254,40 +249,35 @@ class SuperbillService:
             self.lines.ensure_lines(visit.id)
         pdf = render_superbill(bill, draft=draft)
         name = f"{number}-v{version}{'-DRAFT' if draft else ''}.pdf"
-        path = make_private_dir(self.folder) / name
-        write_private(path, pdf)
         period = bill.period or (bill.issued_on, bill.issued_on)
-        try:
-            with self.db.session() as session:
-                row = IssuedSuperbill(
-                    number=number,
-                    version=version,
-                    patient_id=bill.patient.id,
-                    provider_id=bill.provider.id,
-                    clinic_id=bill.clinic.id if bill.clinic else None,
-                    coverage_id=bill.coverage.id if bill.coverage else None,
-                    date_from=period[0],
-                    date_to=period[1],
-                    issued_at=datetime.now(UTC),
-                    draft=draft,
-                    file_name=name,
-                    sha256=hashlib.sha256(pdf).hexdigest(),
-                    total_charges=bill.total_charges,
-                    total_paid=bill.total_paid,
-                )
-                session.add(row)
-                session.flush()
-                line_ids = self.lines.line_ids(session, [v.id for v in sessions if v.id is not None])
-                session.add_all(SuperbillLine(superbill_id=row.id, service_line_id=i) for i in line_ids)
-                if previous is not None:
-                    old = session.get(IssuedSuperbill, previous.id)
-                    assert old is not None
-                    old.superseded_by_id = row.id
-                audit.record(session, "issue", "superbill", row.id, f"{row.number} version {row.version}")
-                new_id = row.id
-        except BaseException:
-            path.unlink(missing_ok=True)  # no record, no file
-            raise
+        # The PDF, the record and its lines commit together or not at all: no file is left behind.
+        with self.db.session() as session:
+            row = IssuedSuperbill(
+                number=number,
+                version=version,
+                patient_id=bill.patient.id,
+                provider_id=bill.provider.id,
+                clinic_id=bill.clinic.id if bill.clinic else None,
+                coverage_id=bill.coverage.id if bill.coverage else None,
+                date_from=period[0],
+                date_to=period[1],
+                issued_at=datetime.now(UTC),
+                draft=draft,
+                file_name=name,
+                sha256=documents.put(session, pdf, documents.PDF),
+                total_charges=bill.total_charges,
+                total_paid=bill.total_paid,
+            )
+            session.add(row)
+            session.flush()
+            line_ids = self.lines.line_ids(session, [v.id for v in sessions if v.id is not None])
+            session.add_all(SuperbillLine(superbill_id=row.id, service_line_id=i) for i in line_ids)
+            if previous is not None:
+                old = session.get(IssuedSuperbill, previous.id)
+                assert old is not None
+                old.superseded_by_id = row.id
+            audit.record(session, "issue", "superbill", row.id, f"{row.number} version {row.version}")
+            new_id = row.id
         return self.get(new_id)
 
     def reissue(self, superbill_id: int, *, draft: bool = False) -> IssuedSuperbillRecord:
@@ -314,6 +304,14 @@ class SuperbillService:
             draft=draft,
             replaces=old.id,
         )
+
+    def pdf(self, superbill_id: int) -> bytes:
+        """The issued PDF, checked against its recorded SHA-256."""
+        with self.db.reader() as session:
+            row = session.get(IssuedSuperbill, superbill_id)
+            if row is None:
+                raise NotFound("superbill", superbill_id)
+            return documents.content(session, row.sha256, f"superbill {row.number} version {row.version}")
 
     def _row(self, superbill_id: int) -> IssuedSuperbill:
         with self.db.reader() as session:
@@ -353,7 +351,7 @@ class SuperbillService:
                 date_to=row.date_to,
                 issued_at=row.issued_at,
                 draft=row.draft,
-                path=self.folder / row.file_name,
+                file_name=row.file_name,
                 sha256=row.sha256,
                 total_charges=row.total_charges,
                 total_paid=row.total_paid,

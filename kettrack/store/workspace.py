@@ -14,7 +14,7 @@ from kettrack.core.icd10 import Icd10Index, load_index
 from kettrack.store.billing import CodeRepository, FeeScheduleRepository, ServiceLineRepository
 from kettrack.store.database import Database
 from kettrack.store.infusions import InfusionRepository
-from kettrack.store.location import cache_dir, documents_dir
+from kettrack.store.location import cache_dir
 from kettrack.store.people import (
     CoverageRepository,
     PatientRepository,
@@ -53,6 +53,28 @@ class Workspace:
         self.codes = CodeRepository(db)
         self.fees = FeeScheduleRepository(db)
         self.service_lines = ServiceLineRepository(db, self.codes, self.fees, self.infusions.get)
+        # What opening found worth saying once (documents moved in from an old folder, say).
+        self.notices: list[str] = []
+        if not db.read_only:
+            self._adopt_old_documents()
+
+    def _adopt_old_documents(self) -> None:
+        """Move the files of the old ``<database>-documents/`` folder (kettrack before documents lived in
+        the database) in, checked against their recorded hashes; the folder itself is left alone."""
+        from kettrack.store.documents import adopt_folder
+        from kettrack.store.location import legacy_documents_dir
+
+        folder = legacy_documents_dir(self.db.target)
+        if not folder.is_dir():
+            return  # the usual case, decided without touching the database
+        with self.db.session() as session:
+            adopted = adopt_folder(session, folder)
+            if adopted is not None and adopted.moved:
+                from kettrack.store import audit
+
+                audit.record(session, "import", "documents", None, f"{adopted.moved} documents moved in")
+        if adopted is not None:
+            self.notices.append(adopted.describe())
 
     @cached_property
     def superbills(self) -> SuperbillService:
@@ -69,7 +91,6 @@ class Workspace:
             lines=self.service_lines,
             codes=self.codes,
             icd=self.icd10,
-            folder=documents_dir(self.db.target) / "superbills",
             today=self.today,
         )
 
@@ -78,7 +99,7 @@ class Workspace:
     def claims(self) -> ClaimService:
         from kettrack.store.claims import ClaimService
 
-        return ClaimService(self.db, documents=documents_dir(self.db.target), today=self.today)
+        return ClaimService(self.db, today=self.today)
 
     @cached_property
     def claim_views(self) -> ClaimViews:
@@ -102,7 +123,6 @@ class Workspace:
             infusions=self.infusions,
             reason_codes=self.reason_codes,
             icd=self.icd10,
-            folder=documents_dir(self.db.target) / "letters",
             today=self.today,
         )
 

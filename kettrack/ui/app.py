@@ -150,6 +150,9 @@ def _backup_later(ws: Any) -> None:
     def work() -> object:
         from kettrack.store.audit import AuditLog
         from kettrack.store.backups import KEEP_KEYS, backup_if_changed, policy_of
+        from kettrack.store.viewer_copies import sweep_stale
+
+        sweep_stale()  # document copies an earlier, killed kettrack left for the viewer
 
         policy = policy_of({key: ws.settings.get(key) for key in KEEP_KEYS})
         made = backup_if_changed(path, policy, ws.db.passphrase)

@@ -30,7 +30,7 @@ def columns() -> list[Column[Any]]:
         Column(tr("Patients"), lambda b: count(b.patients), numeric=True),
         Column(tr("Sessions"), lambda b: count(b.sessions), numeric=True),
         Column(tr("Claims"), lambda b: count(b.claims), numeric=True),
-        Column(tr("Documents"), lambda b: tr("yes") if b.documents else ""),
+        Column(tr("Documents"), lambda b: f"{b.documents:,}" if b.documents else ""),
     ]
 
 

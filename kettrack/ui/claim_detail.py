@@ -361,16 +361,16 @@ class ClaimWindow(QDialog):
         self.bus.announce(changes.CLAIM)
 
     def _open_document(self, item: QListWidgetItem) -> None:
-        from kettrack.ui.pdf_preview import open_in_viewer
+        from kettrack.ui.pdf_preview import open_in_viewer, viewer_copy
 
         kind, record_id = item.data(Qt.ItemDataRole.UserRole)
         try:
-            path = (
-                self.ws.claims.attachment_path(record_id)
-                if kind == "attachment"
-                else self.ws.appeals.letter_path(record_id)
-            )
+            if kind == "attachment":
+                name, content = self.ws.claims.attachment_content(record_id)
+            else:
+                content = self.ws.appeals.letter_pdf(record_id)
+                name = item.text().split(" (")[0] + ".pdf"
         except (InvalidInput, NotFound) as exc:
             tell(self, tr("File not opened"), str(exc))
             return
-        open_in_viewer(path)
+        open_in_viewer(viewer_copy(content, name))

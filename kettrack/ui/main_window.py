@@ -143,6 +143,8 @@ class MainWindow(QMainWindow):
         if path is not None and (warning := network_warning(path)):
             text += " ⚠ " + warning
             self.location.setStyleSheet("color: #b71c1c;")
+        for notice in getattr(ws, "notices", ()):
+            text += " · " + notice  # said once, at the open that did it (old documents moved in)
         self.location.setText(text)
         self.location.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
 

@@ -23,6 +23,13 @@ def open_in_viewer(path: Path) -> bool:
     return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
 
+def viewer_copy(content: bytes, name: str) -> Path:
+    """An owner-only temporary copy of a document held in the database, for an outside viewer."""
+    from kettrack.store.viewer_copies import write_copy
+
+    return write_copy(content, name)
+
+
 class PdfPreview(QWidget):
     """Pages of one PDF, scrolled and fitted to the width, with a message while there is none."""
 

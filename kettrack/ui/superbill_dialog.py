@@ -34,7 +34,7 @@ from kettrack.store.superbills import IssuedSuperbillRecord, PreflightFailed, Re
 from kettrack.ui import changes
 from kettrack.ui.basics import tell, tr
 from kettrack.ui.changes import ChangeBus
-from kettrack.ui.pdf_preview import PdfPreview, open_in_viewer
+from kettrack.ui.pdf_preview import PdfPreview, open_in_viewer, viewer_copy
 from kettrack.ui.superbills import SUPERBILL
 from kettrack.ui.workers import Workers, shared_workers
 
@@ -95,6 +95,7 @@ class SuperbillDialog(QDialog):
         self.bill: Superbill | None = None
         self.problems: list[str] = []
         self.issued: IssuedSuperbillRecord | None = None
+        self.issued_pdf = b""
         # Renders finish in any order; only the newest one may reach the preview.
         self._render_generation = 0
         self.setObjectName("superbill_dialog")
@@ -316,7 +317,8 @@ class SuperbillDialog(QDialog):
         self._update_buttons()
         self._render_generation += 1  # a render still running shows the unnumbered preview: drop it
         # Show what was issued, byte for byte; it carries the real statement number.
-        self.preview.show_pdf(record.path.read_bytes())
+        self.issued_pdf = self.ws.superbills.pdf(record.id)
+        self.preview.show_pdf(self.issued_pdf)
         self.bus.announce(SUPERBILL)
         return record
 
@@ -325,16 +327,19 @@ class SuperbillDialog(QDialog):
             return False
         if path is None:
             chosen, _filter = QFileDialog.getSaveFileName(
-                self, tr("Save a copy"), self.issued.path.name, tr("PDF documents (*.pdf)")
+                self, tr("Save a copy"), self.issued.file_name, tr("PDF documents (*.pdf)")
             )
             if not chosen:
                 return False
             path = Path(chosen)
         try:
             # The file dialog has already asked whether to replace an existing file.
-            write_private(path, self.issued.path.read_bytes(), overwrite=True)
+            write_private(path, self.issued_pdf, overwrite=True)
         except OSError as error:
             tell(self, tr("Copy not saved"), error.strerror or str(error))
+            return False
+        except InvalidInput as error:
+            tell(self, tr("Copy not saved"), str(error))
             return False
         return True
 
@@ -342,4 +347,4 @@ class SuperbillDialog(QDialog):
         return self.issued is not None and self.preview.print_pages(self)
 
     def open_copy(self) -> bool:
-        return self.issued is not None and open_in_viewer(self.issued.path)
+        return self.issued is not None and open_in_viewer(viewer_copy(self.issued_pdf, self.issued.file_name))

@@ -4,6 +4,7 @@ records; the old one stays on file, marked superseded)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
@@ -24,7 +25,7 @@ from kettrack.core.problems import InvalidInput, NotFound
 from kettrack.ui import changes
 from kettrack.ui.basics import confirm, fill_patient_filter, tell, tr
 from kettrack.ui.changes import ChangeBus
-from kettrack.ui.pdf_preview import PdfPreview, open_in_viewer
+from kettrack.ui.pdf_preview import PdfPreview, open_in_viewer, viewer_copy
 from kettrack.ui.tables import Column, RecordTable, RecordTableModel
 from kettrack.ui.workers import Workers, shared_workers
 
@@ -83,7 +84,12 @@ class IssuedPreviewDialog(QDialog):
     """An issued superbill's file shown inside the app, with Print and Open."""
 
     def __init__(
-        self, record: IssuedSuperbillRecord, *, workers: Workers | None = None, parent: QWidget | None = None
+        self,
+        record: IssuedSuperbillRecord,
+        load: Callable[[], bytes],
+        *,
+        workers: Workers | None = None,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.record = record
@@ -96,7 +102,7 @@ class IssuedPreviewDialog(QDialog):
         self.open_button = QPushButton(tr("Open in viewer"))
         self.close_button = QPushButton(tr("Close"))
         self.print_button.clicked.connect(lambda: self.preview.print_pages(self))
-        self.open_button.clicked.connect(lambda: open_in_viewer(self.record.path))
+        self.open_button.clicked.connect(self.open_copy)
         self.close_button.clicked.connect(self.close)
         self.print_button.setEnabled(False)
         buttons = QHBoxLayout()
@@ -107,9 +113,17 @@ class IssuedPreviewDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.preview, 1)
         layout.addLayout(buttons)
-        (workers or shared_workers()).run(record.path.read_bytes, self._loaded, self._failed)
+        self.pdf: bytes | None = None
+        # The PDF comes from the database, off the GUI thread.
+        (workers or shared_workers()).run(load, self._loaded, self._failed)
+
+    def open_copy(self) -> bool:
+        if self.pdf is None:
+            return False
+        return open_in_viewer(viewer_copy(self.pdf, self.record.file_name))
 
     def _loaded(self, pdf: bytes) -> None:
+        self.pdf = pdf
         self.preview.show_pdf(pdf)
         self.print_button.setEnabled(self.preview.page_count() > 0)
 
@@ -209,16 +223,20 @@ class SuperbillsView(QWidget):
         record = self.current_record()
         if record is None:
             return False
-        if not record.path.exists():
-            tell(self, tr("File not found"), tr("The file of {0} is missing.").format(record.number))
+        try:
+            pdf = self.ws.superbills.pdf(record.id)
+        except InvalidInput as exc:
+            tell(self, tr("Document not found"), str(exc))
             return False
-        return open_in_viewer(record.path)
+        return open_in_viewer(viewer_copy(pdf, record.file_name))
 
     def preview_item(self) -> IssuedPreviewDialog | None:
         record = self.current_record()
         if record is None:
             return None
-        dialog = IssuedPreviewDialog(record, workers=self.workers, parent=self)
+        dialog = IssuedPreviewDialog(
+            record, lambda: self.ws.superbills.pdf(record.id), workers=self.workers, parent=self
+        )
         dialog.show()
         return dialog
 
