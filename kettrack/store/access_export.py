@@ -22,7 +22,7 @@ from kettrack.core.rows import InfusionFilter
 from kettrack.store import audit
 from kettrack.store.documents import DocumentMissing
 from kettrack.store.documents import content as stored_document
-from kettrack.store.files import write_private
+from kettrack.store.files import existing_regular_file, write_private
 from kettrack.store.location import make_private_dir
 from kettrack.store.models import AppealLetterEntry, AuditLogEntry, ClaimAttachment, IssuedSuperbill
 from kettrack.store.transfer import encode_record
@@ -155,6 +155,7 @@ def export_patient(ws: Workspace, patient_id: int, destination: Path, *, overwri
     if destination.exists() and not overwrite:
         raise FileExistsError(f"{destination} already exists; choose another name")
     if destination.suffix.lower() == ".zip":
+        existing_regular_file(destination)  # --force replaces a file, never a device, pipe or link
         fd, temp = tempfile.mkstemp(prefix=".access-", suffix=".zip", dir=destination.parent)
         os.close(fd)
         try:

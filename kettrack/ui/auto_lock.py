@@ -2,7 +2,11 @@
 minutes) the window hides every piece of patient data behind a lock screen, hides its other windows,
 and asks before showing them again: for an encrypted database its passphrase (the lock is always on
 there), otherwise the PIN the user set (kept only as a salted scrypt hash in the database's
-settings). A wrong answer is said next to the field and written to the audit log as a failed unlock."""
+settings). A wrong answer is said next to the field and written to the audit log as a failed unlock.
+
+A PIN is short, so its hash must be slow: whoever has a copy of the database can try PINs offline,
+and people reuse PINs. The scrypt cost is stored with each hash, so a hash made at an older, cheaper
+cost still verifies."""
 
 from __future__ import annotations
 
@@ -12,7 +16,19 @@ import secrets
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QMainWindow, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kettrack.ui.basics import tr
 from kettrack.ui.forms import error_label
@@ -32,21 +48,109 @@ _INPUT = {
 }
 
 
-def hash_pin(pin: str, salt: bytes | None = None) -> str:
+# scrypt cost (n, r, p) for new PINs: n = 2**17 took 0.28 s on one core of the build machine, so trying
+# all million 6-digit PINs costs days of one core rather than the 9 hours 2**14 allowed. It needs
+# 128 * r * n bytes (128 MiB); hashlib refuses more than ``maxmem`` (32 MiB unless told), see _scrypt.
+PIN_COST = (2**17, 8, 1)
+MIN_PIN_DIGITS, MAX_PIN_DIGITS = 6, 12
+# What hashes stored before the cost was kept in the string ("salt$digest") were made with.
+_LEGACY_COST = (2**14, 8, 1)
+# A cost read from the database is bounded (twice today's memory, a few lanes), so a damaged setting
+# cannot make unlocking take minutes or gigabytes.
+_MAX_MEMORY, _MAX_P = 2 * 128 * 8 * 2**17, 4
+
+
+def _scrypt(pin: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    needed = 128 * r * (n + p)  # OpenSSL's own estimate is a little above 128 * r * n: leave room
+    return hashlib.scrypt(pin.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=2 * needed, dklen=32)
+
+
+def hash_pin(pin: str, salt: bytes | None = None, *, cost: tuple[int, int, int] = PIN_COST) -> str:
+    """``scrypt$n=…,r=…,p=…$salt$digest`` (hex): the cost travels with the hash."""
     salt = salt or secrets.token_bytes(16)
-    digest = hashlib.scrypt(pin.encode("utf-8"), salt=salt, n=2**14, r=8, p=1, dklen=32)
-    return f"{salt.hex()}${digest.hex()}"
+    n, r, p = cost
+    return f"scrypt$n={n},r={r},p={p}${salt.hex()}${_scrypt(pin, salt, n, r, p).hex()}"
+
+
+def _parse(stored: str) -> tuple[tuple[int, int, int], bytes, bytes] | None:
+    """The cost, salt and digest of a stored hash (either format); None if it is not one."""
+    parts = stored.split("$")
+    try:
+        if len(parts) == 2:
+            cost, salt, digest = _LEGACY_COST, bytes.fromhex(parts[0]), bytes.fromhex(parts[1])
+        elif len(parts) == 4 and parts[0] == "scrypt":
+            given = dict(item.split("=", 1) for item in parts[1].split(","))
+            cost = (int(given["n"]), int(given["r"]), int(given["p"]))
+            salt, digest = bytes.fromhex(parts[2]), bytes.fromhex(parts[3])
+        else:
+            return None
+    except (ValueError, KeyError):
+        return None
+    n, r, p = cost
+    power_of_two = n > 1 and n & (n - 1) == 0
+    if not (power_of_two and r >= 1 and 128 * r * n <= _MAX_MEMORY and 1 <= p <= _MAX_P and salt and digest):
+        return None
+    return cost, salt, digest
 
 
 def pin_matches(pin: str, stored: str) -> bool:
-    salt, _, _digest = stored.partition("$")
-    return hmac.compare_digest(hash_pin(pin, bytes.fromhex(salt)), stored)
+    parsed = _parse(stored)
+    if parsed is None:
+        return False
+    (n, r, p), salt, digest = parsed
+    return hmac.compare_digest(_scrypt(pin, salt, n, r, p), digest)
 
 
 def check_pin(pin: str) -> str | None:
-    if not (pin.isdigit() and 4 <= len(pin) <= 12):
-        return tr("A PIN is 4 to 12 digits")
+    """What is wrong with a new PIN, in words for the message next to its field; None if nothing."""
+    if not pin:
+        return tr("Type a PIN of {0} to {1} digits").format(MIN_PIN_DIGITS, MAX_PIN_DIGITS)
+    if not (pin.isascii() and pin.isdigit()):
+        return tr("A PIN is digits only (0 to 9), {0} to {1} of them").format(MIN_PIN_DIGITS, MAX_PIN_DIGITS)
+    if len(pin) < MIN_PIN_DIGITS:
+        return tr("A PIN needs at least {0} digits; this one has {1}").format(MIN_PIN_DIGITS, len(pin))
+    if len(pin) > MAX_PIN_DIGITS:
+        return tr("A PIN has at most {0} digits; this one has {1}").format(MAX_PIN_DIGITS, len(pin))
     return None
+
+
+class PinDialog(QDialog):
+    """Asks for a new lock PIN and the idle time; says next to the PIN field what is wrong with it."""
+
+    def __init__(self, parent: QWidget | None = None, *, idle_minutes: int = DEFAULT_IDLE_MINUTES) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(tr("Lock PIN"))
+        self.pin = QLineEdit()
+        self.pin.setObjectName("new_pin")
+        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
+        self.pin.setPlaceholderText(tr("{0} to {1} digits").format(MIN_PIN_DIGITS, MAX_PIN_DIGITS))
+        self.pin.setAccessibleName(tr("New PIN"))
+        self.error = error_label()
+        self.error.setObjectName("new_pin_error")
+        self.minutes = QSpinBox()
+        self.minutes.setRange(1, 240)
+        self.minutes.setValue(idle_minutes)
+        self.minutes.setAccessibleName(tr("Idle minutes before locking"))
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form = QFormLayout(self)
+        form.addRow(tr("PIN"), self.pin)
+        form.addRow("", self.error)
+        form.addRow(tr("Lock after idle minutes"), self.minutes)
+        form.addRow(buttons)
+        self.pin.textEdited.connect(lambda _text: self.error.hide())
+
+    def accept(self) -> None:
+        problem = check_pin(self.pin.text())
+        if problem:
+            self.error.setText(problem)
+            self.error.show()
+            self.pin.setFocus()
+            return
+        super().accept()
 
 
 class LockScreen(QWidget):

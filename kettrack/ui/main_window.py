@@ -330,28 +330,17 @@ class MainWindow(QMainWindow):
             return
         lock.lock()
 
-    def set_lock_pin(self) -> None:
-        from PySide6.QtWidgets import QInputDialog, QLineEdit
+    def set_lock_pin(self) -> QWidget | None:
+        """Ask for a PIN and idle time; the dialog says next to the field what is wrong with a PIN."""
+        from kettrack.ui.auto_lock import PinDialog
 
         lock = getattr(self, "auto_lock", None)
         if lock is None:
-            return
-        pin, ok = QInputDialog.getText(
-            self, self.tr("Lock PIN"), self.tr("A PIN of 4 to 12 digits:"), QLineEdit.EchoMode.Password
-        )
-        if not ok:
-            return
-        minutes, ok = QInputDialog.getInt(
-            self, self.tr("Idle time"), self.tr("Lock after this many idle minutes:"), 10, 1, 240
-        )
-        if not ok:
-            return
-        try:
-            lock.set_pin(pin, minutes)
-        except ValueError as exc:
-            from PySide6.QtWidgets import QMessageBox
-
-            QMessageBox.warning(self, self.tr("Lock PIN"), str(exc))
+            return None
+        dialog = PinDialog(self)
+        dialog.accepted.connect(lambda: lock.set_pin(dialog.pin.text(), dialog.minutes.value()))
+        dialog.open()
+        return dialog
 
     def show_audit_log(self) -> QWidget | None:
         if self.ws is None:

@@ -82,3 +82,64 @@ def test_encryption_on_the_command_line(cli: Cli, monkeypatch: pytest.MonkeyPatc
     assert cli("decrypt") == 0 and "no longer encrypted" in cli.out
     monkeypatch.delenv("KETTRACK_PASSPHRASE")
     assert cli("patients", "list") == 0 and "Lindqvist" in cli.out
+
+
+def test_encryption_commands_are_audited(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The window's path (Database.change_key) always wrote an "encryption" entry; the commands wrote none.
+    assert cli("demo", "--no-claims") == 0
+    monkeypatch.delenv("KETTRACK_PASSPHRASE", raising=False)
+    monkeypatch.setenv("KETTRACK_NEW_PASSPHRASE", "correct horse battery")
+    assert cli("encrypt") == 0
+    monkeypatch.setenv("KETTRACK_PASSPHRASE", "correct horse battery")
+    assert [e["details"] for e in cli.json("audit", "list", "--action", "encryption")] == ["encrypted"]
+    monkeypatch.setenv("KETTRACK_NEW_PASSPHRASE", "another good phrase")
+    assert cli("passphrase") == 0
+    monkeypatch.setenv("KETTRACK_PASSPHRASE", "another good phrase")
+    assert cli("decrypt") == 0
+    monkeypatch.delenv("KETTRACK_PASSPHRASE")
+    entries = cli.json("audit", "list", "--action", "encryption")
+    assert sorted(e["details"] for e in entries) == ["decrypted", "encrypted", "passphrase changed"]
+    everything = cli.json("audit", "list", "--limit", "1000")
+    assert not [e for e in everything if "horse" in str(e) or "good phrase" in str(e)]  # never a key
+    assert cli("audit", "verify") == 0
+
+
+def test_not_enough_space_for_a_backup_is_one_line_and_exit_2(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+    from types import SimpleNamespace
+
+    from kettrack.store.backup import backup_dir_for
+
+    assert cli("demo", "--no-claims") == 0
+    # The free space is the OS's answer (not the database's), so it is the one thing faked here.
+    monkeypatch.setattr(
+        shutil, "disk_usage", lambda _path: SimpleNamespace(total=1 << 30, used=1 << 30, free=0)
+    )
+    assert cli("backup") == 2
+    assert cli.err.count("\n") == 1 and "not enough free space for a backup" in cli.err
+    assert "unexpected" not in cli.err and "Traceback" not in cli.err
+    assert not list(backup_dir_for(cli.db).glob("*.sqlite3"))
+
+
+def test_force_replaces_only_a_regular_file(cli: Cli, tmp_path: Path) -> None:
+    # ``export /dev/full --force`` once replaced the device node: anything but a regular file is refused.
+    import os
+
+    pipe = tmp_path / "pipe.json"
+    os.mkfifo(pipe)
+    assert cli("export", str(pipe)) == 2 and "already exists" in cli.err
+    assert cli("export", str(pipe), "--force") == 2
+    assert cli.err.count("\n") == 1 and "named pipe, not a regular file" in cli.err
+    assert stat.S_ISFIFO(pipe.lstat().st_mode)
+    target = tmp_path / "theirs.txt"
+    target.write_text("theirs")
+    link = tmp_path / "link.json"
+    link.symlink_to(target)
+    assert cli("export", str(link), "--force") == 2 and "symbolic link, not a regular file" in cli.err
+    assert link.is_symlink() and target.read_text() == "theirs"
+    regular = tmp_path / "export.json"
+    regular.write_text("old")
+    assert cli("export", str(regular), "--force") == 0 and regular.read_text() != "old"
+    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
