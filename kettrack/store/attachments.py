@@ -36,9 +36,9 @@ def read_in(source: Path, description: str = "") -> IncomingFile:
     """Read ``source`` (a file the person picked), checking it by its leading bytes and size."""
     name = source.name[:255]
     try:
+        size = source.stat().st_size
         if not source.is_file():
             raise InvalidInput.single("file", f"{name} is not a file")
-        size = source.stat().st_size
         if size > MAX_ATTACHMENT_BYTES:
             check_attachment(b"", size, name)
         content = source.read_bytes()

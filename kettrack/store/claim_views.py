@@ -26,10 +26,17 @@ from kettrack.core.claims import (
     Totals,
     money_of,
 )
-from kettrack.core.deadlines import DeadlineKind, authorization_expiry
+from kettrack.core.deadlines import DeadlineKind, PayerRules, authorization_expiry
 from kettrack.core.enums import AuthStatus, CoverageRank, PayerKind
 from kettrack.core.problems import NotFound
-from kettrack.store.claims import attachment_of, auth_of, load_events, payer_rules, service_dates
+from kettrack.store.claims import (
+    attachment_of,
+    auth_of,
+    load_event_sets,
+    load_events,
+    payer_rules,
+    service_dates_of,
+)
 from kettrack.store.database import Database
 from kettrack.store.models import (
     AppealLetterEntry,
@@ -370,13 +377,17 @@ class ClaimViews:
                 .where(Claim.closed == false())
                 .order_by(Claim.id)
             ).all()
-            for start in range(0, len(claims), 500):
-                chunk = claims[start : start + 500]
-                events = load_events(session, [c.id for c, _, _ in chunk])
+            rules: dict[int, PayerRules] = {}  # one payer's rules serve all its claims
+            for start in range(0, len(claims), 5000):
+                chunk = claims[start : start + 5000]
+                ids = [c.id for c, _, _ in chunk]
+                events = load_event_sets(session, ids)
+                dates = service_dates_of(session, ids)
                 for claim, patient, payer in chunk:
-                    rules = payer_rules(session, claim.payer_id)
-                    dates = service_dates(session, claim.id)
-                    for deadline in claim_deadlines(rules, dates, events[claim.id], today):
+                    if claim.payer_id not in rules:
+                        rules[claim.payer_id] = payer_rules(session, claim.payer_id)
+                    found = claim_deadlines(rules[claim.payer_id], dates[claim.id], events[claim.id], today)
+                    for deadline in found:
                         level = ""
                         if deadline.kind is DeadlineKind.APPEAL:
                             level = "/" + deadline.action

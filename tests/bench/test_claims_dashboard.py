@@ -206,7 +206,7 @@ def _history(
 def _seed(path: Path) -> dict[str, int]:
     rng = random.Random(20261123)
     db = Database.open(path)
-    service = ClaimService(db, documents=path.parent / "documents", today=lambda: TODAY)
+    service = ClaimService(db, today=lambda: TODAY)
     rules = {n: effective_rules(kind, None) for n, (_, kind) in enumerate(PAYERS, 1)}
     weights = [w for w, _, _ in HISTORIES]
     counts = {"events": 0, "open": 0, "with_next_step": 0}
