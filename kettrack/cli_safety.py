@@ -181,30 +181,24 @@ def _encryption(args: argparse.Namespace, action: str) -> int:
     path = target.sqlite_path
     old = None if action == "encrypt" else _ask_passphrase(encryption.PASSPHRASE_VARIABLE, new=False)
     new = None if action == "decrypt" else _ask_passphrase("KETTRACK_NEW_PASSPHRASE", new=True)
-    done = encryption.rekey(path, old, new)
-    # Said before the audit entry is written: should writing it fail, the conversion still happened.
+    if not path.is_file():
+        raise UsageError(f"there is no database at {path}")
+    from kettrack.store.database import Database
+
+    # Through the open database, as the window does: the conversion and its audit entry happen under
+    # one writer lock, so no other kettrack can slip in between.
+    db = Database.open(path, passphrase=old)
+    try:
+        done = db.change_key(new)
+    finally:
+        db.close()
     if done == "encrypted":
         print(f"{path} is encrypted; the plain original is kept in {path.stem}-backups/ until you delete it")
     elif done == "decrypted":
         print(f"{path} is no longer encrypted")
     else:
         print("passphrase changed")
-    sys.stdout.flush()
-    _audit_encryption(path, new, done)
     return 0
-
-
-def _audit_encryption(path: Path, key: str | None, done: str) -> None:
-    """Record the conversion as the window does (``Database.change_key``): what was done, never a key.
-    The file is opened under its new key, which also shows it opens."""
-    from kettrack.store.audit import AuditLog
-    from kettrack.store.database import Database
-
-    db = Database.open(path, passphrase=key)
-    try:
-        AuditLog(db).record_now("encryption", details=done)
-    finally:
-        db.close()
 
 
 def add_commands(
