@@ -511,7 +511,7 @@ class InfusionsView(QWidget):
                 tr("A superbill is for one patient: select sessions of one patient."),
             )
             return None
-        # Imported lazily: the dialog brings in ReportLab and QtPdf, which start-up does not need.
+        # Imported lazily: the dialog brings in ReportLab and pypdfium2, which start-up does not need.
         from kettrack.store.superbills import SuperbillRequest
         from kettrack.ui.superbill_dialog import SuperbillDialog
 
