@@ -24,7 +24,6 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
-from urllib.parse import quote
 
 from kettrack import __version__
 from kettrack.launch import PROG, open_window
@@ -184,10 +183,13 @@ def demo_location() -> Path:
 
 def _holds_patients(path: Path) -> bool:
     """A quick look with sqlite3 alone, so a filled demo database opens the window without SQLAlchemy."""
+    from kettrack.store.location import read_only_uri  # standard library only: no SQLAlchemy yet
+
     if not path.is_file():
         return False
     try:
-        connection = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True)
+        # Never makes -wal or -shm files beside a file the full open below may refuse.
+        connection = sqlite3.connect(read_only_uri(path), uri=True)
         try:
             return bool(connection.execute("SELECT EXISTS (SELECT 1 FROM patients)").fetchone()[0])
         finally:
@@ -249,14 +251,28 @@ def passphrase_for(args: argparse.Namespace) -> str | None:
     return None  # the open then says the file is encrypted and how to give the passphrase
 
 
-def _open(args: argparse.Namespace) -> Workspace:
+# The commands that may make a new database where none exists: those that put records into an empty
+# one (and every "... add"). Any other command (lists, shows, due, export, backups list, audit, ...) is
+# told there is no database, so a mistyped --db never leaves a new file or folder behind.
+_CREATING_COMMANDS = frozenset({"demo_fill", "import_file"})
+
+
+def _creates_database(action: Callable[..., int]) -> bool:
+    name = getattr(action, "__name__", "")
+    return name in _CREATING_COMMANDS or name.endswith("_add")
+
+
+def _open(args: argparse.Namespace, *, create: bool = True) -> Workspace:
     from kettrack.store.database import Database
     from kettrack.store.location import network_warning
     from kettrack.store.workspace import Workspace
 
     ws = Workspace(
         Database.open(
-            _location(args), read_only=getattr(args, "read_only", False), passphrase=passphrase_for(args)
+            _location(args),
+            read_only=getattr(args, "read_only", False),
+            passphrase=passphrase_for(args),
+            create=create,
         )
     )
     path = ws.db.target.sqlite_path
@@ -269,7 +285,7 @@ def _with_workspace(
     action: Callable[[Workspace, argparse.Namespace], int],
 ) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
-        ws = _open(args)
+        ws = _open(args, create=_creates_database(action))
         try:
             return action(ws, args)
         finally:
@@ -976,19 +992,14 @@ def _expected_error(exc: BaseException) -> list[str] | None:
             return [str(exc)]
     if isinstance(exc, InvalidInput | NotFound):
         return [str(exc)]
-    from kettrack.store.location import BadDatabaseTarget
+    from kettrack.store.location import BadDatabaseTarget, DatabaseMissing
 
-    if isinstance(exc, BadDatabaseTarget):
+    if isinstance(exc, BadDatabaseTarget | DatabaseMissing):
         return [str(exc)]
     if "kettrack.store.migrate" in sys.modules:
         from kettrack.store.migrate import MigrationFailed, NotADatabase, SchemaTooNew
 
-        if isinstance(exc, NotADatabase) and exc.path is not None:
-            from kettrack.store.backups import newest_good_backup
-
-            good = newest_good_backup(exc.path)
-            offer = f"; the newest good backup is {good} (kettrack restore '{good}' --yes)" if good else ""
-            return [f"{exc}; the file was not changed{offer}"]
+        # A refused file's message says it was not changed and names the newest good backup.
         if isinstance(exc, SchemaTooNew | NotADatabase | MigrationFailed):
             return [str(exc)]
     if "kettrack.store.database" in sys.modules:
@@ -996,6 +1007,12 @@ def _expected_error(exc: BaseException) -> list[str] | None:
         from kettrack.store.lock import DatabaseLocked
 
         if isinstance(exc, DatabaseUnavailable | DatabaseLocked | DatabaseDamaged):
+            return [str(exc)]
+    if "kettrack.store.backup" in sys.modules:
+        from kettrack.store.backup import BackupFailed
+
+        # No space, a full disk, a copy that did not verify: the machine's state, not a bug.
+        if isinstance(exc, BackupFailed):
             return [str(exc)]
     if "sqlalchemy" in sys.modules:
         from sqlalchemy.exc import InterfaceError, OperationalError

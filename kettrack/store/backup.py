@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kettrack.store.location import make_private_dir
+from kettrack.store.location import DatabaseMissing, make_private_dir, read_only_uri
 
 
 class BackupFailed(RuntimeError):
@@ -23,15 +23,19 @@ def backup_dir_for(database: Path) -> Path:
 def read_connection(path: Path, passphrase: str | None = None) -> Any:
     """A read-only DB-API connection to a database or backup file, plain or encrypted: the passphrase
     is used when the file is not plain SQLite. A wrong passphrase is a ``sqlite3.DatabaseError``, as
-    an unreadable file is, so callers treat both alike."""
+    an unreadable file is, so callers treat both alike; a path with no file is ``DatabaseMissing``.
+    Nothing is created, in its place or beside it (``read_only_uri``): ``kettrack check`` reads files
+    kettrack refuses, and they must stay exactly as they were."""
     from kettrack.store.encryption import WrongPassphrase, connect, is_plain_sqlite
 
+    if not os.path.lexists(path):
+        raise DatabaseMissing(path)
     if passphrase is not None and not is_plain_sqlite(path):
         try:
             return connect(path, passphrase, read_only=True)
         except WrongPassphrase as exc:
             raise sqlite3.DatabaseError(str(exc.problems[0].message)) from exc
-    return sqlite3.connect(path.absolute().as_uri() + "?mode=ro", uri=True)
+    return sqlite3.connect(read_only_uri(path), uri=True)
 
 
 def copy_standalone(source_path: Path, target_path: Path, passphrase: str | None = None) -> None:
@@ -40,11 +44,13 @@ def copy_standalone(source_path: Path, target_path: Path, passphrase: str | None
     of an encrypted file under the same passphrase. Callers check the copy (``integrity_problems``)
     before it counts."""
     if passphrase is None:
+        # Plain mode=ro, never immutable: the database may be written meanwhile (the window's own
+        # connections), and the backup API must see those writes as SQLite's locks order them.
         source = sqlite3.connect(source_path.absolute().as_uri() + "?mode=ro", uri=True)
     else:
         from kettrack.store.encryption import connect
 
-        source = connect(source_path, passphrase, read_only=True)
+        source = connect(source_path, passphrase, read_only=True, live=True)
     try:
         target = sqlite3.connect(target_path) if passphrase is None else connect(target_path, passphrase)
         try:

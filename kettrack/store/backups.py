@@ -433,7 +433,6 @@ def restore(database: Path, backup: Path, passphrase: str | None = None) -> Path
 
 
 def _swap_in(database: Path, backup: Path, passphrase: str | None, staging: Path | None) -> Path | None:
-    from kettrack.store.encryption import is_plain_sqlite
     from kettrack.store.lock import DatabaseLocked, WriterLock
 
     lock = WriterLock(database)
@@ -442,46 +441,59 @@ def _swap_in(database: Path, backup: Path, passphrase: str | None, staging: Path
     except DatabaseLocked as exc:
         raise InvalidInput.single("database", f"{exc}: close it before restoring") from exc
     try:
-        kept = None
-        if database.is_file():
-            try:
-                current_key = None if is_plain_sqlite(database) else passphrase
-                kept = write_backup(database, reason="pre-restore", passphrase=current_key)
-                _write_manifest(kept, current_key)
-            except (BackupFailed, sqlite3.Error, InvalidInput):
-                stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-                kept = make_private_dir(backup_dir_for(database)) / f"{database.name}.damaged-{stamp}"
-                shutil.copy2(database, kept)
-                os.chmod(kept, 0o600)
-        fd, temp_name = tempfile.mkstemp(
-            prefix=f".{database.name}.", suffix=".restoring", dir=database.parent
-        )
-        os.close(fd)
-        temp = Path(temp_name)
+        # Checked under the lock: the staging folder of an old backup's documents is then this run's
+        # own, and a leftover of it is safe to sweep at the next open.
+        staging = check_backup(backup, passphrase)
         try:
-            if is_plain_sqlite(backup):
-                copy_standalone(backup, temp)
-            else:
-                assert passphrase is not None
-                copy_standalone(backup, temp, passphrase)
-            problems = integrity_problems(temp, None if is_plain_sqlite(backup) else passphrase)
-            if problems:
-                raise BackupFailed(f"the restored copy failed its integrity check: {problems[0]}")
-            with open(temp, "rb") as handle:
-                os.fsync(handle.fileno())
-            # The old write-ahead log belongs to the old database: replayed onto the restored file
-            # it would bring the replaced data back.
-            for sidecar in ("-wal", "-shm", "-journal"):
-                database.with_name(database.name + sidecar).unlink(missing_ok=True)
-            os.replace(temp, database)
+            return _swap_in(database, backup, passphrase, staging)
         finally:
-            temp.unlink(missing_ok=True)
-        if staging is not None:
-            documents = _documents_folder(database)
-            if documents.exists():
-                stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-                documents.rename(documents.with_name(f"{documents.name}.before-restore-{stamp}"))
-            staging.rename(documents)  # moved into the database at the next open (schema 0004)
-        return kept
+            if staging is not None and staging.exists():
+                shutil.rmtree(staging, ignore_errors=True)
     finally:
         lock.release()
+
+
+def _swap_in(database: Path, backup: Path, passphrase: str | None, staging: Path | None) -> Path | None:
+    """Keep the current database aside, then put the checked backup in its place (lock held)."""
+    from kettrack.store.encryption import is_plain_sqlite
+
+    kept = None
+    if database.is_file():
+        try:
+            current_key = None if is_plain_sqlite(database) else passphrase
+            kept = write_backup(database, reason="pre-restore", passphrase=current_key)
+            _write_manifest(kept, current_key)
+        except (BackupFailed, sqlite3.Error, InvalidInput):
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+            kept = make_private_dir(backup_dir_for(database)) / f"{database.name}.damaged-{stamp}"
+            fd = os.open(kept, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # owner-only from the first byte
+            with open(database, "rb") as source, os.fdopen(fd, "wb") as copy:
+                shutil.copyfileobj(source, copy)
+    fd, temp_name = tempfile.mkstemp(prefix=f".{database.name}.", suffix=".restoring", dir=database.parent)
+    os.close(fd)
+    temp = Path(temp_name)
+    try:
+        if is_plain_sqlite(backup):
+            copy_standalone(backup, temp)
+        else:
+            assert passphrase is not None
+            copy_standalone(backup, temp, passphrase)
+        problems = integrity_problems(temp, None if is_plain_sqlite(backup) else passphrase)
+        if problems:
+            raise BackupFailed(f"the restored copy failed its integrity check: {problems[0]}")
+        with open(temp, "rb") as handle:
+            os.fsync(handle.fileno())
+        # The old write-ahead log belongs to the old database: replayed onto the restored file
+        # it would bring the replaced data back.
+        for sidecar in ("-wal", "-shm", "-journal"):
+            database.with_name(database.name + sidecar).unlink(missing_ok=True)
+        os.replace(temp, database)
+    finally:
+        temp.unlink(missing_ok=True)
+    if staging is not None:
+        documents = _documents_folder(database)
+        if documents.exists():
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+            documents.rename(documents.with_name(f"{documents.name}.before-restore-{stamp}"))
+        staging.rename(documents)  # moved into the database at the next open (schema 0004)
+    return kept

@@ -18,6 +18,8 @@ class CheckReport:
     problems: list[str] = field(default_factory=list)
     checked: list[str] = field(default_factory=list)
     newest_good_backup: Path | None = None
+    # Said whatever the verdict, without making it a problem: leftovers of interrupted runs.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -25,7 +27,7 @@ class CheckReport:
 
     def lines(self) -> list[str]:
         if self.ok:
-            return [f"no problems found ({', '.join(self.checked)})"]
+            return [f"no problems found ({', '.join(self.checked)})", *self.notes]
         count = len(self.problems)
         lines = [
             f"{count} problem{'' if count == 1 else 's'} found:",
@@ -35,7 +37,7 @@ class CheckReport:
             backup = self.newest_good_backup
             lines.append(f"the file was not changed; the newest backup that passes its check is {backup}")
             lines.append(f"to go back to it: kettrack restore '{backup}' --yes")
-        return lines
+        return lines + self.notes
 
 
 def sqlite_problems(path: Path, *, quick: bool = False, passphrase: str | None = None) -> list[str]:
@@ -60,21 +62,49 @@ def sqlite_problems(path: Path, *, quick: bool = False, passphrase: str | None =
 
 
 def check_database(location: str | Path | None, passphrase: str | None = None) -> CheckReport:
+    """Check a database without changing it: SQLite's own checks first, then (read-only, never
+    migrating) kettrack's invariants, documents and audit chain. A file that is not a kettrack
+    database is refused (NotADatabase), a missing one too (DatabaseMissing): neither is a report."""
     from kettrack.store.backups import newest_good_backup
-    from kettrack.store.location import resolve
+    from kettrack.store.location import DatabaseMissing, resolve
 
     report = CheckReport()
     target = resolve(location)
     if target.sqlite_path is not None:
-        report.problems += sqlite_problems(target.sqlite_path, passphrase=passphrase)
+        path = target.sqlite_path
+        if not path.is_file():
+            raise DatabaseMissing(path)
+        from kettrack.store.migrate import NotADatabase
+
+        try:
+            _refuse_foreign(path, passphrase)
+        except NotADatabase as exc:
+            # A file that has good backups was a kettrack database: report its damage and the way back
+            # (a file that never was one is refused: there is nothing to report about it).
+            report.newest_good_backup = newest_good_backup(path, passphrase)
+            if report.newest_good_backup is None:
+                raise
+            report.problems.append(f"the file is damaged or not a database: {str(exc).split(';')[0]}")
+            return report
+        from kettrack.store import leftovers
+
+        left = leftovers.find(path)
+        if left:
+            names = ", ".join(p.name for p in left[:5]) + (" ..." if len(left) > 5 else "")
+            report.notes.append(
+                f"{len(left)} leftover(s) of an interrupted backup, restore or conversion ({names}): "
+                "kettrack removes them the next time it opens the database"
+            )
+        report.problems += sqlite_problems(path, passphrase=passphrase)
         report.checked.append("integrity_check, foreign_key_check")
         if report.problems:
-            report.newest_good_backup = newest_good_backup(target.sqlite_path, passphrase)
+            report.newest_good_backup = newest_good_backup(path, passphrase)
             return report
     from kettrack.store.database import Database
     from kettrack.store.workspace import Workspace
 
-    ws = Workspace(Database.open(location, passphrase=passphrase))
+    # Read-only: a check never migrates, sweeps or writes (and may run beside an open window).
+    ws = Workspace(Database.open(location, passphrase=passphrase, read_only=target.sqlite_path is not None))
     try:
         report.problems += ws.claims.invariant_problems()
         report.checked.append("claims against their events, attachments")
@@ -87,6 +117,14 @@ def check_database(location: str | Path | None, passphrase: str | None = None) -
     finally:
         ws.close()
     return report
+
+
+def _refuse_foreign(path: Path, passphrase: str | None) -> None:
+    """Refuse what is not a kettrack database at all (NotADatabase), or is from a newer kettrack
+    (SchemaTooNew); damage found on the way is for the report, with the newest good backup."""
+    from kettrack.store.migrate import peek_sqlite, refuse_if_newer
+
+    refuse_if_newer(peek_sqlite(path, passphrase, check=True), str(path))
 
 
 def _document_problems(ws: object) -> list[str]:

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kettrack.core.rows import DatabaseInfo
 from kettrack.store import migrate
-from kettrack.store.engine import make_engine
-from kettrack.store.location import DatabaseTarget, make_private_dir, resolve
+from kettrack.store.engine import create_database_file, make_engine
+from kettrack.store.location import DatabaseMissing, DatabaseTarget, make_private_dir, resolve
 from kettrack.store.lock import WriterLock
 
 log = logging.getLogger(__name__)
@@ -27,18 +27,23 @@ class DatabaseUnavailable(RuntimeError):
     """The database could not be opened (server down, wrong password, unreadable file)."""
 
 
-class DatabaseDamaged(RuntimeError):
-    """``quick_check`` found damage on opening; the file is left as it is."""
+class DatabaseDamaged(migrate.NotADatabase):
+    """``quick_check`` found damage on opening; the file is left as it is.
+
+    A kind of NotADatabase: whoever refuses a file that is not a kettrack database refuses this one too.
+    """
 
     def __init__(self, message: str, path: Path) -> None:
-        super().__init__(message)
-        self.path = path
+        super().__init__(message, path)
+        self.path: Path = path
 
 
 # One writer per SQLite file across processes (kettrack.store.lock), re-entrant within this process:
 # the window, a worker and a command may each open the same file.
 _HELD: dict[Path, tuple[WriterLock, int]] = {}
 _HELD_GUARD = threading.Lock()
+# Threads of this process share the writer lock, so two may find the same new path at once.
+_CREATING = threading.Lock()
 
 
 def _writable(path: Path) -> bool:
@@ -53,7 +58,46 @@ def _hold(path: Path) -> None:
             make_private_dir(path.parent)  # a new database's folder may not exist yet
             lock = WriterLock(path)
             lock.acquire()  # DatabaseLocked names the other kettrack when it holds the file
+            _sweep(path)
         _HELD[path] = (lock, count + 1)
+
+
+def _sweep(path: Path) -> None:
+    """Remove what killed runs left beside the database; only now, holding the lock, is none running."""
+    from kettrack.store import leftovers
+
+    try:
+        leftovers.sweep(path)
+    except OSError as exc:  # a folder that cannot be listed: the open itself goes on
+        log.warning("leftovers of interrupted runs were not looked for: %s", exc.strerror)
+
+
+def _refusal(message: str, path: Path, passphrase: str | None) -> str:
+    """``message`` with what to do: the file was not changed, and the newest backup that passes its
+    check (when there is one) is the way back."""
+    from kettrack.store.backups import newest_good_backup
+
+    try:
+        good = newest_good_backup(path, passphrase)
+    except Exception:  # an unreadable backups folder must not hide the refusal itself
+        good = None
+    offer = f"; the newest good backup is {good}: kettrack restore '{good}' --yes" if good else ""
+    return f"{message}; it was not changed{offer}"
+
+
+def _inspect(path: Path, passphrase: str | None) -> migrate.SchemaState:
+    """The schema state of an existing SQLite file, read-only and creating nothing beside it, after
+    SQLite's quick_check: a file that is not a sound kettrack database is refused untouched."""
+    try:
+        state = migrate.peek_sqlite(path, passphrase, check=True)
+    except migrate.NotADatabase as exc:
+        if exc.path is None:
+            raise
+        raise migrate.NotADatabase(_refusal(str(exc), path, passphrase), path) from exc
+    if state.damage:
+        raise DatabaseDamaged(_refusal(f"{path} is damaged ({state.damage[0]})", path, passphrase), path)
+    migrate.refuse_if_newer(state, str(path))
+    return state
 
 
 def _let_go(path: Path) -> None:
@@ -100,20 +144,33 @@ class Database:
         upgrade: bool = True,
         read_only: bool = False,
         passphrase: str | None = None,
+        create: bool = True,
     ) -> Database:
-        """Open (and upgrade) a database; ``read_only`` opens a SQLite file that another kettrack
-        holds, or that sits in a read-only folder, for reading only, without the writer lock."""
+        """Open (and upgrade) a database; ``read_only`` opens a SQLite file that another kettrack holds,
+        or that sits in a read-only folder, for reading only, without the writer lock.
+
+        Only a path where nothing exists becomes a new database, and only with ``create`` (commands that
+        only read pass False: DatabaseMissing, and no file or folder is made). An existing file that is
+        not a sound kettrack database (empty, foreign, damaged, newer) is refused before anything is
+        written or created beside it."""
         target = resolve(location)
         path = target.sqlite_path
-        if path is not None:
-            # Before any engine touches the file: a newer or foreign file must stay byte-for-byte as is.
+        if path is None:
+            return cls._open(target, None, upgrade=upgrade, passphrase=passphrase)
+        new = not os.path.lexists(path)
+        if not new and not path.exists():
+            raise DatabaseUnavailable(f"{path} is a link to {os.readlink(path)}, which does not exist")
+        if new:
+            if read_only or not create:
+                raise DatabaseMissing(path)
+            state = migrate.SchemaState(None, False)
+        else:
             from kettrack.store.encryption import is_plain_sqlite
 
-            if passphrase is not None and is_plain_sqlite(path) and path.exists() and path.stat().st_size:
+            if passphrase is not None and is_plain_sqlite(path) and path.stat().st_size:
                 passphrase = None  # a plain file needs no key (KETTRACK_PASSPHRASE set for another)
-            state = migrate.peek_sqlite(path, passphrase)
-            migrate.refuse_if_newer(state, str(path))
-            if not read_only and path.exists() and not _writable(path):
+            state = _inspect(path, passphrase)
+            if not read_only and not _writable(path):
                 read_only = True  # a read-only folder or medium: reading is all that can be done
             if read_only:
                 if state.revision != migrate.head_revision():
@@ -121,22 +178,29 @@ class Database:
                         f"{path} must be upgraded before it can be read; open it normally"
                     )
                 return cls._read_only(target, path, passphrase)
-            _hold(path)
+        _hold(path)
         try:
-            return cls._open(
-                target, state if path is not None else None, upgrade=upgrade, passphrase=passphrase
-            )
+            if new:
+                state = cls._create(path, passphrase)
+            return cls._open(target, state, upgrade=upgrade, passphrase=passphrase)
         except BaseException:
-            if path is not None:
-                _let_go(path)
+            _let_go(path)
             raise
+
+    @staticmethod
+    def _create(path: Path, passphrase: str | None) -> migrate.SchemaState:
+        """Make the new database file (holding the writer lock); if another thread or program made one
+        there meanwhile, that file is inspected like any existing one instead."""
+        with _CREATING:
+            if not os.path.lexists(path) and create_database_file(path, passphrase):
+                return migrate.SchemaState(None, False)
+        return _inspect(path, passphrase)
 
     @classmethod
     def _read_only(cls, target: DatabaseTarget, path: Path, passphrase: str | None) -> Database:
         engine = make_engine(target, read_only=True, passphrase=passphrase)
         db = cls(target, engine, migrate.head_revision(), None, read_only=True)
         db.passphrase = passphrase
-        db._quick_check()
         return db
 
     @classmethod
@@ -168,25 +232,7 @@ class Database:
         revision = migrate.head_revision() if upgrade else (state.revision or "")
         db = cls(target, engine, revision, backup, locked=target.sqlite_path is not None)
         db.passphrase = passphrase
-        try:
-            db._quick_check()
-        except BaseException:
-            engine.dispose()
-            raise
         return db
-
-    def _quick_check(self) -> None:
-        """SQLite's quick_check on every open: damage is said at once, before anything is written."""
-        path = self.target.sqlite_path
-        if path is None:
-            return
-        with self.engine.connect() as connection:
-            rows = [str(r[0]) for r in connection.exec_driver_sql("PRAGMA quick_check")]
-        if rows != ["ok"]:
-            raise DatabaseDamaged(
-                f"{path} is damaged ({rows[0]}); it was not changed: run kettrack check, or restore a backup",
-                path,
-            )
 
     @property
     def is_sqlite(self) -> bool:

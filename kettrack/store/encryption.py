@@ -67,11 +67,23 @@ def _quote(passphrase: str) -> str:
     return "'" + passphrase.replace("'", "''") + "'"
 
 
-def connect(path: Path, passphrase: str, *, read_only: bool = False) -> Any:
-    """A SQLCipher connection to ``path`` unlocked with ``passphrase`` (WrongPassphrase if not)."""
+def connect(path: Path, passphrase: str, *, read_only: bool = False, live: bool = False) -> Any:
+    """A SQLCipher connection to ``path`` unlocked with ``passphrase`` (WrongPassphrase if not).
+
+    Read-only, a file at rest is opened as immutable, so nothing is made beside it
+    (``location.read_only_uri``); ``live`` when it may be written meanwhile (a backup of the open
+    database), so the reads go through SQLite's locks instead."""
     import sqlcipher3
 
-    target = path.absolute().as_uri() + ("?mode=ro" if read_only else "")
+    from kettrack.store.location import read_only_uri
+
+    uri = path.absolute().as_uri()
+    if read_only:
+        target = uri + "?mode=ro" if live else read_only_uri(path)
+    else:
+        # Never "create": every file kettrack makes is created owner-only before SQLCipher opens it
+        # (an empty file is a new database), so a mistyped path cannot become a database by accident.
+        target = uri + "?mode=rw"
     connection = sqlcipher3.connect(target, uri=True, check_same_thread=False)
     # SQLCipher would print its own lines on stderr for a wrong key; kettrack says it in one.
     connection.execute("PRAGMA cipher_log_level = NONE")
@@ -135,6 +147,10 @@ def _convert(path: Path, source_key: str | None, target_key: str | None, *, held
 
     temp = path.with_name(f".{path.name}.{token_hex(4)}.converting")
     with _writer(path, held=held):
+        # The copy holds every record in the clear when decrypting: owner-only from its first byte, made
+        # here (O_EXCL) before SQLCipher attaches it, which takes an empty file as a new database. A run
+        # killed midway leaves it behind; the next open removes it (kettrack.store.leftovers).
+        os.close(os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0), 0o600))
         try:
             source = (
                 connect(path, source_key)
@@ -161,7 +177,6 @@ def _convert(path: Path, source_key: str | None, target_key: str | None, *, held
                 raise InvalidInput(
                     [_problem("the converted copy did not match the original; nothing was changed")]
                 )
-            os.chmod(temp, 0o600)
             with open(temp, "rb") as handle:
                 os.fsync(handle.fileno())
             # The original stays as it was, beside the backups, until the person deletes it.
@@ -178,19 +193,32 @@ def _convert(path: Path, source_key: str | None, target_key: str | None, *, held
             temp.unlink(missing_ok=True)
 
 
+def _existing(path: Path) -> None:
+    """Refuse a path with no database: converting "nothing" would leave a new, empty database there."""
+    from kettrack.store.location import DatabaseMissing
+
+    if not path.is_file():
+        raise DatabaseMissing(path)
+    if path.stat().st_size == 0:
+        raise InvalidInput([_problem(f"{path.name} is empty (0 bytes): it is not a kettrack database")])
+
+
 def encrypt(path: Path, passphrase: str, *, held: bool = False) -> None:
+    _existing(path)
     if not is_plain_sqlite(path):
         raise InvalidInput([_problem(f"{path.name} is already encrypted (or not a database)")])
     _convert(path, None, check_passphrase(passphrase), held=held)
 
 
 def decrypt(path: Path, passphrase: str, *, held: bool = False) -> None:
+    _existing(path)
     if is_plain_sqlite(path):
         raise InvalidInput([_problem(f"{path.name} is not encrypted")])
     _convert(path, passphrase, None, held=held)
 
 
 def change_passphrase(path: Path, old: str, new: str, *, held: bool = False) -> None:
+    _existing(path)
     check_passphrase(new)
     with _writer(path, held=held):
         connection = connect(path, old)

@@ -18,7 +18,7 @@ from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.engine import Connection
 from sqlalchemy.pool import QueuePool
 
-from kettrack.store.location import DatabaseTarget, make_private_dir
+from kettrack.store.location import DatabaseTarget, at_rest, make_private_dir
 
 BUSY_TIMEOUT_MS = 5000
 # Set in Connection.info for a connection whose next transaction must hold the write lock from the start.
@@ -30,6 +30,68 @@ def _ensure_private_file(path: Path) -> None:
     make_private_dir(path.parent)
     if not path.exists():
         fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+        os.close(fd)
+
+
+def create_database_file(path: Path, passphrase: str | None = None) -> bool:
+    """Make a new, empty kettrack database at ``path`` (its folder too); False if a file got there first.
+
+    The file is made under a temporary name (owner-only from the first byte, in WAL mode, marked with
+    kettrack's application id), then linked into place, which never replaces a file: no program ever
+    sees a half-made, 0-byte file at ``path``, and an existing 0-byte file there stays a refusal.
+    Call it holding the writer lock; a run killed midway leaves only the temporary file, which the next
+    open removes (kettrack.store.leftovers).
+    """
+    from secrets import token_hex
+
+    from kettrack.store.migrate import APPLICATION_ID
+
+    make_private_dir(path.parent)
+    temp = path.with_name(f".{path.name}.{token_hex(4)}.creating")
+    os.close(os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0), 0o600))
+    try:
+        if passphrase is None:
+            connection = sqlite3.connect(temp)
+        else:
+            from kettrack.store.encryption import connect
+
+            connection = connect(temp, passphrase)
+        try:
+            # Each pragma writes the header page, so the file is a database, not an empty one.
+            connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            connection.execute("PRAGMA journal_mode=WAL")
+        finally:
+            connection.close()
+        with open(temp, "rb") as handle:
+            os.fsync(handle.fileno())
+        try:
+            os.link(temp, path)
+        except FileExistsError:
+            return False
+        except OSError:
+            # A file system without hard links: the writer lock keeps other kettracks out meanwhile.
+            if os.path.lexists(path):
+                return False
+            os.replace(temp, path)
+        _sync_folder(path.parent)
+        return True
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a new name in ``folder`` durable (where the platform can)."""
+    if not hasattr(os, "O_DIRECTORY"):
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
         os.close(fd)
 
 
@@ -77,9 +139,10 @@ def _sqlite_engine(path: Path, *, read_only: bool = False, passphrase: str | Non
     # as the start of the query and SQLite would open (and create) some other file.
     if read_only:
         query = {"mode": "ro", "uri": "true"}
-        if not os.access(path.parent, os.W_OK):
-            # On a read-only medium SQLite cannot make the WAL's shared-memory file; nothing can change
-            # the file there either, so it may be read as immutable.
+        if at_rest(path) or not os.access(path.parent, os.W_OK):
+            # At rest (no -wal beside it) mode=ro alone would still make -wal and -shm files beside it;
+            # on a read-only medium SQLite cannot make them, and nothing can change the file there
+            # either. Either way it may be read as immutable (see location.read_only_uri).
             query["immutable"] = "1"
         url = URL.create("sqlite", database=path.absolute().as_uri(), query=query)
     else:

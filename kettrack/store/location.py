@@ -172,6 +172,3 @@ def network_warning(path: Path, mounts: str | None = None) -> str | None:
         f"{path} is on a network share ({kind}): SQLite files there can be damaged when more than one "
         "computer uses them; for several desks use the shared PostgreSQL mode (--db postgresql+psycopg://...)"
     )
-
-
-documents_dir = legacy_documents_dir  # TEMPORARY: removed once transfer no longer uses it

@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 
 # Serialises migrations when several clinic desks open a shared database at once.
 _PG_MIGRATION_LOCK = 0x6B657474  # "kett"
+# Written into the header of every SQLite file kettrack creates (``PRAGMA application_id``): a file
+# without tables is a new kettrack database only when it carries it; any other empty SQLite file was
+# made by another program and is left alone.
+APPLICATION_ID = 0x6B657474
 
 
 class SchemaTooNew(RuntimeError):
@@ -46,6 +50,8 @@ class MigrationFailed(RuntimeError):
 class SchemaState:
     revision: str | None
     has_tables: bool
+    # What ``PRAGMA quick_check`` found, when the peek was asked to check (empty: sound, or not checked).
+    damage: tuple[str, ...] = ()
 
 
 def script_location() -> Path:
@@ -110,33 +116,69 @@ def known_revisions() -> set[str]:
     return set(_revision_graph(script_location()))
 
 
-def peek_sqlite(path: Path, passphrase: str | None = None) -> SchemaState:
-    """Read the schema revision without writing a byte (read-only open, no pragmas that write)."""
-    if not path.exists() or path.stat().st_size == 0:
+def peek_sqlite(path: Path, passphrase: str | None = None, *, check: bool = False) -> SchemaState:
+    """Read the schema revision without writing a byte or creating a file beside it; with ``check``,
+    also run ``PRAGMA quick_check`` on the same connection (its findings in ``damage``).
+
+    A path with no file is a new database. Anything else that is not a kettrack database raises
+    NotADatabase naming it: an empty (0-byte) file, a file that is not SQLite, and a SQLite file without
+    tables that kettrack did not make (``APPLICATION_ID``).
+    """
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
         return SchemaState(None, False)
+    if size == 0:
+        raise NotADatabase(
+            f"{path} is empty (0 bytes): it is not a kettrack database (a new one is made only where "
+            "there is no file)",
+            path,
+        )
     with open(path, "rb") as handle:
         header = handle.read(16)
     if header != b"SQLite format 3\x00":
         if passphrase is not None:
-            return _peek_encrypted(path, passphrase)
+            return _peek_encrypted(path, passphrase, check=check)
         raise NotADatabase(
             f"{path} is not a kettrack database (not a SQLite file, damaged, or encrypted: an encrypted "
             "database opens with its passphrase, given in $KETTRACK_PASSPHRASE when no terminal can ask)",
             path,
         )
-    # A database at rest has no -wal (or hot -journal) file. Opened read-only it would still get -wal
-    # and -shm files beside it; "immutable" stops that, so a refused file stays exactly as it was. When
-    # such a file exists its pages belong to the database, so the normal read-only open is used.
-    at_rest = not any(path.with_name(path.name + suffix).exists() for suffix in ("-wal", "-journal"))
-    uri = path.absolute().as_uri() + ("?mode=ro&immutable=1" if at_rest else "?mode=ro")
+    from kettrack.store.location import read_only_uri
+
     try:
-        connection = sqlite3.connect(uri, uri=True)
-        try:
-            return _schema_state(connection)
-        finally:
-            connection.close()
-    except sqlite3.DatabaseError as exc:
+        connection = sqlite3.connect(read_only_uri(path), uri=True)
+    except sqlite3.Error as exc:
         raise NotADatabase(f"{path} cannot be read as a database: {exc}", path) from exc
+    try:
+        return _inspect_connection(connection, path, check, sqlite3.DatabaseError)
+    finally:
+        connection.close()
+
+
+def _inspect_connection(connection: Any, path: Path, check: bool, errors: type[Exception]) -> SchemaState:
+    """The schema state (and with ``check`` the quick_check findings) through a DB-API connection;
+    ``errors`` is the driver's DatabaseError (sqlite3's or SQLCipher's)."""
+    try:
+        state = _schema_state(connection)
+        made_by = connection.execute("PRAGMA application_id").fetchone()[0]
+    except errors as exc:
+        if check:  # a SQLite file whose schema pages cannot be read is damaged, and said so
+            return SchemaState(None, False, (str(exc),))
+        raise NotADatabase(f"{path} cannot be read as a database: {exc}", path) from exc
+    if state.revision is None and not state.has_tables and made_by != APPLICATION_ID:
+        raise NotADatabase(
+            f"{path} is an empty SQLite database made by another program, not a kettrack database", path
+        )
+    if not check:
+        return state
+    try:
+        rows = [str(row[0]) for row in connection.execute("PRAGMA quick_check")]
+    except errors as exc:
+        # A damaged page can make the check itself fail ("database disk image is malformed").
+        rows = [str(exc)]
+    damage = () if rows == ["ok"] else tuple(rows[:20])
+    return SchemaState(state.revision, state.has_tables, damage)
 
 
 def _schema_state(connection: Any) -> SchemaState:
@@ -149,12 +191,14 @@ def _schema_state(connection: Any) -> SchemaState:
     return SchemaState(revision, bool(tables))
 
 
-def _peek_encrypted(path: Path, passphrase: str) -> SchemaState:
+def _peek_encrypted(path: Path, passphrase: str, *, check: bool = False) -> SchemaState:
+    import sqlcipher3
+
     from kettrack.store.encryption import connect
 
     connection = connect(path, passphrase, read_only=True)
     try:
-        return _schema_state(connection)
+        return _inspect_connection(connection, path, check, sqlcipher3.DatabaseError)
     finally:
         connection.close()
 

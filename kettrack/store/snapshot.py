@@ -17,6 +17,7 @@ from typing import NamedTuple
 
 from kettrack.core.enums import Drug, Route
 from kettrack.core.rows import InfusionRow
+from kettrack.store.location import read_only_uri
 
 # The newest revision in alembic/versions. Reading it from the scripts (kettrack.store.migrate) costs
 # milliseconds this fast path exists to save; a test keeps the two equal. A stale value only turns
@@ -51,7 +52,8 @@ def read(path: Path, limit: int) -> Snapshot | None:
     """The newest ``limit`` sessions as table rows, or None if this fast path does not apply."""
     try:
         # as_uri() escapes "?" and "#" in folder names, which would otherwise open another file.
-        connection = sqlite3.connect(path.absolute().as_uri() + "?mode=ro", uri=True)
+        # Never creates anything beside a file (read_only_uri): a file kettrack then refuses stays as it was.
+        connection = sqlite3.connect(read_only_uri(path), uri=True)
         try:
             revision = connection.execute("SELECT version_num FROM alembic_version").fetchall()
             if revision != [(SCHEMA_REVISION,)]:

@@ -139,8 +139,9 @@ class Workspace:
         return ReasonCodeRepository(self.db)
 
     @classmethod
-    def open(cls, location: str | Path | None = None, **kwargs: object) -> Workspace:
-        return cls(Database.open(location), **kwargs)  # type: ignore[arg-type]
+    def open(cls, location: str | Path | None = None, *, create: bool = True, **kwargs: object) -> Workspace:
+        """``create`` False: a path with no database is refused (DatabaseMissing), nothing is made."""
+        return cls(Database.open(location, create=create), **kwargs)  # type: ignore[arg-type]
 
     def icd10(self) -> Icd10Index:
         """The ICD-10-CM index; the first call may take seconds (call it off the GUI thread)."""

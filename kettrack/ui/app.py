@@ -29,7 +29,7 @@ EXIT_CANNOT_OPEN = 2
 def _open_errors() -> tuple[type[BaseException], ...]:
     from kettrack.store.database import DatabaseDamaged, DatabaseUnavailable
     from kettrack.store.encryption import WrongPassphrase
-    from kettrack.store.location import BadDatabaseTarget
+    from kettrack.store.location import BadDatabaseTarget, DatabaseMissing
     from kettrack.store.lock import DatabaseLocked
     from kettrack.store.migrate import MigrationFailed, NotADatabase, SchemaTooNew
 
@@ -40,6 +40,7 @@ def _open_errors() -> tuple[type[BaseException], ...]:
         MigrationFailed,
         DatabaseUnavailable,
         BadDatabaseTarget,
+        DatabaseMissing,
         DatabaseLocked,
         DatabaseDamaged,
     )

@@ -4,7 +4,9 @@ every row verified, and its backups are encrypted too."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import stat
 from pathlib import Path
 
 import pytest
@@ -148,3 +150,41 @@ def test_a_text_file_is_not_mistaken_for_an_encrypted_database(tmp_path: Path) -
     text = tmp_path / "notes.txt"
     text.write_text("not SQLite " * 100)
     assert not encryption.looks_encrypted(text) and not encryption.looks_encrypted(tmp_path / "none")
+
+
+def test_the_converted_copy_is_owner_only_from_its_first_byte(
+    plain: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before: SQLCipher made the copy with the process umask (0644) and it was chmod-ed only after the
+    # check, so a decryption killed midway left a world-readable plain copy of every record.
+    seen: list[int] = []
+    fingerprint = encryption._fingerprint
+
+    def watching(connection: object) -> object:
+        # Called on the original before the copy is written, then on the copy once it is complete.
+        seen.extend(stat.S_IMODE(p.stat().st_mode) for p in plain.parent.glob(f".{plain.name}.*.converting*"))
+        return fingerprint(connection)
+
+    monkeypatch.setattr(encryption, "_fingerprint", watching)
+    umask = os.umask(0o022)
+    try:
+        encryption.encrypt(plain, PASS)
+        encryption.decrypt(plain, PASS)
+    finally:
+        os.umask(umask)
+    assert len(seen) >= 4 and set(seen) == {0o600}, [oct(m) for m in seen]
+    assert not list(plain.parent.glob(f".{plain.name}.*"))  # no copy left once it is swapped in
+
+
+def test_converting_a_missing_database_creates_nothing(tmp_path: Path) -> None:
+    from kettrack.store.location import DatabaseMissing
+
+    missing = tmp_path / "typo.sqlite3"
+    for convert in (
+        lambda: encryption.encrypt(missing, PASS),
+        lambda: encryption.decrypt(missing, PASS),
+        lambda: encryption.change_passphrase(missing, PASS, "another good phrase"),
+    ):
+        with pytest.raises(DatabaseMissing):
+            convert()
+    assert list(tmp_path.iterdir()) == []
