@@ -31,21 +31,27 @@ NAME_MAX = 200
 ID_MAX = 50
 LINE_MAX = 200
 NOTE_MAX = 20_000
+FILE_NAME_MAX = 100
 EARLIEST_DATE = date(1900, 1, 1)
+# Business dates (service, coverage, claim events) may be planned ahead, but not by decades: a year of
+# 9999 or 2206 is a typo, and a deadline computed from it would never come due.
+YEARS_AHEAD = 2
 MAX_DIAGNOSES = 12
 MAX_DOSE_MG = Decimal("2000")
 MAX_WEIGHT_KG = Decimal("500")
 
 # Characters that reorder or hide text: a name with U+202E can display as something else entirely.
 _BIDI_CONTROLS = set("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c")
+# Letters by Unicode's category that draw nothing (Hangul fillers): "\u3164" alone is no name.
+_INVISIBLE_LETTERS = set("\u115f\u1160\u3164\uffa0")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE_CHARS = set("0123456789+-(). xX/")
 
 
-def text_problem(value: str, *, max_len: int, multiline: bool = False) -> str | None:
-    """What is wrong with a free-text value, or None."""
-    if len(value) > max_len:
-        return f"is too long ({len(value):,} characters; at most {max_len:,})"
+def plain_text_problem(value: str, *, multiline: bool = False) -> str | None:
+    """What makes ``value`` unfit to store and show as plain text, or None: a NUL, a control character
+    (tab and line feed allowed where ``multiline``), a lone surrogate, or an invisible text-direction
+    character (U+202E can make a name or a file name display as something else entirely)."""
     for ch in value:
         if ch in _BIDI_CONTROLS:
             return f"contains an invisible text-direction character (U+{ord(ch):04X})"
@@ -56,6 +62,55 @@ def text_problem(value: str, *, max_len: int, multiline: bool = False) -> str | 
         category = unicodedata.category(ch)
         if category == "Cc" or category == "Cs":
             return f"contains a control character (U+{ord(ch):04X})"
+    return None
+
+
+def text_problem(value: str, *, max_len: int, multiline: bool = False) -> str | None:
+    """What is wrong with a free-text value, or None."""
+    if len(value) > max_len:
+        return f"is too long ({len(value):,} characters; at most {max_len:,})"
+    return plain_text_problem(value, multiline=multiline)
+
+
+def has_visible_letter(value: str) -> bool:
+    """Whether a name has at least one letter a reader can see (not only spaces, digits, zero-width
+    or filler characters): a name of two U+200B would show as an empty line and match nobody."""
+    return any(unicodedata.category(ch).startswith("L") and ch not in _INVISIBLE_LETTERS for ch in value)
+
+
+def file_name_problem(name: str, *, max_len: int = FILE_NAME_MAX) -> str | None:
+    """What stops ``name`` from being a plain file name (one name, no folder), or None.
+
+    Records keep a document's file name only as the suggested name of a saved copy; it must never be
+    able to name another folder (``../``, ``/etc/``, ``C:\\``) or hide its real extension."""
+    if not name.strip():
+        return "is empty"
+    if len(name) > max_len:
+        return f"is too long ({len(name):,} characters; at most {max_len:,})"
+    if "/" in name or "\\" in name or ".." in name or name.startswith("."):
+        return f"{name!r} is not a plain file name (no folders, no '..', not starting with '.')"
+    if problem := plain_text_problem(name):
+        return problem
+    if name != name.strip():
+        return f"{name!r} starts or ends with a space"
+    return None
+
+
+def latest_plausible_date(today: date, years: int = YEARS_AHEAD) -> date:
+    """``today`` moved ``years`` ahead (28 February for a 29 February that does not recur)."""
+    try:
+        return today.replace(year=today.year + years)
+    except ValueError:
+        return today.replace(year=today.year + years, day=28)
+
+
+def plausible_date_problem(value: date, today: date, *, years_ahead: int = YEARS_AHEAD) -> str | None:
+    """Whether a business date lies between 1900-01-01 and ``years_ahead`` years from today."""
+    if value < EARLIEST_DATE:
+        return f"{value.isoformat()} is before 1900"
+    latest = latest_plausible_date(today, years_ahead)
+    if value > latest:
+        return f"{value.isoformat()} is more than {years_ahead} years ahead (after {latest.isoformat()})"
     return None
 
 
@@ -87,6 +142,17 @@ class _Checker:
         if problem:
             self.add(field, problem)
         return cleaned
+
+    def name(self, field: str, value: str, *, required: bool = True, label: str = "Name") -> str:
+        """A person's or an organisation's name: text as above, with at least one visible letter."""
+        cleaned = self.text(field, value, max_len=NAME_MAX, required=required, label=label)
+        if cleaned and not has_visible_letter(cleaned) and not any(p.field == field for p in self.problems):
+            self.add(field, f"{label} has no visible letter")
+        return cleaned
+
+    def plausible_date(self, field: str, value: date | None, today: date, *, label: str) -> None:
+        if value is not None and (problem := plausible_date_problem(value, today)):
+            self.add(field, f"{label} {problem}")
 
     def raise_if_any(self) -> None:
         if self.problems:
@@ -210,7 +276,7 @@ def _phone(ck: _Checker, field: str, value: str) -> str:
 
 def check_patient(record: PatientRecord, today: date) -> PatientRecord:
     ck = _Checker()
-    name = ck.text("legal_name", record.legal_name, max_len=NAME_MAX, required=True, label="Legal name")
+    name = ck.name("legal_name", record.legal_name, label="Legal name")
     _date_in_range(ck, "date_of_birth", record.date_of_birth, today, label="Date of birth")
     email = ck.text("email", record.email, max_len=254)
     if email and not _EMAIL.match(email):
@@ -228,7 +294,7 @@ def check_patient(record: PatientRecord, today: date) -> PatientRecord:
 
 def check_provider(record: ProviderRecord) -> ProviderRecord:
     ck = _Checker()
-    name = ck.text("name", record.name, max_len=NAME_MAX, required=True, label="Name")
+    name = ck.name("name", record.name, label="Name")
     npi = ck.text("npi", record.npi, max_len=ID_MAX).replace(" ", "")
     if npi and (problem := npi_problem(npi)):
         ck.add("npi", f"NPI {problem}")
@@ -260,7 +326,7 @@ def check_payer(record: PayerRecord) -> PayerRecord:
     ck = _Checker()
     cleaned = replace(
         record,
-        name=ck.text("name", record.name, max_len=NAME_MAX, required=True, label="Payer name"),
+        name=ck.name("name", record.name, label="Payer name"),
         payer_code=ck.text("payer_code", record.payer_code, max_len=ID_MAX),
         phone=_phone(ck, "phone", record.phone),
         claims_address=ck.text("claims_address", record.claims_address, max_len=1000, multiline=True),
@@ -273,10 +339,12 @@ def check_payer(record: PayerRecord) -> PayerRecord:
 def check_coverage(record: CoverageRecord, today: date) -> CoverageRecord:
     ck = _Checker()
     member_id = ck.text("member_id", record.member_id, max_len=ID_MAX, required=True, label="Member ID")
-    holder = ck.text("policyholder_name", record.policyholder_name, max_len=NAME_MAX)
+    holder = ck.name("policyholder_name", record.policyholder_name, required=False, label="Policyholder name")
     if record.relationship is not Relationship.SELF and not holder:
         ck.add("policyholder_name", "Policyholder name is required when the patient is not the policyholder")
     _date_in_range(ck, "policyholder_dob", record.policyholder_dob, today, label="Policyholder's birth date")
+    ck.plausible_date("effective_from", record.effective_from, today, label="Coverage start")
+    ck.plausible_date("effective_to", record.effective_to, today, label="Coverage end")
     if record.effective_from and record.effective_to and record.effective_to < record.effective_from:
         ck.add("effective_to", "Coverage cannot end before it starts")
     cleaned = replace(

@@ -61,7 +61,7 @@ from kettrack.core.reason_codes import (
     check_carc,
     check_remarks,
 )
-from kettrack.core.validation import text_problem
+from kettrack.core.validation import plausible_date_problem, text_problem
 from kettrack.store import audit, documents
 from kettrack.store.attachments import IncomingFile, read_in
 from kettrack.store.database import Database
@@ -571,6 +571,10 @@ class ClaimService:
         today = self.today()
         if event.on > today:
             problems.append(Problem("date", "this date is in the future"))
+        elif problem := plausible_date_problem(event.on, today):
+            problems.append(Problem("date", problem))
+        if event.received_on is not None and (problem := plausible_date_problem(event.received_on, today)):
+            problems.append(Problem("received_on", problem))
         if event.on < claim.first_service and event.kind is not EventKind.NOTE:
             problems.append(
                 Problem("date", f"this is before the first date of service ({claim.first_service})")

@@ -13,7 +13,7 @@ from kettrack.core.claims import NewPriorAuth, PriorAuthInfo
 from kettrack.core.enums import AuthStatus
 from kettrack.core.problems import InvalidInput, NotFound, Problem
 from kettrack.core.reason_codes import ReasonCode, check_reason_code, starter_codes
-from kettrack.core.validation import text_problem
+from kettrack.core.validation import plausible_date_problem, text_problem
 from kettrack.store.claims import auth_of
 from kettrack.store.database import Database
 from kettrack.store.models import Claim, ClaimAuthorization, Coverage, PriorAuthorization, ReasonCodeEntry
@@ -30,6 +30,14 @@ class PriorAuthRepository:
         problems: list[Problem] = []
         for name, value, size in (("auth_number", new.auth_number, 50), ("codes", new.codes, 100)):
             if problem := text_problem(value, max_len=size):
+                problems.append(Problem(name, problem))
+        for name, day in (
+            ("requested_on", new.requested_on),
+            ("decided_on", new.decided_on),
+            ("valid_from", new.valid_from),
+            ("valid_to", new.valid_to),
+        ):
+            if day is not None and (problem := plausible_date_problem(day, self.today())):
                 problems.append(Problem(name, problem))
         if new.valid_from and new.valid_to and new.valid_to < new.valid_from:
             problems.append(Problem("valid_to", "ends before it starts"))

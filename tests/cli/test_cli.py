@@ -508,7 +508,7 @@ def test_import_problems_list_each_record(cli: Cli, tmp_path: Path) -> None:
     assert lines[1].startswith("  providers[1] (id 1): npi: NPI has a wrong check digit")
     assert lines[2].startswith("  infusions[1] (id 1): diagnoses: F43.1 is not a billable code")
     assert cli.counts() == dict.fromkeys(TABLES, 0)
-    broken.write_text(json.dumps({**data, "format_version": 4}))
+    broken.write_text(json.dumps({**data, "format_version": 5}))
     assert cli("import", str(broken)) == 2 and "newer kettrack" in _one_line(cli.err)
     assert cli("import", str(tmp_path / "nope.json")) == 2 and "cannot read" in _one_line(cli.err)
 

@@ -152,6 +152,12 @@ BAD_RECORDS: list[tuple[str, dict[str, Any], str, str]] = [
         "address.postal_code",
         "is too long (11 characters; at most 10)",
     ),
+    # A name of invisible characters only shows as an empty line and matches nobody in a search.
+    ("patient", {"legal_name": "\u200b\u200b"}, "legal_name", "Legal name has no visible letter"),
+    ("patient", {"legal_name": "\u3164"}, "legal_name", "Legal name has no visible letter"),  # Hangul filler
+    ("patient", {"legal_name": "\u2060 - 42"}, "legal_name", "Legal name has no visible letter"),
+    ("provider", {"name": "\ufeff"}, "name", "Name has no visible letter"),
+    ("payer", {"name": "\u200d\u200c"}, "name", "Payer name has no visible letter"),
     ("payer", {"name": ""}, "name", "Payer name is required"),
     ("payer", {"claims_address": "PO Box 1\x00"}, "claims_address", "contains a NUL character"),
     # --- Coverage.
@@ -173,6 +179,25 @@ BAD_RECORDS: list[tuple[str, dict[str, Any], str, str]] = [
         {"policyholder_dob": date(2030, 1, 1)},
         "policyholder_dob",
         "Policyholder's birth date 2030-01-01 is in the future",
+    ),
+    (
+        "coverage",
+        {"relationship": Relationship.SPOUSE, "policyholder_name": "\u200b"},
+        "policyholder_name",
+        "Policyholder name has no visible letter",
+    ),
+    # Coverage dates: 1900 to two years ahead (a year 0001 or 9999 is a typo, not a plan year).
+    (
+        "coverage",
+        {"effective_from": date(1, 1, 1)},
+        "effective_from",
+        "Coverage start 0001-01-01 is before 1900",
+    ),
+    (
+        "coverage",
+        {"effective_to": date(9999, 12, 31)},
+        "effective_to",
+        "Coverage end 9999-12-31 is more than 2 years ahead (after 2028-11-23)",
     ),
     # --- Treatment history.
     ("treatment", {"ended_on": date(2019, 1, 1)}, "ended_on", "The treatment cannot end before it started"),
@@ -440,6 +465,69 @@ def test_multiline_text_keeps_line_breaks_and_drops_windows_cr() -> None:
     record = replace(BASE["treatment"], notes="line one\r\n\tline two\r\n", details="a\nb")
     clean = v.check_treatment(record, TODAY)
     assert clean.notes == "line one\n\tline two" and clean.details == "a\nb"
+
+
+def test_names_in_any_script_pass_and_coverage_may_be_planned_ahead() -> None:
+    for name in ("Ødegaard", "李小龍", "O'Brien-Núñez", "3M Health", "Ελένη"):
+        assert v.check_patient(replace(BASE["patient"], legal_name=name), TODAY).legal_name == name
+    ahead = replace(BASE["coverage"], effective_from=date(2027, 1, 1), effective_to=date(2028, 11, 23))
+    assert v.check_coverage(ahead, TODAY) == ahead
+
+
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [
+        ("SB-2026-000001-v1.pdf", None),
+        ("scan of EOB (2).png", None),
+        ("", "is empty"),
+        ("   ", "is empty"),
+        ("/etc/shadow", "'/etc/shadow' is not a plain file name"),
+        ("../../x", "'../../x' is not a plain file name"),
+        ("..\\x", "'..\\\\x' is not a plain file name"),
+        ("C:\\x.pdf", "'C:\\\\x.pdf' is not a plain file name"),
+        ("a..b.pdf", "'a..b.pdf' is not a plain file name"),
+        (".hidden", "'.hidden' is not a plain file name"),
+        ("a\x00b", "contains a NUL character"),
+        ("a\nb.pdf", "contains a control character (U+000A)"),
+        ("a\tb.pdf", "contains a control character (U+0009)"),
+        ("\u202efdp.exe", "contains an invisible text-direction character (U+202E)"),
+        ("x\u200f.pdf", "contains an invisible text-direction character (U+200F)"),
+        ("x.pdf ", "'x.pdf ' starts or ends with a space"),
+        ("x" * 101, "is too long (101 characters; at most 100)"),
+    ],
+)
+def test_file_name_problem(name: str, problem: str | None) -> None:
+    found = v.file_name_problem(name)
+    assert found == problem if problem is None else (found or "").startswith(problem), found
+
+
+@pytest.mark.parametrize(
+    ("value", "today", "problem"),
+    [
+        (date(1900, 1, 1), TODAY, None),
+        (date(2028, 11, 23), TODAY, None),
+        (date(1899, 12, 31), TODAY, "1899-12-31 is before 1900"),
+        (date(2028, 11, 24), TODAY, "2028-11-24 is more than 2 years ahead (after 2028-11-23)"),
+        (date(9999, 12, 31), TODAY, "9999-12-31 is more than 2 years ahead"),
+        # From a 29 February the limit is 28 February two years on (the day does not recur).
+        (date(2030, 2, 28), date(2028, 2, 29), None),
+        (date(2030, 3, 1), date(2028, 2, 29), "2030-03-01 is more than 2 years ahead (after 2030-02-28)"),
+    ],
+)
+def test_plausible_date_problem(value: date, today: date, problem: str | None) -> None:
+    found = v.plausible_date_problem(value, today)
+    assert found == problem if problem is None else (found or "").startswith(problem), found
+
+
+def test_plain_text_allows_tab_and_line_feed_only_where_multiline() -> None:
+    assert v.plain_text_problem("a\nb\tc", multiline=True) is None
+    assert v.plain_text_problem("a\nb") == "contains a control character (U+000A)"
+    assert v.plain_text_problem("a\rb", multiline=True) == "contains a control character (U+000D)"
+    for ch in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f":
+        assert v.plain_text_problem(f"a{ch}b", multiline=True) == (
+            f"contains an invisible text-direction character (U+{ord(ch):04X})"
+        )
+    assert v.plain_text_problem("Zoë, 李") is None
 
 
 def test_codes_unchecked_without_index() -> None:

@@ -157,15 +157,17 @@ def test_export_layout_is_stable(demo_ws: Workspace) -> None:
         "claim_auths",
         "appeal_letters",
         "audit_log",
-        "claim_attachment_files",
-        "appeal_letter_files",
+        "documents",
     ]
-    assert data["format"] == "kettrack-export" and data["format_version"] == FORMAT_VERSION == 3
+    assert data["format"] == "kettrack-export" and data["format_version"] == FORMAT_VERSION == 4
     assert list(data["superbills"][0]) == [
         "id", "number", "version", "patient_id", "provider_id", "date_from", "date_to", "issued_at", "draft",
         "file_name", "sha256", "total_charges", "total_paid", "clinic_id", "coverage_id", "superseded_by_id",
-        "line_ids", "pdf_base64",
+        "line_ids",
     ]  # fmt: skip
+    # Each document once, keyed by its SHA-256, in key order; the rows name it by sha256.
+    assert list(data["documents"]) == sorted({r["sha256"] for r in data["superbills"]})
+    assert all(list(d) == ["media_type", "base64"] for d in data["documents"].values())
     assert list(data["fee_schedule"][0]) == ["provider_id", "code", "amount", "ndc"]
     assert list(data["patients"][0]) == [
         "id",
@@ -311,8 +313,8 @@ def test_wrong_references_and_duplicate_ids_are_refused(demo_ws: Workspace, new_
 def test_format_and_version_are_checked(demo_ws: Workspace, new_workspace) -> None:  # type: ignore[no-untyped-def]
     data = export_data(demo_ws)
     target = new_workspace("version.sqlite3")
-    with pytest.raises(ImportRefused, match="newer kettrack \\(format version 4\\)"):
-        import_data(target, {**data, "format_version": 4})
+    with pytest.raises(ImportRefused, match="newer kettrack \\(format version 5\\)"):
+        import_data(target, {**data, "format_version": 5})
     with pytest.raises(ImportRefused, match="format_version"):
         import_data(target, {**data, "format_version": "2"})
     with pytest.raises(ImportRefused, match="not a kettrack export"):
@@ -387,9 +389,12 @@ def test_round_trip_on_postgresql(demo_ws: Workspace, new_workspace, pg_url: str
         import_data(pg, source)
 
 
-def test_round_trip_restores_the_issued_documents(demo_ws: Workspace, new_workspace) -> None:  # type: ignore[no-untyped-def]
+def test_round_trip_restores_the_issued_documents(demo_ws: Workspace, new_workspace, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     import hashlib
 
+    from kettrack.store import documents
+
+    before = set(tmp_path.iterdir())
     target = new_workspace("docs.sqlite3")
     import_data(target, export_data(demo_ws))
     issued = target.superbills.list()
@@ -397,9 +402,12 @@ def test_round_trip_restores_the_issued_documents(demo_ws: Workspace, new_worksp
         ("SB-2026-000001", 2, False),
         ("SB-2026-000001", 1, True),
     ]
-    for record in issued:
-        assert hashlib.sha256(record.path.read_bytes()).hexdigest() == record.sha256
-        assert stat.S_IMODE(record.path.stat().st_mode) == 0o600
+    with target.db.reader() as session:
+        for record in issued:
+            content = documents.content(session, record.sha256)
+            assert hashlib.sha256(content).hexdigest() == record.sha256 and content.startswith(b"%PDF")
+    # The documents are in the database: no folder was made beside it.
+    assert [p.name for p in set(tmp_path.iterdir()) - before if p.is_dir()] == []
     assert target.codes.catalog().get("99417").description == "Extra visit time, our words"  # type: ignore[union-attr]
 
 
@@ -407,25 +415,26 @@ def test_an_altered_document_or_broken_billing_reference_is_refused(
     demo_ws: Workspace, new_workspace
 ) -> None:  # type: ignore[no-untyped-def]
     data = export_data(demo_ws)
-    data["superbills"][0]["pdf_base64"] = data["superbills"][1]["pdf_base64"]
+    first, second = data["superbills"][0]["sha256"], data["superbills"][1]["sha256"]
+    data["documents"][first] = data["documents"][second]
     data["service_lines"][0]["infusion_id"] = 9999
     data["fee_schedule"][0]["amount"] = "12.345"
     target = new_workspace("refused.sqlite3")
     with pytest.raises(ImportRefused) as refused:
         import_data(target, data)
     text = str(refused.value)
-    assert "does not match the recorded SHA-256" in text
+    assert f"documents.{first}.base64: does not match its SHA-256" in text
     assert "there is no infusion session with id 9999" in text
     assert "2 decimal places" in text
     assert target.superbills.list() == [] and target.patients.count() == 0
 
 
 def test_a_version_1_file_still_imports(demo_ws: Workspace, new_workspace) -> None:  # type: ignore[no-untyped-def]
-    data = {
-        k: v
-        for k, v in export_data(demo_ws).items()
-        if k not in ("procedure_codes", "fee_schedule", "service_lines", "superbills")
-    }
+    from kettrack.store.transfer import SECTIONS
+
+    # What format 1 held: the header, the settings and the record sections.
+    v1 = {"format", "format_version", "exported_at", "kettrack_version", "settings", *SECTIONS}
+    data = {k: v for k, v in export_data(demo_ws).items() if k in v1}
     data["format_version"] = 1
     target = new_workspace("old.sqlite3")
     summary = import_data(target, data)
@@ -437,6 +446,7 @@ def test_claims_and_their_files_round_trip(workspace: Workspace, new_workspace, 
     row for row, and the claims' derived state still agrees with their events."""
     from kettrack.core.claim_states import EventKind
     from kettrack.core.claims import NewEvent
+    from kettrack.store import documents
 
     fill_demo(workspace)
     claim = next(r.id for r in workspace.claim_views.rows() if r.state.value == "denied")
@@ -454,20 +464,21 @@ def test_claims_and_their_files_round_trip(workspace: Workspace, new_workspace, 
     assert target.claims.invariant_problems() == []
     assert target.claim_views.get(claim).attachments[0].original_name == "eob.png"
     attachment = target.claim_views.get(claim).attachments[0]
-    assert target.claims.attachment_path(attachment.id).read_bytes() == scan.read_bytes()
     letter = target.claim_views.get(3).letters[0]
-    assert target.appeals.letter_path(letter.id).read_bytes().startswith(b"%PDF")
+    with target.db.reader() as session:
+        assert documents.content(session, attachment.sha256) == scan.read_bytes()
+        assert documents.content(session, letter.sha256).startswith(b"%PDF")
 
 
 def test_a_tampered_claim_file_is_refused_whole(workspace: Workspace, new_workspace) -> None:  # type: ignore[no-untyped-def]
     fill_demo(workspace)
     data = export_data(workspace)
-    name = next(iter(data["appeal_letter_files"]))
-    data["appeal_letter_files"][name] = data["superbills"][0]["pdf_base64"]
+    letter = data["appeal_letters"][0]["sha256"]
+    data["documents"][letter] = data["documents"][data["superbills"][0]["sha256"]]
     data["claim_events"][0]["business_date"] = "2026-02-30"
     target = new_workspace("tampered.sqlite3")
     with pytest.raises(ImportRefused) as refused:
         import_data(target, data)
     text_ = str(refused.value)
-    assert "does not match its recorded SHA-256" in text_ and "business_date" in text_
+    assert f"documents.{letter}.base64: does not match its SHA-256" in text_ and "business_date" in text_
     assert target.claim_views.count() == 0 and target.patients.count() == 0
