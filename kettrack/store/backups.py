@@ -310,7 +310,7 @@ def _referenced_documents(connection: Any) -> list[tuple[str, str, str]]:
     return found
 
 
-def check_backup(backup: Path, passphrase: str | None = None) -> Path | None:
+def check_backup(backup: Path, passphrase: str | None = None, staging_dir: Path | None = None) -> Path | None:
     """Check a backup completely before anything is swapped: a readable, sound kettrack database of a
     schema this version knows, every document it names present and matching its SHA-256 (inside the
     file, or in an old backup's zip, extracted with limits into a staging folder whose path is
@@ -350,27 +350,37 @@ def check_backup(backup: Path, passphrase: str | None = None) -> Path | None:
     if has_table:
         return None
     archive = documents_zip_for(backup)
-    return _stage_zip(backup, archive, named) if archive.is_file() else None
+    if not archive.is_file():
+        if named:
+            raise _refuse(backup, f"names {len(named)} document(s) but its documents archive is missing")
+        return None
+    # Staged where the documents will go (beside the database): a rename across disks would fail.
+    return _stage_zip(backup, archive, named, staging_dir or backup.parent)
 
 
 def _check_inner_documents(backup: Path, connection: Any, named: list[tuple[str, str, str]]) -> None:
     import hashlib
 
     wanted = {sha for _, _, sha in named}
+    seen: set[str] = set()
     for sha, content in connection.execute("SELECT sha256, content FROM documents"):
         if sha in wanted and hashlib.sha256(bytes(content)).hexdigest() != sha:
             raise _refuse(backup, f"holds a document that no longer matches its SHA-256 ({sha[:12]}...)")
+        seen.add(sha)
+    if missing := wanted - seen:
+        raise _refuse(backup, f"is missing {len(missing)} document(s) its records name")
 
 
-def _stage_zip(backup: Path, archive_path: Path, named: list[tuple[str, str, str]]) -> Path:
+def _stage_zip(backup: Path, archive_path: Path, named: list[tuple[str, str, str]], where: Path) -> Path:
     """Extract an old backup's documents zip into a private staging folder beside the database, with
     limits on each member and on the whole, safe names only, and each file checked against the hash
     its record holds; the staging folder's path (the caller moves it into place or removes it)."""
     import hashlib
 
     expected = {f"{folder}/{name}": sha for folder, name, sha in named}
-    staging = Path(tempfile.mkdtemp(prefix=".documents-restoring-", dir=backup.parent))
+    staging = Path(tempfile.mkdtemp(prefix=".documents-restoring-", dir=where))
     total = 0
+    seen: set[str] = set()
     try:
         with zipfile.ZipFile(archive_path) as archive:
             for info in archive.infolist():
@@ -405,6 +415,9 @@ def _stage_zip(backup: Path, archive_path: Path, named: list[tuple[str, str, str
                 sha = expected.get(info.filename)
                 if sha is not None and digest.hexdigest() != sha:
                     raise _refuse(backup, f"has a document that no longer matches its SHA-256: {name}")
+                seen.add(info.filename)
+        if missing := set(expected) - seen:
+            raise _refuse(backup, f"is missing {len(missing)} named document(s) from its archive")
     except zipfile.BadZipFile as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise _refuse(backup, f"has a damaged documents archive ({exc})") from exc
@@ -423,52 +436,57 @@ def restore(database: Path, backup: Path, passphrase: str | None = None) -> Path
     database). An encrypted backup is read with ``passphrase`` and restored encrypted; a plain one,
     plain.
     """
+    from kettrack.store.lock import DatabaseLocked, WriterLock
 
-    staging = check_backup(backup, passphrase)
+    # Checked before anything else, so a bad backup is said to be bad whoever has the database open.
+    # An old backup's documents are staged beside the database (a leftover of a killed run there is
+    # swept at a later open once it is an hour old: see kettrack.store.leftovers).
+    staging = check_backup(backup, passphrase, staging_dir=database.parent)
     try:
-        return _swap_in(database, backup, passphrase, staging)
+        lock = WriterLock(database)
+        try:
+            lock.acquire()
+        except DatabaseLocked as exc:
+            raise InvalidInput.single("database", f"{exc}: close it before restoring") from exc
+        try:
+            return _swap_in(database, backup, passphrase, staging)
+        finally:
+            lock.release()
     finally:
         if staging is not None and staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
 
 
-def _swap_in(database: Path, backup: Path, passphrase: str | None, staging: Path | None) -> Path | None:
-    from kettrack.store.lock import DatabaseLocked, WriterLock
+def _checkpoint(database: Path, passphrase: str | None) -> None:
+    """Move the write-ahead log's committed pages into the database file before the swap removes the
+    log: a restore killed between the two must leave the old database whole, not without its last
+    transactions. A reader still using the log stops the restore (nothing is changed yet)."""
+    from kettrack.store.encryption import connect, is_plain_sqlite
 
-    lock = WriterLock(database)
+    if not database.is_file() or not database.with_name(database.name + "-wal").is_file():
+        return
     try:
-        lock.acquire()
-    except DatabaseLocked as exc:
-        raise InvalidInput.single("database", f"{exc}: close it before restoring") from exc
+        connection = (
+            sqlite3.connect(database) if is_plain_sqlite(database) else connect(database, passphrase or "")
+        )
+    except (sqlite3.Error, InvalidInput):
+        return  # damaged or unreadable: kept aside byte for byte, its log with it
     try:
-        # Checked under the lock: the staging folder of an old backup's documents is then this run's
-        # own, and a leftover of it is safe to sweep at the next open.
-        staging = check_backup(backup, passphrase)
-        try:
-            return _swap_in(database, backup, passphrase, staging)
-        finally:
-            if staging is not None and staging.exists():
-                shutil.rmtree(staging, ignore_errors=True)
+        busy = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+    except sqlite3.Error:
+        return
     finally:
-        lock.release()
+        connection.close()
+    if busy:
+        raise InvalidInput.single(
+            "database", f"{database.name} is being read by another program: close it before restoring"
+        )
 
 
-def _swap_in(database: Path, backup: Path, passphrase: str | None, staging: Path | None) -> Path | None:
-    """Keep the current database aside, then put the checked backup in its place (lock held)."""
+def _replace_database(database: Path, backup: Path, passphrase: str | None) -> None:
+    """Copy the backup beside the database (owner-only), verify the copy, then rename it into place."""
     from kettrack.store.encryption import is_plain_sqlite
 
-    kept = None
-    if database.is_file():
-        try:
-            current_key = None if is_plain_sqlite(database) else passphrase
-            kept = write_backup(database, reason="pre-restore", passphrase=current_key)
-            _write_manifest(kept, current_key)
-        except (BackupFailed, sqlite3.Error, InvalidInput):
-            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-            kept = make_private_dir(backup_dir_for(database)) / f"{database.name}.damaged-{stamp}"
-            fd = os.open(kept, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # owner-only from the first byte
-            with open(database, "rb") as source, os.fdopen(fd, "wb") as copy:
-                shutil.copyfileobj(source, copy)
     fd, temp_name = tempfile.mkstemp(prefix=f".{database.name}.", suffix=".restoring", dir=database.parent)
     os.close(fd)
     temp = Path(temp_name)
@@ -490,10 +508,46 @@ def _swap_in(database: Path, backup: Path, passphrase: str | None, staging: Path
         os.replace(temp, database)
     finally:
         temp.unlink(missing_ok=True)
+
+
+def _swap_in(database: Path, backup: Path, passphrase: str | None, staging: Path | None) -> Path | None:
+    """Keep the current database aside, then put the checked backup in its place (lock held)."""
+    from kettrack.store.encryption import is_plain_sqlite
+
+    kept = None
+    _checkpoint(database, passphrase)
+    if database.is_file():
+        try:
+            current_key = None if is_plain_sqlite(database) else passphrase
+            kept = write_backup(database, reason="pre-restore", passphrase=current_key)
+            _write_manifest(kept, current_key)
+        except (BackupFailed, sqlite3.Error, InvalidInput):
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+            kept = make_private_dir(backup_dir_for(database)) / f"{database.name}.damaged-{stamp}"
+            fd = os.open(kept, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # owner-only from the first byte
+            with open(database, "rb") as source, os.fdopen(fd, "wb") as copy:
+                shutil.copyfileobj(source, copy)
+            wal = database.with_name(database.name + "-wal")
+            if wal.is_file():  # its committed pages, which no checkpoint could move into a damaged file
+                fd = os.open(kept.with_name(kept.name + "-wal"), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with open(wal, "rb") as source, os.fdopen(fd, "wb") as copy:
+                    shutil.copyfileobj(source, copy)
+    documents = _documents_folder(database)
+    aside: Path | None = None
     if staging is not None:
-        documents = _documents_folder(database)
+        # The old documents go in place first (moved into the database at the next open): a failure
+        # from here on puts the folder back, and the database is swapped last.
         if documents.exists():
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-            documents.rename(documents.with_name(f"{documents.name}.before-restore-{stamp}"))
-        staging.rename(documents)  # moved into the database at the next open (schema 0004)
+            aside = documents.with_name(f"{documents.name}.before-restore-{stamp}")
+            documents.rename(aside)
+        staging.rename(documents)
+    try:
+        _replace_database(database, backup, passphrase)
+    except BaseException:
+        if staging is not None:
+            documents.rename(staging)
+            if aside is not None:
+                aside.rename(documents)
+        raise
     return kept

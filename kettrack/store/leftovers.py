@@ -43,6 +43,8 @@ class _Kind:
     folder: bool = False
     # Made by runs that need not hold the writer lock: removed only after GRACE_SECONDS.
     lockless: bool = False
+    # A leftover only while it is another name of the database file itself (same inode).
+    alias: bool = False
 
 
 def _beside(database: Path) -> list[_Kind]:
@@ -86,12 +88,23 @@ def _in_backups(database: Path) -> list[_Kind]:
         ),
         # files.write_private: the last-backup marker and the backups' manifests, written under the lock
         _Kind("unfinished file", re.compile(r"\..+\.[0-9a-f]{12}\.tmp")),
+        # encryption._convert links the original here before the swap: a conversion killed in between
+        # leaves a second name of the live file, which is no copy of anything
+        _Kind(
+            "unfinished conversion's original",
+            re.compile(rf"{stem}-before-(?:encryption|decryption)-\d{{8}}T\d{{6}}\.sqlite3\.orig"),
+            alias=True,
+        ),
     ]
 
 
 def _scan(database: Path) -> list[tuple[Path, _Kind, os.stat_result]]:
     from kettrack.store.backup import backup_dir_for
 
+    try:
+        live = os.stat(database)
+    except OSError:
+        live = None
     found = []
     for folder, kinds in (
         (database.parent, _beside(database)),
@@ -110,6 +123,8 @@ def _scan(database: Path) -> list[tuple[Path, _Kind, os.stat_result]]:
                 info = os.lstat(path)
             except FileNotFoundError:
                 continue
+            if kind.alias and (live is None or (info.st_dev, info.st_ino) != (live.st_dev, live.st_ino)):
+                continue  # a real original, kept on purpose
             # Only what kettrack makes there: a regular file, or a real folder (never a link to one).
             if stat.S_ISDIR(info.st_mode) if kind.folder else stat.S_ISREG(info.st_mode):
                 found.append((path, kind, info))
