@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kettrack.cli import UsageError, _iso, _print_list, _table, _Values, command_maker
+from kettrack.core.problems import InvalidInput
 
 if TYPE_CHECKING:
     from kettrack.store.superbills import IssuedSuperbillRecord, SuperbillRequest
@@ -64,16 +65,21 @@ def output_target(target: str | None, force: bool, example: str = "superbill.pdf
     import os
     import tempfile
 
+    from kettrack.store.files import existing_regular_file
+
     path = Path(target)
-    if path.is_dir():
+    if path.is_dir() and not path.is_symlink():
         raise UsageError(f"{path} is a folder: give a file name like {example}")
-    if path.exists() and not force:
-        raise UsageError(f"{path} already exists: choose another name, or add --force to replace it")
-    if path.exists() and not path.is_file():
-        raise UsageError(f"{path} is not a regular file: give a file name like {example}")
     folder = path.parent
     if not folder.is_dir():
         raise UsageError(f"{folder} does not exist: create the folder first, or give another file name")
+    try:
+        # lstat, not stat: a link (even one leading nowhere) is refused here, before anything is issued.
+        exists = existing_regular_file(path)
+    except InvalidInput as exc:
+        raise UsageError(exc.problems[0].message) from exc
+    if exists and not force:
+        raise UsageError(f"{path} already exists: choose another name, or add --force to replace it")
     try:
         fd, probe = tempfile.mkstemp(prefix=".kettrack-probe-", dir=folder)
     except OSError as exc:

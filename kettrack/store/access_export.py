@@ -90,13 +90,15 @@ def gather(ws: Workspace, patient_id: int) -> tuple[dict[str, Any], dict[str, by
                 )
             ]
             documents += [
-                (f"attachments/{name}", f"attachments/{claim}-{original}", sha)
-                for name, original, claim, sha in session.execute(
+                # The attachment's id in the name: one claim may hold two files of the same name.
+                (f"attachments/{name}", f"attachments/{claim}-{number}-{original}", sha)
+                for name, original, claim, sha, number in session.execute(
                     select(
                         ClaimAttachment.file_name,
                         ClaimAttachment.original_name,
                         ClaimAttachment.claim_id,
                         ClaimAttachment.sha256,
+                        ClaimAttachment.id,
                     ).where(ClaimAttachment.claim_id.in_(claim_ids))
                 )
             ]

@@ -128,7 +128,10 @@ class IssuedPreviewDialog(QDialog):
         self.print_button.setEnabled(self.preview.page_count() > 0)
 
     def _failed(self, error: BaseException) -> None:
-        reason = error.strerror if isinstance(error, OSError) and error.strerror else type(error).__name__
+        if isinstance(error, InvalidInput):
+            reason = "; ".join(p.message for p in error.problems)
+        else:
+            reason = error.strerror if isinstance(error, OSError) and error.strerror else type(error).__name__
         self.preview.show_message(tr("The file could not be read: {0}").format(reason))
 
 

@@ -1,8 +1,10 @@
-"""The billing commands: superbill issue/--check/--draft/-o, superbills list/reissue, fees, codes,
-lines show/set/remove. Refusals are one line (or a listed pre-flight) with exit code 2."""
+"""The billing commands: superbill issue/--check/--draft/-o, superbills list/reissue/save, fees, codes,
+lines show/set/remove. Refusals are one line (or a listed pre-flight) with exit code 2; an output file
+that cannot be written is refused before anything is issued."""
 
 from __future__ import annotations
 
+import hashlib
 import stat
 from pathlib import Path
 
@@ -10,6 +12,7 @@ import pytest
 from pypdf import PdfReader
 
 from tests.cli.test_cli import Cli
+from tests.store.stored_documents import assert_no_document_files, pdf_text
 
 
 @pytest.fixture
@@ -27,17 +30,50 @@ def test_check_issue_list_and_reissue(billing: Cli, tmp_path: Path) -> None:
         billing("superbill", "--patient", "1", "--from", "2026-07-01", "--to", "2026-08-31", "-o", str(out))
         == 0
     )
-    assert "SB-2026-000001 version 1" in billing.out
+    assert billing.out.strip() == f"issued superbill SB-2026-000001 version 1 (id 1) and {out}"
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     assert "SB-2026-000001" in PdfReader(str(out)).pages[0].extract_text()
     listed = billing.json("superbills", "list")
     assert [(r["number"], r["version"], r["superseded"]) for r in listed] == [("SB-2026-000001", 1, False)]
+    # The list names a suggested file name, not a path: the PDF is in the database, the copy its bytes.
+    assert listed[0]["file_name"] == "SB-2026-000001-v1.pdf" and "file" not in listed[0]
+    assert listed[0]["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
     assert billing("superbills", "reissue", str(listed[0]["id"])) == 0 and "version 2" in billing.out
+    # An output file that exists is refused before anything is issued (a retry would issue twice).
     assert (
         billing("superbill", "--patient", "1", "--from", "2026-07-01", "--to", "2026-08-31", "-o", str(out))
         == 2
     )
-    assert "already exists" in billing.err
+    assert "already exists" in billing.err and len(billing.err.strip().splitlines()) == 1
+    assert [(r["number"], r["version"]) for r in billing.json("superbills", "list")] == [
+        ("SB-2026-000001", 2),
+        ("SB-2026-000001", 1),
+    ]
+    assert_no_document_files(billing.db.parent, except_for=(out,))
+
+
+def test_save_writes_a_checked_copy_of_an_issued_superbill(billing: Cli, tmp_path: Path) -> None:
+    assert billing("superbill", "--session", "1") == 0, billing.err
+    assert billing.out.strip() == "issued superbill SB-2026-000001 version 1 (id 1)"
+    (issued,) = billing.json("superbills", "list")
+    copy = tmp_path / "copy.pdf"
+    assert billing("superbills", "save", str(issued["id"]), str(copy)) == 0, billing.err
+    assert billing.out.strip() == f"saved superbill SB-2026-000001 version 1 to {copy}"
+    assert stat.S_IMODE(copy.stat().st_mode) == 0o600
+    assert hashlib.sha256(copy.read_bytes()).hexdigest() == issued["sha256"]
+    assert "Avery J. Lindqvist" in pdf_text(copy.read_bytes())
+    # An existing file is replaced only with --force; a folder, a missing folder or a missing id never.
+    copy.write_bytes(b"mine")
+    assert billing("superbills", "save", str(issued["id"]), str(copy)) == 2
+    assert "already exists" in billing.err and copy.read_bytes() == b"mine"
+    assert billing("superbills", "save", str(issued["id"]), str(copy), "--force") == 0, billing.err
+    assert hashlib.sha256(copy.read_bytes()).hexdigest() == issued["sha256"]
+    assert billing("superbills", "save", str(issued["id"]), str(tmp_path)) == 2
+    assert "is a folder" in billing.err
+    assert billing("superbills", "save", str(issued["id"]), str(tmp_path / "no-such" / "x.pdf")) == 2
+    assert "does not exist" in billing.err and not (tmp_path / "no-such").exists()
+    assert billing("superbills", "save", "99", str(tmp_path / "other.pdf")) == 2
+    assert len(billing.err.strip().splitlines()) == 1 and not (tmp_path / "other.pdf").exists()
 
 
 def test_an_incomplete_superbill_is_listed_and_refused_unless_draft(billing: Cli) -> None:

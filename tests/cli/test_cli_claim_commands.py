@@ -1,10 +1,12 @@
 """The claim commands: a claim from a superbill through its events on the command line, lists as JSON
 and CSV (spreadsheet-safe), what is due (for cron), the calendar export (parsed back, stable ids),
-prior authorizations, payer rules and reason codes. Bad input: one line, exit code 2, nothing written."""
+prior authorizations, payer rules and reason codes. Bad input: one line, exit code 2, nothing written;
+an appeal letter's output file that cannot be written is refused before the letter is issued."""
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import stat
 import subprocess
@@ -16,6 +18,7 @@ from icalendar import Calendar
 from pypdf import PdfReader
 
 from tests.cli.test_cli import Cli
+from tests.store.stored_documents import assert_no_document_files
 
 
 @pytest.fixture
@@ -56,8 +59,19 @@ def test_a_claim_on_the_command_line(demo: Cli, tmp_path: Path) -> None:
     letter = tmp_path / "appeal.pdf"
     assert cli("claims", "appeal", number, "--date", "2026-11-23", "--letter", str(letter)) == 0, cli.err
     assert "Appeal filed (internal)" in cli.out and stat.S_IMODE(letter.stat().st_mode) == 0o600
+    issued = next(x for x in cli.out.splitlines() if "; letter AP-" in x)
+    assert issued.endswith(f" issued (id {issued.split('(id ')[1].split(')')[0]}) and {letter}")
     text = " ".join(page.extract_text() for page in PdfReader(str(letter)).pages)
     assert "PX-9" in text and "2027-05-22" in text
+    # The letter is in the database: saved again later, byte for byte the copy written when issuing.
+    letter_id = issued.split("(id ")[1].split(")")[0]
+    again = tmp_path / "again.pdf"
+    assert cli("claims", "letter-save", letter_id, str(again)) == 0, cli.err
+    assert again.read_bytes() == letter.read_bytes() and stat.S_IMODE(again.stat().st_mode) == 0o600
+    assert cli("claims", "letter-save", letter_id, str(again)) == 2 and "already exists" in cli.err
+    assert cli("claims", "letter-save", letter_id, str(again), "--force") == 0, cli.err
+    assert cli("claims", "letter-save", "999", str(tmp_path / "none.pdf")) == 2
+    assert not (tmp_path / "none.pdf").exists()
     assert cli("claims", "decision", number, "--overturned", "--date", "2026-11-23") == 0, cli.err
     assert cli("claims", "eob", number, "--date", "2026-11-23", "--paid", "450.00") == 0, cli.err
     assert "Paid" in cli.out
@@ -67,6 +81,34 @@ def test_a_claim_on_the_command_line(demo: Cli, tmp_path: Path) -> None:
     assert shown["events"][1]["attachments"][0]["original_name"] == "denial.png"
     assert cli("claims", "close", number, "--reason", "paid_in_full", "--date", "2026-11-23") == 0
     assert cli("claims", "show", number) == 0 and "Closed: paid in full" in cli.out
+    # The attachment and the letter live in the database: no documents folder, no other PDF on disk.
+    assert_no_document_files(tmp_path, except_for=(tmp_path / "sb.pdf", letter, again))
+
+
+def test_an_unwritable_letter_file_is_refused_before_the_appeal_is_filed(demo: Cli, tmp_path: Path) -> None:
+    cli = demo
+    denied = cli.json("claims", "list", "--state", "denied")[0]["number"]
+    before = cli.json("claims", "show", denied)
+    taken = tmp_path / "taken.pdf"
+    taken.write_bytes(b"someone else's letter")
+    afile = tmp_path / "afile"
+    afile.write_text("a regular file, not a folder")
+    for target, message in (
+        (taken, "already exists"),
+        (tmp_path / "no-such-folder" / "letter.pdf", "does not exist"),
+        (afile / "letter.pdf", "does not exist"),
+        (tmp_path, "is a folder"),
+    ):
+        assert cli("claims", "appeal", denied, "--date", "2026-11-23", "--letter", str(target)) == 2, target
+        assert message in _one_line(cli.err), (target, cli.err)
+    # Nothing was issued or recorded, and the file that was there is untouched.
+    assert cli.json("claims", "show", denied) == before
+    assert taken.read_bytes() == b"someone else's letter"
+    letter = tmp_path / "letter.pdf"
+    assert cli("claims", "appeal", denied, "--date", "2026-11-23", "--letter", str(letter)) == 0, cli.err
+    after = cli.json("claims", "show", denied)
+    assert len(after["letters"]) == len(before["letters"]) + 1
+    assert after["letters"][-1]["sha256"] == hashlib.sha256(letter.read_bytes()).hexdigest()
 
 
 def test_bad_input_is_one_line_and_writes_nothing(demo: Cli, tmp_path: Path) -> None:

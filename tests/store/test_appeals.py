@@ -1,20 +1,17 @@
 """Appeal letters from a real SQLite workspace: the case drafted from the record, the letter issued as
-an owner-only PDF with its row and the appeal event in one transaction, and nothing left behind when
-issuing fails."""
+a PDF kept inside the database (a ``documents`` row named by its SHA-256) with its row and the appeal
+event in one transaction, and nothing left behind when issuing fails."""
 
 from __future__ import annotations
 
-import hashlib
-import io
 import json
-import stat
+import os
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from pypdf import PdfReader
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
@@ -23,9 +20,19 @@ from kettrack.core.claims import Adjustment, EobAmounts, Filer, GroupCode, NewCl
 from kettrack.core.problems import InvalidInput
 from kettrack.store.claims import ClaimChanged
 from kettrack.store.demo import fill_demo
+from kettrack.store.documents import DocumentMissing
 from kettrack.store.models import AppealLetterEntry, ClaimEventEntry
 from kettrack.store.superbills import SuperbillRequest
 from tests.conftest import TODAY
+from tests.store.stored_documents import (
+    assert_no_document_files,
+    assert_stored,
+    document_shas,
+    pdf_text,
+    remove,
+    sha256,
+    tamper,
+)
 
 SUBMITTED = date(2026, 10, 1)
 DENIED = date(2026, 10, 20)
@@ -33,10 +40,6 @@ RECEIVED = date(2026, 10, 24)
 # Commercial plan, internal appeal: 180 days from receipt (29 CFR 2560.503-1(h)(3)(i)).
 INTERNAL_DEADLINE = RECEIVED + timedelta(days=180)
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-
-
-def _pdf_text(data: bytes) -> str:
-    return " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages).split())
 
 
 @pytest.fixture
@@ -108,17 +111,21 @@ def test_draft_builds_the_case_from_the_record(workspace: Any, denied: int) -> N
     assert draft.warnings == ()
 
 
-def test_issue_writes_a_private_pdf_and_records_the_appeal(workspace: Any, denied: int) -> None:
+def test_issue_keeps_the_pdf_in_the_database_and_records_the_appeal(
+    workspace: Any, denied: int, db_path: Path, tmp_path: Path
+) -> None:
     draft = workspace.appeals.draft(denied)
     paragraphs = (*draft.paragraphs[:-1], "Edited by hand: please call me at the number above.")
     letter = workspace.appeals.issue(denied, paragraphs, filed_on=TODAY, note="Sent by certified mail")
     assert letter.number == "AP-000001" and letter.level == "internal" and letter.claim_id == denied
-    path = workspace.appeals.letter_path(letter.id)
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600 and path.parent.name == "letters"
-    content = path.read_bytes()
-    assert hashlib.sha256(content).hexdigest() == letter.sha256
-    flat = _pdf_text(content)
-    assert "BRX-55012" in flat and "AP-000001" in flat
+    assert letter.file_name == "AP-000001.pdf"
+    content = workspace.appeals.letter_pdf(letter.id)
+    assert content.startswith(b"%PDF") and sha256(content) == letter.sha256
+    assert assert_stored(db_path, letter.sha256, "application/pdf") == content
+    # No letters folder and no PDF on disk but the denial letter the test attached from its own folder.
+    assert_no_document_files(tmp_path, except_for=(tmp_path / "denial-letter.pdf",))
+    flat = pdf_text(content)
+    assert "BRX-55012" in flat and "AP-000001" in flat and "Avery J. Lindqvist" in flat
     assert INTERNAL_DEADLINE.isoformat() in flat
     assert "PHQ-9 depression score went from 20 to 8" in flat
     for score in ("20", "18", "16", "14", "8"):
@@ -160,9 +167,11 @@ def _events(workspace: Any, claim_id: int) -> int:
         return int(session.scalar(select(func.count()).where(ClaimEventEntry.claim_id == claim_id)) or 0)
 
 
-def test_a_failed_issue_leaves_no_file_and_no_event(workspace: Any, denied: int) -> None:
-    letters = workspace.appeals.folder
+def test_a_failed_issue_leaves_no_document_and_no_event(
+    workspace: Any, denied: int, db_path: Path, tmp_path: Path
+) -> None:
     before = _events(workspace, denied)
+    documents = document_shas(db_path)
     # A real database failure after the PDF is written: the letter row cannot be inserted.
     with workspace.db.session() as session:
         session.execute(
@@ -173,7 +182,9 @@ def test_a_failed_issue_leaves_no_file_and_no_event(workspace: Any, denied: int)
         )
     with pytest.raises(IntegrityError, match="no room for letters"):
         workspace.appeals.issue(denied, workspace.appeals.draft(denied).paragraphs, filed_on=TODAY)
-    assert list(letters.glob("*.pdf")) == [] and list(letters.glob(".*")) == []
+    # The letter's PDF was written in the same transaction as its row: it went with it.
+    assert document_shas(db_path) == documents
+    assert_no_document_files(tmp_path, except_for=(tmp_path / "denial-letter.pdf",))
     assert _events(workspace, denied) == before
     assert workspace.claim_views.get(denied).status.state is ClaimState.DENIED
     with workspace.db.session() as session:
@@ -182,18 +193,23 @@ def test_a_failed_issue_leaves_no_file_and_no_event(workspace: Any, denied: int)
     with pytest.raises(InvalidInput) as refused:
         workspace.appeals.issue(denied, ("Please reconsider.",), filed_on=DENIED - timedelta(days=1))
     assert refused.value.for_field("date")
-    assert list(letters.glob("*.pdf")) == [] and _events(workspace, denied) == before
+    assert document_shas(db_path) == documents and _events(workspace, denied) == before
 
 
-def test_someone_elses_event_meanwhile_is_not_overwritten(workspace: Any, denied: int) -> None:
+def test_someone_elses_event_meanwhile_is_not_overwritten(workspace: Any, denied: int, db_path: Path) -> None:
     draft, count = workspace.appeals._gather(denied)
     workspace.claims.record(denied, NewEvent(EventKind.NOTE, TODAY, note="Called the plan"))
+    documents = document_shas(db_path)
+    letter = PDF + b"% the letter AP-000009 would have been\n"
     with pytest.raises(ClaimChanged):
-        workspace.appeals._record(draft, count, ("Text",), "AP-000009", Path("unused.pdf"), b"", TODAY, "")
+        workspace.appeals._record(draft, count, ("Text",), "AP-000009", letter, TODAY, "")
     assert _events(workspace, denied) == count + 1
+    assert sha256(letter) not in document_shas(db_path) and document_shas(db_path) == documents
 
 
-def test_a_letter_number_taken_meanwhile_moves_to_the_next(workspace: Any, denied: int) -> None:
+def test_a_letter_number_taken_meanwhile_moves_to_the_next(
+    workspace: Any, denied: int, db_path: Path
+) -> None:
     draft = workspace.appeals.draft(denied)
     real_next = workspace.appeals._next_number
     calls: list[str] = []
@@ -216,16 +232,21 @@ def test_a_letter_number_taken_meanwhile_moves_to_the_next(workspace: Any, denie
                 paragraphs="[]",
             )
         )
+    documents = document_shas(db_path)
     workspace.appeals._next_number = stale
     letter = workspace.appeals.issue(denied, draft.paragraphs, filed_on=TODAY)
     assert letter.number == "AP-000002" and calls == ["read", "read"]
-    assert sorted(p.name for p in workspace.appeals.folder.glob("*.pdf")) == ["AP-000002.pdf"]
+    # Only the letter that was recorded is kept: the one rendered as AP-000001 went with its attempt.
+    assert letter.file_name == "AP-000002.pdf"
+    assert document_shas(db_path) == documents | {letter.sha256}
+    flat = pdf_text(workspace.appeals.letter_pdf(letter.id))
+    assert "Appeal AP-000002" in flat  # (AP-000001, the other desk's, is named as an enclosure)
 
 
 @pytest.mark.parametrize(
     ("paid", "message"), [(False, "has not decided this claim yet"), (True, "the claim is paid")]
 )
-def test_a_claim_without_a_denial_is_refused(workspace: Any, paid: bool, message: str) -> None:
+def test_a_claim_without_a_denial_is_refused(workspace: Any, paid: bool, message: str, db_path: Path) -> None:
     demo = fill_demo(workspace, claims=False)
     harold = demo.patient_ids[1]
     session = next(s for s in workspace.infusions.list() if s.patient_id == harold)
@@ -239,9 +260,10 @@ def test_a_claim_without_a_denial_is_refused(workspace: Any, paid: bool, message
     with pytest.raises(InvalidInput, match=message) as refused:
         workspace.appeals.draft(claim_id)
     assert refused.value.problems[0].field == "claim"
+    documents = document_shas(db_path)
     with pytest.raises(InvalidInput, match=message):
         workspace.appeals.issue(claim_id, ("Please pay.",), filed_on=TODAY)
-    assert not workspace.appeals.folder.exists() or list(workspace.appeals.folder.glob("*.pdf")) == []
+    assert document_shas(db_path) == documents and workspace.claim_views.get(claim_id).letters == ()
 
 
 def test_the_text_is_checked_before_anything_is_written(workspace: Any, denied: int) -> None:
@@ -256,20 +278,28 @@ def test_the_text_is_checked_before_anything_is_written(workspace: Any, denied: 
 
 def test_preview_is_the_letter_marked_draft(workspace: Any, denied: int) -> None:
     draft = workspace.appeals.draft(denied)
-    flat = _pdf_text(workspace.appeals.preview_pdf(denied, draft.paragraphs))
+    flat = pdf_text(workspace.appeals.preview_pdf(denied, draft.paragraphs))
     assert "DRAFT" in flat and "AP-000001" in flat and "BRX-55012" in flat
     assert _events(workspace, denied) == 2
 
 
-def test_a_changed_letter_file_is_reported(workspace: Any, denied: int) -> None:
+def test_a_changed_letter_is_reported(workspace: Any, denied: int, db_path: Path) -> None:
+    from kettrack.store.check import check_database
+
     letter = workspace.appeals.issue(denied, ("Please reconsider.",), filed_on=TODAY)
-    path = workspace.appeals.letter_path(letter.id)
-    path.write_bytes(path.read_bytes() + b"%")
-    with pytest.raises(InvalidInput, match="changed after it was issued"):
-        workspace.appeals.letter_path(letter.id)
-    path.unlink()
+    content = workspace.appeals.letter_pdf(letter.id)
+    # Changed in place by someone with the file (the trigger refusing UPDATE dropped first).
+    tamper(db_path, letter.sha256, content + b"%")
+    with pytest.raises(DocumentMissing, match="no longer matches its SHA-256") as changed:
+        workspace.appeals.letter_pdf(letter.id)
+    assert "appeal letter AP-000001" in str(changed.value)
+    assert any(
+        "appeal letter AP-000001" in p and "no longer matches" in p for p in check_database(db_path).problems
+    )
+    remove(db_path, letter.sha256)
     with pytest.raises(InvalidInput, match="missing"):
-        workspace.appeals.letter_path(letter.id)
+        workspace.appeals.letter_pdf(letter.id)
+    assert any("appeal letter AP-000001" in p and "missing" in p for p in check_database(db_path).problems)
 
 
 def test_a_clinic_appeals_a_medicare_denial_with_a_redetermination(workspace: Any) -> None:
@@ -308,7 +338,7 @@ def test_a_clinic_appeals_a_medicare_denial_with_a_redetermination(workspace: An
     assert draft.paragraphs[0].startswith("We are writing to request a redetermination of the decision")
     assert "for our patient Harold B. Kemperman" in draft.paragraphs[0]
     letter = workspace.appeals.issue(claim_id, draft.paragraphs, filed_on=TODAY)
-    flat = _pdf_text(workspace.appeals.letter_path(letter.id).read_bytes())
+    flat = pdf_text(workspace.appeals.letter_pdf(letter.id))
     assert "Fernhollow Ketamine & Mood Clinic" in flat and "Redetermination" in flat
     assert workspace.claim_views.get(claim_id).status.appeal_level == "redetermination"
 
@@ -332,8 +362,13 @@ def test_issuing_on_a_shared_postgres_database(pg_url: str, icd10: Any, tmp_path
         workspace.appeals._next_number = lambda: next(reads, None) or real_next()
         second = workspace.appeals.issue(claim_id, ("Please review externally.",), filed_on=TODAY)
         assert second.number == "AP-000002" and second.level == "external"
-        assert workspace.appeals.letter_path(second.id).name == "AP-000002.pdf"
-        assert workspace.appeals.letter_path(first.id).name == "AP-000001.pdf"  # untouched by the retry
+        assert (first.file_name, second.file_name) == ("AP-000001.pdf", "AP-000002.pdf")
+        # Both letters' PDFs are in the server database; the first untouched by the retry.
+        assert "AP-000002" in pdf_text(workspace.appeals.letter_pdf(second.id))
+        first_pdf = workspace.appeals.letter_pdf(first.id)
+        assert sha256(first_pdf) == first.sha256 and "AP-000001" in pdf_text(first_pdf)
         assert workspace.claims.invariant_problems() == []
+        # Nothing in the per-desk data folder where documents of a server database used to go.
+        assert not (Path(os.environ["KETTRACK_DATA_DIR"]) / "documents").exists()
     finally:
         workspace.close()

@@ -1,14 +1,16 @@
-"""Backups and restore: verified, owner-only copies with the documents, rotated daily/weekly/monthly,
-taken at start-up only when the data changed; restore keeps the current database aside first; a
-damaged file is reported, never changed, and the newest good backup offered."""
+"""Backups and restore: verified, owner-only copies holding the documents (they live inside the
+database), each with a manifest naming the audit chain's head, rotated daily/weekly/monthly, taken at
+start-up only when the data changed; restore keeps the current database aside first; a damaged file is
+reported, never changed, and the newest good backup offered."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
+import sqlite3
 import stat
-import zipfile
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,6 +27,7 @@ from kettrack.store.check import check_database
 from kettrack.store.database import Database
 from kettrack.store.demo import fill_demo
 from kettrack.store.workspace import Workspace
+from tests.store.stored_documents import assert_no_document_files, document_shas, tamper
 
 
 def _sha(path: Path) -> str:
@@ -37,23 +40,43 @@ def filled(workspace: Workspace, db_path: Path) -> Path:
     return db_path
 
 
+def _rows(path: Path, query: str) -> list[tuple[Any, ...]]:
+    connection = sqlite3.connect(path)
+    try:
+        return connection.execute(query).fetchall()
+    finally:
+        connection.close()
+
+
 def test_a_backup_is_verified_private_and_holds_the_documents(filled: Path) -> None:
     path = backups.back_up(filled)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
-    archive = backups.documents_zip_for(path)
-    assert stat.S_IMODE(archive.stat().st_mode) == 0o600
-    with zipfile.ZipFile(archive) as opened:
-        names = opened.namelist()
-    assert any(n.startswith("superbills/SB-2026-") for n in names) and any(
-        n.startswith("letters/AP-") for n in names
-    )
+    # The documents are inside the backup file: every superbill and letter its records name, each with
+    # the bytes its SHA-256 says; no zip beside it, and no documents folder beside the database.
+    assert not backups.documents_zip_for(path).exists()
+    assert_no_document_files(filled.parent)
+    named = _rows(path, "SELECT sha256 FROM superbills UNION SELECT sha256 FROM appeal_letters")
+    held = {sha: bytes(content) for sha, content in _rows(path, "SELECT sha256, content FROM documents")}
+    numbers = _rows(path, "SELECT number FROM superbills UNION ALL SELECT number FROM appeal_letters")
+    assert any(n.startswith("SB-2026-") for (n,) in numbers) and any(n.startswith("AP-") for (n,) in numbers)
+    assert named and {sha for (sha,) in named} <= set(held)
+    assert all(hashlib.sha256(c).hexdigest() == sha and c.startswith(b"%PDF") for sha, c in held.items())
+    assert set(held) == document_shas(filled)
+    # Beside it, owner-only, its manifest: the audit chain's head as it was in the backup.
+    manifest_path = backups.manifest_for(path)
+    assert stat.S_IMODE(manifest_path.stat().st_mode) == 0o600
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    ((sequence, head),) = _rows(path, "SELECT sequence, hash FROM audit_log ORDER BY sequence DESC LIMIT 1")
+    assert manifest["backup"] == path.name
+    assert manifest["audit_head"]["sequence"] == sequence and manifest["audit_head"]["hash"] == head
+    assert set(manifest["audit_head"]) == {"sequence", "hash", "mac"}
     (info,) = backups.list_backups(filled)
     assert (info.patients, info.sessions, info.claims, info.documents, info.reason) == (
         2,
         26,
         7,
-        True,
+        len(held),
         "manual",
     )
 
@@ -62,6 +85,10 @@ def test_start_up_backs_up_only_when_the_data_changed(filled: Path, workspace: W
     policy = RetentionPolicy()
     assert backups.backup_if_changed(filled, policy) is not None
     assert backups.backup_if_changed(filled, policy) is None
+    # The marker keeps a digest of the fingerprint only (the fingerprint says how many records there are).
+    marker = json.loads((backup_dir_for(filled) / ".last-backup.json").read_text(encoding="utf-8"))
+    assert list(marker) == ["fingerprint_sha256"]
+    assert marker["fingerprint_sha256"] == hashlib.sha256(backups.fingerprint(filled).encode()).hexdigest()
     workspace.patients.add(PatientRecord("New Person"))
     assert backups.backup_if_changed(filled, policy) is not None
 
@@ -75,8 +102,10 @@ def test_rotation_keeps_daily_weekly_monthly(filled: Path) -> None:
         stamp = (now - timedelta(days=days, hours=1)).strftime("%Y%m%dT%H%M%S%fZ")
         copy = folder / f"{filled.stem}-{stamp}-auto.sqlite3"
         shutil.copyfile(first, copy)
+        shutil.copyfile(backups.manifest_for(first), backups.manifest_for(copy))
         made.append(copy)
     first.unlink()
+    backups.manifest_for(first).unlink()
     pre_upgrade = folder / f"{filled.stem}-20250101T000000000000Z-pre-upgrade-from-0002.sqlite3"
     shutil.copyfile(made[0], pre_upgrade)
     removed = backups.prune(filled, RetentionPolicy(daily=3, weekly=2, monthly=4), now)
@@ -87,6 +116,9 @@ def test_rotation_keeps_daily_weekly_monthly(filled: Path) -> None:
     )
     assert len(rotated) <= 3 + 2 + 4 + 1 and removed
     assert made[0] in kept  # the newest stays
+    # A backup's manifest goes with it, and only with it.
+    assert all(not backups.manifest_for(p).exists() for p in removed)
+    assert all(backups.manifest_for(p).is_file() for p in kept if p != pre_upgrade)
 
 
 def test_restore_brings_the_data_back_and_keeps_the_current_one_aside(
@@ -94,12 +126,12 @@ def test_restore_brings_the_data_back_and_keeps_the_current_one_aside(
 ) -> None:
     backup = backups.back_up(filled)
     workspace.patients.add(PatientRecord("Added After"))
-    letters = filled.parent / f"{filled.stem}-documents" / "letters"
-    letter = next(letters.iterdir())
-    letter.write_bytes(b"overwritten")
+    ((letter_id, letter_sha),) = _rows(filled, "SELECT id, sha256 FROM appeal_letters LIMIT 1")
+    tamper(filled, letter_sha, b"overwritten")  # the letter damaged after the backup
     workspace.close()
     kept = backups.restore(filled, backup)
     assert kept is not None and "pre-restore" in kept.name
+    assert backups.manifest_for(kept).is_file()
     assert not filled.with_name(filled.name + "-wal").exists()
     reopened = Workspace.open(filled)
     try:
@@ -107,10 +139,16 @@ def test_restore_brings_the_data_back_and_keeps_the_current_one_aside(
             "Avery J. Lindqvist",
             "Harold B. Kemperman",
         ]
-        assert letter.read_bytes().startswith(b"%PDF")
+        letter = reopened.appeals.letter_pdf(letter_id)  # the backup's copy, checked against its hash
+        assert letter.startswith(b"%PDF") and hashlib.sha256(letter).hexdigest() == letter_sha
         assert stat.S_IMODE(filled.stat().st_mode) == 0o600
+        assert reopened.notices == []
     finally:
         reopened.close()
+    # Every document checks out. (The audit anchor notices a rollback made without the "restore" entry
+    # the restore command writes; that is kettrack.store.audit_anchor's business, tested there.)
+    assert [p for p in check_database(filled).problems if not p.startswith("audit log:")] == []
+    assert_no_document_files(filled.parent)
     # The database as it was before the restore is itself a good backup.
     db = Database.open(kept)
     try:
@@ -167,14 +205,14 @@ def replace_free(usage: Any, free: int) -> Any:
 
 def test_check_finds_a_changed_letter_and_a_claim_out_of_step(filled: Path, workspace: Workspace) -> None:
     assert check_database(filled).ok
-    letter = next((filled.parent / f"{filled.stem}-documents" / "letters").iterdir())
-    letter.write_bytes(b"%PDF-changed")
+    ((letter_sha,),) = _rows(filled, "SELECT sha256 FROM appeal_letters LIMIT 1")
+    tamper(filled, letter_sha, b"%PDF-changed")  # in the database file, the trigger dropped first
     with workspace.db.session() as session:
         from sqlalchemy import text
 
         session.execute(text("UPDATE claims SET state = 'paid' WHERE id = 2"))
     report = check_database(filled)
-    assert any("appeal letter" in p and "changed" in p for p in report.problems)
+    assert any("appeal letter AP-" in p and "no longer matches its SHA-256" in p for p in report.problems)
     assert any("CL-000002" in p and "state" in p for p in report.problems)
 
 

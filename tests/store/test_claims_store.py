@@ -1,10 +1,10 @@
 """Claims in a real database: created from issued superbills, events appended (never changed: the
 database itself refuses UPDATE and DELETE of history), illegal events refused with nothing written,
-attachments kept owner-only with their SHA-256, and the stored state always the one the events give."""
+attachments kept inside the database with their SHA-256, and the stored state always the one the events
+give."""
 
 from __future__ import annotations
 
-import stat
 from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -34,8 +34,17 @@ from kettrack.core.problems import InvalidInput
 from kettrack.core.records import CoverageRecord, PayerRecord
 from kettrack.store.claims import ClaimChanged
 from kettrack.store.demo import fill_demo
+from kettrack.store.documents import DocumentMissing
 from kettrack.store.superbills import SuperbillRequest
 from kettrack.store.workspace import Workspace
+from tests.store.stored_documents import (
+    assert_no_document_files,
+    assert_stored,
+    document_shas,
+    remove,
+    sha256,
+    tamper,
+)
 
 TODAY = date(2026, 11, 23)
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -152,20 +161,28 @@ def test_the_claims_flow_on_a_shared_postgres_database(pg_url: str, icd10: Any) 
         shared.close()
 
 
-def test_attachments_are_checked_copied_private_and_verified(ws: Workspace, tmp_path: Path) -> None:
+def test_attachments_are_checked_kept_in_the_database_and_verified(ws: Workspace, tmp_path: Path) -> None:
+    database = ws.db.target.sqlite_path
+    assert database is not None
     claim = _claim(ws, 1)
     files = {
-        "eob.pdf": b"%PDF-1.7\n" + b"x" * 100,
-        "scan.png": PNG,
-        "photo.jpg": b"\xff\xd8\xff\xe0" + b"x" * 100,
-        "fax.tif": b"II*\x00" + b"x" * 100,
+        "eob.pdf": (b"%PDF-1.7\n" + b"x" * 100, "application/pdf"),
+        "scan.png": (PNG, "image/png"),
+        "photo.jpg": (b"\xff\xd8\xff\xe0" + b"x" * 100, "image/jpeg"),
+        "fax.tif": (b"II*\x00" + b"x" * 100, "image/tiff"),
     }
-    for name, content in files.items():
+    for name, (content, media_type) in files.items():
         (tmp_path / name).write_bytes(content)
         info = ws.claims.attach(claim, tmp_path / name, "from the plan")
-        stored = ws.claims.attachment_path(info.id)
-        assert stored.read_bytes() == content and stored.name != name
-        assert stat.S_IMODE(stored.stat().st_mode) == 0o600
+        assert ws.claims.attachment_content(info.id) == (name, content)
+        # Its bytes are a documents row named by their SHA-256, read back with plain sqlite3.
+        assert info.sha256 == sha256(content)
+        assert assert_stored(database, info.sha256, media_type) == content
+    # The originals were read, not referenced: gone from the person's disk, the claim keeps its copy.
+    for name in files:
+        (tmp_path / name).unlink()
+    assert ws.claims.attachment_content(info.id) == ("fax.tif", files["fax.tif"][0])
+    assert_no_document_files(tmp_path)
     fake = tmp_path / "letter.pdf"
     fake.write_text("not really a PDF")
     with pytest.raises(InvalidInput, match="not a PDF, PNG, JPEG or TIFF"):
@@ -176,17 +193,24 @@ def test_attachments_are_checked_copied_private_and_verified(ws: Workspace, tmp_
         handle.truncate(26 * 1024 * 1024)
     with pytest.raises(InvalidInput, match="at most 25 MB"):
         ws.claims.attach(claim, big)
-    folder = stored.parent
-    before = sorted(folder.iterdir())
+    before = document_shas(database)
     # A refused event takes its files with it.
+    scan = tmp_path / "new-scan.png"
+    scan.write_bytes(PNG + b"another page")
     with pytest.raises(InvalidInput):
-        ws.claims.record(claim, NewEvent(EventKind.PAID, TODAY), attachments=[(tmp_path / "scan.png", "")])
-    assert sorted(folder.iterdir()) == before
-    # A file changed on disk is noticed.
-    stored.write_bytes(b"II*\x00tampered")
-    with pytest.raises(InvalidInput, match="changed after it was attached"):
-        ws.claims.attachment_path(info.id)
-    assert any("changed after it was attached" in p for p in ws.claims.invariant_problems())
+        ws.claims.record(claim, NewEvent(EventKind.PAID, TODAY), attachments=[(scan, "")])
+    assert document_shas(database) == before
+    # A document changed in the database file (the trigger refusing UPDATE dropped) is noticed.
+    tamper(database, info.sha256, b"II*\x00tampered")
+    with pytest.raises(DocumentMissing, match="no longer matches its SHA-256"):
+        ws.claims.attachment_content(info.id)
+    assert any(
+        "'fax.tif'" in p and "no longer matches its SHA-256" in p for p in ws.claims.invariant_problems()
+    )
+    remove(database, info.sha256)
+    with pytest.raises(DocumentMissing, match="missing from the database"):
+        ws.claims.attachment_content(info.id)
+    assert any("'fax.tif'" in p and "missing" in p for p in ws.claims.invariant_problems())
 
 
 def test_secondary_claims_start_from_the_primarys_outcome(ws: Workspace) -> None:

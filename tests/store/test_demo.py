@@ -40,6 +40,25 @@ def test_demo_fills_the_expected_records(demo) -> None:  # type: ignore[no-untyp
     assert ws.settings.first_run_done()
 
 
+def test_demo_documents_are_in_the_database(demo, db_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The demo's superbills and appeal letters are issued like real ones: inside the database."""
+    from tests.store.stored_documents import assert_no_document_files, pdf_text, sha256
+
+    ws, _ = demo
+    bills = ws.superbills.list()
+    letters = [x for r in ws.claim_views.rows() for x in ws.claim_views.get(r.id).letters]
+    assert bills and letters
+    names = {p.id: p.legal_name for p in ws.patients.list()}
+    for bill in bills:
+        pdf = ws.superbills.pdf(bill.id)
+        assert pdf.startswith(b"%PDF") and sha256(pdf) == bill.sha256
+        assert names[bill.patient_id] in pdf_text(pdf)
+    for letter in letters:
+        pdf = ws.appeals.letter_pdf(letter.id)
+        assert pdf.startswith(b"%PDF") and sha256(pdf) == letter.sha256
+    assert_no_document_files(db_path.parent)
+
+
 def test_every_demo_record_passes_validation(demo, icd10) -> None:  # type: ignore[no-untyped-def]
     ws, _ = demo
     for patient in ws.patients.list():

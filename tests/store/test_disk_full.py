@@ -1,6 +1,9 @@
 """A full disk: writing stops with a clear error, and the database keeps every committed record,
 none of the failed one, and passes ``integrity_check``.
 
+Issued documents live inside the database now, so they fill it fastest: an attachment or a superbill
+that does not fit leaves neither its record nor its document.
+
 Two ways to fill a disk: a real 2 MB tmpfs where this machine lets the test mount one (root with
 the capability), and always a per-process file-size limit (``RLIMIT_FSIZE``), which makes the
 operating system refuse to grow the files exactly as a full disk does.
@@ -24,7 +27,9 @@ import pytest
 from kettrack.cli import main
 from kettrack.core.records import InfusionRecord, PatientRecord
 from kettrack.store.database import Database
+from kettrack.store.demo import fill_demo
 from kettrack.store.workspace import Workspace
+from tests.store.stored_documents import assert_no_document_files, sha256
 
 TODAY = date(2026, 11, 23)
 NOTE = "Felt calm; slept well. " * 150  # about 3.5 kB a session, so a few hundred fill 2 MB
@@ -130,3 +135,93 @@ def test_a_file_size_limit_acts_as_a_full_disk(tmp_path: Path, template_db: Path
     # SQLite reports EFBIG as an I/O error rather than "disk full"; either way the write is refused.
     assert "full" in message.lower() or "disk i/o error" in message.lower(), message
     _check(path, committed)
+
+
+def _in_child(limit: int, work: Any) -> str:
+    """Run ``work()`` in a forked child whose files cannot grow past ``limit`` bytes; what it returned."""
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(read_fd)
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+            os.write(write_fd, str(work()).encode())
+        except BaseException as exc:
+            os.write(write_fd, f"-1\n{type(exc).__name__}: {exc}".encode())
+        finally:
+            os._exit(0)
+    os.close(write_fd)
+    report = b""
+    while chunk := os.read(read_fd, 4096):
+        report += chunk
+    os.close(read_fd)
+    os.waitpid(pid, 0)
+    return report.decode()
+
+
+def test_documents_that_do_not_fit_leave_no_record_and_no_bytes(
+    tmp_path: Path, template_db: Path, icd10: Any
+) -> None:
+    path = tmp_path / "kettrack.sqlite3"
+    shutil.copyfile(template_db, path)
+    ws = Workspace(Database.open(path), today=lambda: TODAY)
+    ws._icd = icd10
+    try:
+        fill_demo(ws)
+    finally:
+        ws.close()
+    scans = []
+    for n in range(12):  # 1 MB each, all different: each one a new documents row
+        scan = tmp_path / f"eob-{n}.pdf"
+        scan.write_bytes(b"%PDF-1.7\n" + os.urandom(1_000_000))
+        scans.append(scan)
+    connection = sqlite3.connect(path)
+    documents_before = connection.execute("SELECT count(*) FROM documents").fetchone()[0]
+    superbills_before = connection.execute("SELECT count(*) FROM superbills").fetchone()[0]
+    connection.close()
+
+    def attach_until_full() -> str:
+        from kettrack.store.superbills import SuperbillRequest
+
+        child = Workspace(Database.open(path), today=lambda: TODAY)
+        child._icd = icd10
+        attached, error = 0, None
+        try:
+            for scan in scans:
+                try:
+                    child.claims.attach(1, scan, "EOB")
+                except Exception as exc:
+                    error = exc
+                    break
+                attached += 1
+            try:  # with the disk full, a superbill too
+                child.superbills.issue(SuperbillRequest(infusion_ids=(1,)))
+                issued = 1
+            except Exception:
+                issued = 0
+        finally:
+            child.close()
+        return f"{attached}\n{issued}\n{type(error).__name__}: {error}"
+
+    report = _in_child(path.stat().st_size + 3_500_000, attach_until_full)
+    first, second, message = (report.split("\n", 2) + ["", ""])[:3]
+    attached, issued = int(first), int(second or 0)
+    assert 1 <= attached < len(scans), report
+    assert "full" in message.lower() or "disk i/o error" in message.lower(), message
+    connection = sqlite3.connect(path)
+    try:
+        assert [r[0] for r in connection.execute("PRAGMA integrity_check")] == ["ok"]
+        rows = connection.execute("SELECT sha256 FROM claim_attachments WHERE claim_id = 1").fetchall()
+        superbills = connection.execute("SELECT sha256 FROM superbills").fetchall()
+        held = {sha: bytes(c) for sha, c in connection.execute("SELECT sha256, content FROM documents")}
+    finally:
+        connection.close()
+    # Each committed record has its document, whole; the one that failed left neither.
+    assert len(superbills) == superbills_before + issued
+    assert len(held) == documents_before + attached + issued
+    wanted = {sha for (sha,) in rows} | {sha for (sha,) in superbills}
+    assert wanted <= set(held) and all(sha256(held[sha]) == sha for sha in wanted)
+    assert {sha256(s.read_bytes()) for s in scans[:attached]} <= set(held)
+    assert not {sha256(s.read_bytes()) for s in scans[attached:]} & set(held)
+    assert_no_document_files(tmp_path, except_for=tuple(scans))

@@ -1,34 +1,35 @@
-"""Superbills from the database: assembled, checked, issued as owner-only numbered PDFs, re-issued as
-new versions, and protected once issued."""
+"""Superbills from the database: assembled, checked, issued as numbered PDFs kept inside the database
+(a ``documents`` row named by its SHA-256, nothing on disk beside it), re-issued as new versions, and
+protected once issued."""
 
 from __future__ import annotations
 
-import hashlib
-import io
-import stat
 from dataclasses import replace
 from datetime import date, time
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
-from pypdf import PdfReader
 
 from kettrack.core.problems import InvalidInput
 from kettrack.core.records import PaymentRecord
 from kettrack.store.demo import fill_demo
+from kettrack.store.documents import DocumentMissing
 from kettrack.store.superbills import PreflightFailed, SuperbillRequest
+from tests.store.stored_documents import (
+    assert_no_document_files,
+    assert_stored,
+    document_shas,
+    pdf_text,
+    remove,
+    tamper,
+)
 
 
 @pytest.fixture
 def demo(workspace: Any) -> Any:
     return fill_demo(workspace, claims=False)
-
-
-def _pdf_text(path: Any) -> str:
-    return " ".join(
-        " ".join(p.extract_text() for p in PdfReader(io.BytesIO(path.read_bytes())).pages).split()
-    )
 
 
 def test_every_demo_session_yields_a_complete_superbill(workspace: Any, demo: Any) -> None:
@@ -37,18 +38,27 @@ def test_every_demo_session_yields_a_complete_superbill(workspace: Any, demo: An
         assert workspace.superbills.check(bill) == [], session
 
 
-def test_issue_writes_a_private_file_with_its_hash_and_links_the_lines(workspace: Any, demo: Any) -> None:
+def test_issue_keeps_the_pdf_in_the_database_with_its_hash_and_links_the_lines(
+    workspace: Any, demo: Any, db_path: Path
+) -> None:
     patient = demo.patient_ids[0]
     request = SuperbillRequest(patient_id=patient, date_from=date(2026, 1, 1), date_to=date(2026, 11, 23))
     issued = workspace.superbills.issue(request)
     assert issued.number == "SB-2026-000001" and issued.version == 1 and not issued.draft
-    assert stat.S_IMODE(issued.path.stat().st_mode) == 0o600
-    assert hashlib.sha256(issued.path.read_bytes()).hexdigest() == issued.sha256
+    assert issued.file_name == "SB-2026-000001-v1.pdf"
+    # The PDF is a documents row named by its SHA-256, read back with plain sqlite3; the service hands
+    # out the same bytes, checked.
+    stored = assert_stored(db_path, issued.sha256, "application/pdf")
+    pdf = workspace.superbills.pdf(issued.id)
+    assert pdf == stored and pdf.startswith(b"%PDF")
+    # Nothing on disk beside the database: no documents folder, no PDF anywhere.
+    assert_no_document_files(db_path.parent)
     sessions = workspace.infusions.list()
     mine = [s for s in sessions if s.patient_id == patient]
     assert issued.total_paid == sum((s.amount_paid for s in mine), Decimal("0.00"))
-    text = _pdf_text(issued.path)
+    text = pdf_text(pdf)
     assert "SB-2026-000001" in text and f"${issued.total_charges:,.2f}" in text
+    assert workspace.patients.get(patient).legal_name in text
     # The lines as printed are saved and now locked: the session can no longer change its lines or go.
     locked = mine[0]
     with pytest.raises(InvalidInput, match="issued superbill"):
@@ -63,7 +73,12 @@ def test_reissue_keeps_the_old_version(workspace: Any, demo: Any) -> None:
     assert (second.number, second.version) == (first.number, 2)
     listed = {(r.version, r.superseded) for r in workspace.superbills.list()}
     assert listed == {(1, True), (2, False)}
-    assert first.path.exists() and second.path.exists() and first.path != second.path
+    # Both versions' PDFs are kept, each under its own hash; the first is untouched by the second.
+    assert (first.file_name, second.file_name) == ("SB-2026-000001-v1.pdf", "SB-2026-000001-v2.pdf")
+    assert first.sha256 != second.sha256
+    assert {first.sha256, second.sha256} <= document_shas(workspace.db.target.sqlite_path)
+    old, new = workspace.superbills.pdf(first.id), workspace.superbills.pdf(second.id)
+    assert old.startswith(b"%PDF") and new.startswith(b"%PDF") and old != new
     with pytest.raises(InvalidInput, match="newer version"):
         workspace.superbills.reissue(first.id)
     third = workspace.superbills.issue(SuperbillRequest(infusion_ids=(2,)))
@@ -79,8 +94,42 @@ def test_an_incomplete_superbill_is_issued_only_as_a_draft(workspace: Any, demo:
         workspace.superbills.issue(request)
     assert "Provider NPI is missing" in failed.value.messages
     assert workspace.superbills.list() == []
+    assert document_shas(workspace.db.target.sqlite_path) == set()  # refused: no document either
     draft = workspace.superbills.issue(request, draft=True)
-    assert draft.draft and "DRAFT" in _pdf_text(draft.path)
+    assert draft.draft and draft.file_name.endswith("-DRAFT.pdf")
+    assert "DRAFT" in pdf_text(workspace.superbills.pdf(draft.id))
+
+
+def test_a_changed_or_removed_document_is_refused_and_reported(
+    workspace: Any, demo: Any, db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kettrack.cli import main
+    from kettrack.store.check import check_database
+
+    issued = workspace.superbills.issue(SuperbillRequest(infusion_ids=(1,)))
+    original = workspace.superbills.pdf(issued.id)
+    assert check_database(db_path).ok
+    # Someone with the file changes the PDF's bytes in place (the trigger refusing UPDATE dropped).
+    tamper(db_path, issued.sha256, original.replace(b"SB-2026-000001", b"SB-2026-000099"))
+    with pytest.raises(DocumentMissing, match="no longer matches its SHA-256") as changed:
+        workspace.superbills.pdf(issued.id)
+    assert isinstance(changed.value, InvalidInput) and "SB-2026-000001 version 1" in str(changed.value)
+    report = check_database(db_path)
+    assert not report.ok
+    assert any(
+        "superbill SB-2026-000001 version 1" in p and "no longer matches" in p for p in report.problems
+    )
+    capsys.readouterr()
+    assert main(["--db", str(db_path), "check"]) == 1  # the command says it too, on stderr
+    assert "superbill SB-2026-000001 version 1: its content no longer matches its SHA-256" in (
+        capsys.readouterr().err
+    )
+    remove(db_path, issued.sha256)
+    with pytest.raises(DocumentMissing, match="missing from the database"):
+        workspace.superbills.pdf(issued.id)
+    assert any(
+        "superbill SB-2026-000001 version 1" in p and "missing" in p for p in check_database(db_path).problems
+    )
 
 
 def test_pointers_follow_each_sessions_diagnoses(workspace: Any, demo: Any) -> None:

@@ -1,13 +1,18 @@
 """The claims window, driven as a person would: a claim from an issued superbill, submitted, denied,
 appealed (the letter drafted and issued), overturned and paid, with the Dashboard saying the right
-next thing to do at every step; plus the Claims list's filters and the payer rules dialog."""
+next thing to do at every step; the claim's documents (kept in the database) opened as owner-only
+copies for the system's viewer; plus the Claims list's filters and the payer rules dialog."""
 
 from __future__ import annotations
 
+import os
+import stat
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from kettrack.core.claim_states import ClaimState, EventKind
@@ -16,7 +21,7 @@ from kettrack.core.records import InfusionRecord
 from kettrack.store.demo import fill_demo
 from kettrack.store.superbills import PreflightFailed, SuperbillRequest
 from kettrack.store.workspace import Workspace
-from kettrack.ui import dashboard_view
+from kettrack.ui import claim_detail, dashboard_view, pdf_preview
 from kettrack.ui.basics import qdate
 from kettrack.ui.changes import ChangeBus
 from kettrack.ui.claim_detail import AppealDialog, ClaimWindow
@@ -24,6 +29,7 @@ from kettrack.ui.claim_dialogs import EventDialog, NewClaimDialog
 from kettrack.ui.main_window import CLAIMS, DASHBOARD, MainWindow
 from kettrack.ui.rules_dialog import PayerRulesDialog
 from kettrack.ui.workers import Workers
+from tests.store.stored_documents import pdf_text, tamper
 
 
 @pytest.fixture(autouse=True)
@@ -138,7 +144,8 @@ def test_a_claim_from_submission_to_payment(qtbot: QtBot, window: MainWindow, wo
     appeal.date.setDate(qdate(date(2026, 11, 23)))
     appeal.issue()
     assert appeal.letter is not None, appeal.form.top_errors.text()
-    assert ws.appeals.letter_path(appeal.letter.id).read_bytes().startswith(b"%PDF")
+    letter = ws.appeals.letter_pdf(appeal.letter.id)
+    assert letter.startswith(b"%PDF") and "BR26-0049912" in pdf_text(letter)
     item = _next_for(window, claim_id)
     assert item is not None and item.action == "Call the payer if there is no decision on the internal appeal"
     assert claim.documents.count() == 1
@@ -166,6 +173,49 @@ def test_a_claim_from_submission_to_payment(qtbot: QtBot, window: MainWindow, wo
         EventKind.APPEAL_OVERTURNED,
         EventKind.PAID,
     ]
+
+
+def test_a_claims_documents_open_as_private_copies(
+    qtbot: QtBot, window: MainWindow, workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws = workspace
+    claim_id = next(r.id for r in ws.claim_views.rows() if ws.claim_views.get(r.id).letters)
+    (letter,) = ws.claim_views.get(claim_id).letters
+    scan = tmp_path / "eob scan.png"
+    scan.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    attachment = ws.claims.attach(claim_id, scan, "EOB")
+    scan.unlink()  # the claim keeps its own copy, in the database
+    opened: list[Path] = []
+    monkeypatch.setattr(pdf_preview, "open_in_viewer", lambda path: opened.append(path) or True)
+    told: list[str] = []
+    monkeypatch.setattr(claim_detail, "tell", lambda parent, title, text: told.append(f"{title}: {text}"))
+    claim = window.open_claim(claim_id)
+    assert isinstance(claim, ClaimWindow)
+    qtbot.addWidget(claim)
+    items = {
+        claim.documents.item(i).data(Qt.ItemDataRole.UserRole): claim.documents.item(i)
+        for i in range(claim.documents.count())
+    }
+    assert set(items) == {("attachment", attachment.id), ("letter", letter.id)}
+    claim.documents.itemActivated.emit(items[("attachment", attachment.id)])
+    claim.documents.itemActivated.emit(items[("letter", letter.id)])
+    assert told == [] and len(opened) == 2
+    root = Path(os.environ["KETTRACK_CACHE_DIR"]) / "viewer-copies"
+    for path, name, content in (
+        (opened[0], "eob scan.png", ws.claims.attachment_content(attachment.id)[1]),
+        (opened[1], f"Appeal letter {letter.number}.pdf", ws.appeals.letter_pdf(letter.id)),
+    ):
+        assert path.parent.parent == root and path.name == name and path.read_bytes() == content
+        assert (
+            stat.S_IMODE(path.stat().st_mode) == 0o600 and stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+        )
+    # A document altered in the database file is refused, said in words, and never handed to a viewer.
+    database = ws.db.target.sqlite_path
+    assert database is not None
+    tamper(database, attachment.sha256, b"\x89PNG\r\n\x1a\nsomething else")
+    claim.documents.itemActivated.emit(items[("attachment", attachment.id)])
+    assert len(opened) == 2
+    assert told and told[0].startswith("File not opened") and "no longer matches its SHA-256" in told[0]
 
 
 def test_money_errors_show_next_to_the_field(qtbot: QtBot, window: MainWindow, workspace: Workspace) -> None:

@@ -1,9 +1,11 @@
 """Superbills in the window: pick two sessions in Infusions, see the pre-flight problem and a draft
 preview, fix the provider and check again, issue, find it in the Superbills list, preview it there,
-and re-issue it as version 2 (version 1 then shows superseded)."""
+and re-issue it as version 2 (version 1 then shows superseded). The PDFs live in the database: the
+system's viewer gets an owner-only copy in the cache folder."""
 
 from __future__ import annotations
 
+import os
 import stat
 from dataclasses import replace
 from datetime import date
@@ -22,6 +24,7 @@ from kettrack.ui.main_window import PEOPLE, SUPERBILLS, MainWindow
 from kettrack.ui.superbill_dialog import SuperbillDialog
 from kettrack.ui.superbills import SuperbillsView
 from kettrack.ui.workers import Workers
+from tests.store.stored_documents import assert_no_document_files, tamper
 
 
 @pytest.fixture(autouse=True)
@@ -74,6 +77,17 @@ def _select(view: infusions.InfusionsView, ids: tuple[int, ...]) -> None:
 
 def _valid_npi() -> str:
     return next(npi for npi in (f"123456789{d}" for d in range(10)) if npi_problem(npi) is None)
+
+
+def _viewer_copy(opened: Path, content: bytes, name: str) -> None:
+    """What the system's viewer was handed: an owner-only copy of ``content`` named ``name``, in an
+    owner-only folder of the cache's viewer-copies."""
+    root = Path(os.environ["KETTRACK_CACHE_DIR"]) / "viewer-copies"
+    assert opened.parent.parent == root and opened.name == name
+    assert opened.read_bytes() == content
+    assert stat.S_IMODE(opened.stat().st_mode) == 0o600
+    assert stat.S_IMODE(opened.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(root.stat().st_mode) == 0o700
 
 
 def _column(view: SuperbillsView, column: int) -> list[str]:
@@ -139,13 +153,20 @@ def test_create_check_fix_issue_and_reissue(
     assert "SB-2026-000001" in dialog.issued_note.text()
     assert dialog.preview.page_count() >= 1
     assert dialog.save_button.isEnabled() and not dialog.issue_button.isVisibleTo(dialog)
+    pdf = workspace.superbills.pdf(issued.id)
+    assert pdf.startswith(b"%PDF")
     copy = tmp_path / "copy.pdf"
     assert dialog.save_copy(copy)
-    assert copy.read_bytes() == issued.path.read_bytes()
+    assert copy.read_bytes() == pdf
     assert stat.S_IMODE(copy.stat().st_mode) == 0o600
     qtbot.mouseClick(dialog.open_button, Qt.MouseButton.LeftButton)
-    assert inline_work == [issued.path]
+    assert len(inline_work) == 1
+    _viewer_copy(inline_work[0], pdf, "SB-2026-000001-v1.pdf")
     dialog.close()
+    # The one copy the person asked for is the only PDF beside the database: no documents folder.
+    database = workspace.db.target.sqlite_path
+    assert database is not None
+    assert_no_document_files(database.parent, except_for=(copy,))
 
     # The Superbills section lists it.
     window.show_section(SUPERBILLS)
@@ -157,7 +178,13 @@ def test_create_check_fix_issue_and_reissue(
     preview = section.preview_item()
     assert preview is not None and preview.preview.page_count() >= 1
     qtbot.addWidget(preview)
+    assert preview.pdf == pdf and preview.print_button.isEnabled()
+    qtbot.mouseClick(preview.open_button, Qt.MouseButton.LeftButton)
+    _viewer_copy(inline_work[-1], pdf, "SB-2026-000001-v1.pdf")
     preview.close()
+    qtbot.mouseClick(section.open_button, Qt.MouseButton.LeftButton)
+    assert len(inline_work) == 3 and len(set(inline_work)) == 3  # a fresh copy each time
+    _viewer_copy(inline_work[-1], pdf, "SB-2026-000001-v1.pdf")
 
     # Re-issue after confirming: version 2, and version 1 is superseded.
     asked: list[str] = []
@@ -179,6 +206,40 @@ def test_create_check_fix_issue_and_reissue(
     )
     section.patient.setCurrentIndex(other)
     assert section.model.rowCount() == 0 and not section.open_button.isEnabled()
+
+
+def test_a_changed_document_is_not_opened_or_shown(
+    qtbot: QtBot,
+    window: MainWindow,
+    workspace: Workspace,
+    demo: DemoSummary,
+    inline_work: list[Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from kettrack.store.superbills import SuperbillRequest
+
+    issued = workspace.superbills.issue(SuperbillRequest(infusion_ids=(workspace.infusions.ids()[0],)))
+    database = workspace.db.target.sqlite_path
+    assert database is not None
+    tamper(database, issued.sha256, b"%PDF-1.4 not what was issued")
+    told: list[str] = []
+    monkeypatch.setattr(superbills, "tell", lambda parent, title, text: told.append(f"{title}: {text}"))
+    window.show_section(SUPERBILLS)
+    section = window.superbills
+    assert isinstance(section, SuperbillsView)
+    section.table.selectRow(0)
+    assert section.current_record() is not None and section.current_record().id == issued.id  # type: ignore[union-attr]
+    assert not section.open_item()
+    assert told and told[0].startswith("Document not found") and "no longer matches its SHA-256" in told[0]
+    preview = section.preview_item()
+    assert preview is not None
+    qtbot.addWidget(preview)
+    # The altered bytes are never shown, printed or handed to a viewer.
+    assert preview.pdf is None and preview.preview.page_count() == 0
+    assert "could not be read" in preview.preview.message.text()
+    assert not preview.print_button.isEnabled() and not preview.open_copy()
+    assert inline_work == []
+    preview.close()
 
 
 def test_sessions_of_two_patients_are_refused(
