@@ -25,9 +25,11 @@ TODAY = date(2026, 11, 23)
 def private_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Keep the app's data and cache folders (and any default database) out of the real home."""
     root = tmp_path_factory.mktemp("kettrack-home")
-    saved = {k: os.environ.get(k) for k in ("KETTRACK_DATA_DIR", "KETTRACK_CACHE_DIR", "KETTRACK_DB")}
+    names = ("KETTRACK_DATA_DIR", "KETTRACK_CACHE_DIR", "KETTRACK_CONFIG_DIR", "KETTRACK_DB")
+    saved = {k: os.environ.get(k) for k in names}
     os.environ["KETTRACK_DATA_DIR"] = str(root / "data")
     os.environ["KETTRACK_CACHE_DIR"] = str(root / "cache")
+    os.environ["KETTRACK_CONFIG_DIR"] = str(root / "config")  # audit seal keys and anchors
     os.environ.pop("KETTRACK_DB", None)
     yield root
     for key, value in saved.items():

@@ -1,23 +1,28 @@
 """The audit log in the database: who did what to which record, when, from which machine, chained by
 hashes (``kettrack.core.audit``) so a removed or altered entry is detected, and append-only (database
-triggers refuse UPDATE and DELETE).
+triggers refuse UPDATE and DELETE). Against someone who rewrites the file itself, each entry is
+sealed with a key kept outside it and the chain's head is anchored outside it
+(``kettrack.store.audit_anchor``).
 
 An entry is written inside the same transaction as the change it describes, so the two commit or
-roll back together. Details name the fields that changed, never their values: the log must not
-become a second copy of the health information it guards.
+roll back together; so is its seal. Details name the fields that changed, never their values: the
+log must not become a second copy of the health information it guards.
 """
 
 from __future__ import annotations
 
 import getpass
 import socket
-from collections.abc import Iterable
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from kettrack.core.audit import AuditEntry, seal, verify_chain
+from kettrack.core.audit import AuditEntry, seal
+from kettrack.store import audit_anchor
+from kettrack.store.audit_anchor import AuditVerdict, entry_of
 from kettrack.store.database import Database
 from kettrack.store.models import AuditLogEntry
 
@@ -66,21 +71,6 @@ def changed_fields(before: object, after: object) -> str:
     return "changed: " + ", ".join(names) if names else "no change"
 
 
-def _entry(row: AuditLogEntry) -> AuditEntry:
-    return AuditEntry(
-        row.sequence,
-        row.at,
-        row.actor,
-        row.machine,
-        row.action,
-        row.record_kind,
-        row.record_id,
-        row.details,
-        row.previous_hash,
-        row.hash,
-    )
-
-
 def record(
     session: Session, action: str, record_kind: str = "", record_id: int | None = None, details: str = ""
 ) -> None:
@@ -90,6 +80,7 @@ def record(
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
     last = session.scalars(select(AuditLogEntry).order_by(AuditLogEntry.sequence.desc()).limit(1)).first()
+    previous = entry_of(last) if last is not None else None
     entry = seal(
         AuditEntry(
             0,
@@ -101,7 +92,7 @@ def record(
             record_id,
             details[:2000],
         ),
-        _entry(last) if last is not None else None,
+        previous,
     )
     session.add(
         AuditLogEntry(
@@ -117,6 +108,7 @@ def record(
             hash=entry.hash,
         )
     )
+    audit_anchor.appended(session, entry, previous, action)
     session.flush()
 
 
@@ -152,15 +144,17 @@ class AuditLog:
         order = AuditLogEntry.sequence.desc() if newest_first else AuditLogEntry.sequence
         query = query.order_by(order).offset(offset).limit(limit)
         with self.db.reader() as session:
-            return [_entry(row) for row in session.scalars(query)]
+            return [entry_of(row) for row in session.scalars(query)]
 
     def verify(self) -> list[str]:
-        """Every break in the chain, in words (empty: intact)."""
-        with self.db.reader() as session:
-            rows: Iterable[AuditLogEntry] = session.scalars(
-                select(AuditLogEntry).order_by(AuditLogEntry.sequence).execution_options(yield_per=2000)
-            )
-            return verify_chain(_entry(row) for row in rows)
+        """Every problem found, in words (empty: nothing shows tampering): breaks in the chain,
+        missing or wrong seals, and a chain shorter than, or different from, an anchor's head."""
+        return list(self.report().problems)
+
+    def report(self, against: Sequence[Path] = ()) -> AuditVerdict:
+        """The full verdict: problems, how the seals stand, the anchors compared, what could not be
+        checked (``against``: backup manifests or exports to compare with as well)."""
+        return audit_anchor.verdict(self.db, against)
 
     def count(self) -> int:
         with self.db.reader() as session:

@@ -152,21 +152,11 @@ def _write_manifest(backup: Path, passphrase: str | None) -> None:
 
 
 def _audit_head(backup: Path, passphrase: str | None) -> dict[str, Any] | None:
-    """The last audit entry of a backup file (sequence, hash, and its seal when it has one)."""
-    connection = read_connection(backup, passphrase)
-    try:
-        row = connection.execute(
-            "SELECT sequence, hash FROM audit_log ORDER BY sequence DESC LIMIT 1"
-        ).fetchone()
-        if row is None:
-            return None
-        try:
-            seal = connection.execute("SELECT mac FROM audit_seals WHERE sequence = ?", (row[0],)).fetchone()
-        except Exception:  # a schema before the seals
-            seal = None
-        return {"sequence": int(row[0]), "hash": str(row[1]), "mac": str(seal[0]) if seal else ""}
-    finally:
-        connection.close()
+    """The last audit entry of a backup file (sequence, hash, its seal, time and database id)."""
+    from kettrack.store.audit_anchor import head_in_file
+
+    head = head_in_file(backup, passphrase)
+    return head.as_dict() if head is not None else None
 
 
 def policy_of(settings: dict[str, str | None]) -> RetentionPolicy:

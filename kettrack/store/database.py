@@ -232,6 +232,12 @@ class Database:
         revision = migrate.head_revision() if upgrade else (state.revision or "")
         db = cls(target, engine, revision, backup, locked=target.sqlite_path is not None)
         db.passphrase = passphrase
+        if upgrade:
+            from kettrack.store.audit_anchor import seal_on_open
+
+            # Entries written before seals existed (or where the key was away) are sealed once here;
+            # it never raises and does nothing on a server database.
+            seal_on_open(db)
         return db
 
     @property

@@ -79,3 +79,33 @@ def forget(path: Path) -> None:
         backend.delete_password(SERVICE, _account(path))
     except Exception:  # nothing stored (PasswordDeleteError) or the keyring is gone: either way, done
         pass
+
+
+# Secrets other than passphrases (the audit seal keys of kettrack.store.audit_anchor), under their own
+# account names; the same rule holds: no trusted keyring, or any failure, means "not kept here".
+
+
+def recall_secret(account: str) -> str | None:
+    """The secret kept under ``account``, or None (none kept, or no keyring kettrack trusts)."""
+    backend = _backend()
+    if backend is None:
+        return None
+    try:
+        value = backend.get_password(SERVICE, account)
+    except Exception:
+        log.warning("the system keyring could not be read")
+        return None
+    return value if isinstance(value, str) and value else None
+
+
+def remember_secret(account: str, secret: str) -> bool:
+    """Keep ``secret`` under ``account``; False when there is no keyring or it refused."""
+    backend = _backend()
+    if backend is None:
+        return False
+    try:
+        backend.set_password(SERVICE, account, secret)
+    except Exception:
+        log.warning("the system keyring refused to store a secret")
+        return False
+    return True

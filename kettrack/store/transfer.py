@@ -45,6 +45,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from kettrack import __version__
 from kettrack.core import validation
+from kettrack.core.audit import AuditHead
 from kettrack.core.enums import ProviderKind, UserRole
 from kettrack.core.problems import InvalidInput, Problem
 from kettrack.core.records import (
@@ -55,7 +56,7 @@ from kettrack.core.records import (
     ProviderRecord,
     TreatmentRecord,
 )
-from kettrack.store import audit, transfer_claims
+from kettrack.store import audit, audit_anchor, transfer_claims
 from kettrack.store.backups import KEEP_KEYS
 from kettrack.store.files import write_private
 from kettrack.store.infusions import _apply as apply_infusion
@@ -98,6 +99,7 @@ FORMAT_VERSION = 4
 # The sections in file order; clinics come before clinicians inside "providers" on import.
 SECTIONS: tuple[str, ...] = ("patients", "providers", "payers", "coverages", "treatments", "infusions")
 _HEADER_KEYS = ("format", "format_version", "exported_at", "kettrack_version")
+AUDIT_HEAD = "audit_head"
 _RECORD_TYPES: dict[str, type[Any]] = {
     "patients": PatientRecord,
     "providers": ProviderRecord,
@@ -358,6 +360,9 @@ def export_data(ws: Workspace) -> dict[str, Any]:
         named = [(f"superbill {r['number']} version {r['version']}", r["sha256"]) for r in data["superbills"]]
         named += transfer_claims.documents_named(data)
         data[DOCUMENTS_SECTION] = export_documents(session, named)
+        # The audit chain's head, an anchor outside the database (kettrack audit verify --against FILE).
+        head = audit_anchor.head(session)
+        data[AUDIT_HEAD] = head.as_dict() if head is not None else None
     return data
 
 
@@ -460,8 +465,37 @@ def _sections(version: int) -> set[str]:
     if version == 3:
         known |= set(LEGACY_FILE_SECTIONS)
     if version >= 4:
-        known.add(DOCUMENTS_SECTION)
+        known |= {DOCUMENTS_SECTION, AUDIT_HEAD}
     return known
+
+
+def _check_head(data: dict[str, Any]) -> list[Problem]:
+    """The file's own anchor: its audit log must end at the head recorded when it was exported (a log
+    cut short in the file, its hashes recomputed, still ends elsewhere)."""
+    raw = data.get(AUDIT_HEAD)
+    if raw is None:
+        return []
+    try:
+        head = AuditHead.from_dict(raw)
+    except ValueError as exc:
+        return [Problem(AUDIT_HEAD, f"is not a readable audit head ({exc})")]
+    rows = data.get("audit_log")
+    last = max(
+        (r for r in rows if isinstance(r, dict) and isinstance(r.get("sequence"), int))
+        if isinstance(rows, list)
+        else (),
+        key=lambda r: r["sequence"],
+        default=None,
+    )
+    if last is None or (last["sequence"], last.get("hash")) != (head.sequence, head.hash):
+        return [
+            Problem(
+                "audit_log",
+                f"does not end at the entry the file records as its last ({head.sequence}): "
+                "entries were removed or rewritten after the export",
+            )
+        ]
+    return []
 
 
 def _check_settings(raw_settings: Any, version: int, problems: list[Problem]) -> dict[str, str]:
@@ -504,6 +538,7 @@ def validate(ws: Workspace, data: Any) -> _Validated:
         ):
             problems.append(Problem(key, "must be a short line of text"))
     settings = _check_settings(data.get("settings", {}), version, problems)
+    problems += _check_head(data)
 
     today = ws.today()
     decoded: dict[str, list[tuple[str, Any, Any]]] = {}
@@ -709,11 +744,10 @@ def import_data(ws: Workspace, data: Any) -> TransferSummary:
         if is_postgres:
             _reset_sequences(session)
         if imported_chain:
-            # TODO(audit seals) RESEAL HOOK: the imported entries (verified above as a chain, but
-            # sealed, if at all, with the key of the installation that wrote the file; audit_seals
-            # are never imported) must be sealed here with this installation's key, inside this
-            # transaction, by kettrack.store.audit_anchor (its ``seal_all(session)``, say).
-            pass
+            # The imported entries were verified above as a chain; their seals (made with the key of
+            # the installation that wrote the file) never travel: this installation seals them now,
+            # inside the import's transaction.
+            audit_anchor.seal_all(session)
     counts = {section: len(records[section]) for section in SECTIONS}
     counts.update({section: len(checked.billing.records[section]) for section in BILLING_SECTIONS})
     counts.update(transfer_claims.counts(checked.claims.rows))

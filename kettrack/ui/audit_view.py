@@ -1,5 +1,6 @@
 """The audit log in the window: who did what to which record, when and from which machine, newest
-first, filtered by action; *Verify chain* checks every entry's hash link and says what it found."""
+first, filtered by action; *Verify* checks every entry's hash link and seal and the chain against the
+heads anchored outside the database, and says what it found (the same verdict as ``audit verify``)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from kettrack.ui.workers import Workers, shared_workers
 
 if TYPE_CHECKING:
     from kettrack.core.audit import AuditEntry
+    from kettrack.store.audit_anchor import AuditVerdict
     from kettrack.store.workspace import Workspace
 
 SHOWN = 2000  # the newest entries; the command line lists and verifies all of them
@@ -47,7 +49,10 @@ class AuditDialog(QDialog):
         for action in ACTIONS:
             self.action.addItem(action.replace("_", " "), action)
         self.action.currentIndexChanged.connect(lambda _i: self.refresh())
-        self.verify_button = QPushButton(tr("Verify chain"))
+        self.verify_button = QPushButton(tr("Verify"))
+        self.verify_button.setToolTip(
+            tr("Check every entry's link and seal, and the log against the copies of its end kept elsewhere")
+        )
         self.verify_button.clicked.connect(self.verify)
         self.result = QLabel()
         self.result.setObjectName("audit_result")
@@ -73,19 +78,16 @@ class AuditDialog(QDialog):
     def verify(self) -> None:
         self.verify_button.setEnabled(False)
         self.result.setText(tr("Checking every entry…"))
-        self.workers.run(self.log.verify, self._verified, self._failed)
+        self.workers.run(self.log.report, self._verified, self._failed)
 
-    def _verified(self, problems: list[str]) -> None:
+    def _verified(self, verdict: AuditVerdict) -> None:
         self.verify_button.setEnabled(True)
-        if problems:
-            shown = "\n".join(problems[:10])
-            self.result.setText(
-                tr("The audit log is broken ({0} problems):\n{1}").format(len(problems), shown)
-            )
-            self.result.setStyleSheet("color: #b71c1c;")
-        else:
-            self.result.setText(tr("The audit log is intact: every entry is linked to the one before."))
-            self.result.setStyleSheet("")
+        # The lines are the command's (kettrack audit verify), so the window and a script agree.
+        shown = verdict.lines()
+        if len(shown) > 16:
+            shown = [*shown[:15], tr("… and more: kettrack audit verify lists them all")]
+        self.result.setText("\n".join(shown))
+        self.result.setStyleSheet("" if verdict.ok else "color: #b71c1c;")
 
     def _failed(self, error: BaseException) -> None:
         self.verify_button.setEnabled(True)

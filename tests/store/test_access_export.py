@@ -13,7 +13,6 @@ import zipfile
 from dataclasses import replace
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from kettrack.store.access_export import export_patient

@@ -70,7 +70,7 @@ def test_a_backup_is_verified_private_and_holds_the_documents(filled: Path) -> N
     ((sequence, head),) = _rows(path, "SELECT sequence, hash FROM audit_log ORDER BY sequence DESC LIMIT 1")
     assert manifest["backup"] == path.name
     assert manifest["audit_head"]["sequence"] == sequence and manifest["audit_head"]["hash"] == head
-    assert set(manifest["audit_head"]) == {"sequence", "hash", "mac"}
+    assert set(manifest["audit_head"]) == {"sequence", "hash", "mac", "at", "database_id"}
     (info,) = backups.list_backups(filled)
     assert (info.patients, info.sessions, info.claims, info.documents, info.reason) == (
         2,

@@ -1,4 +1,5 @@
-"""The audit log window lists entries newest first, filters by action and verifies the chain."""
+"""The audit log window lists entries newest first, filters by action, and verifies the log with the
+same verdict as ``kettrack audit verify`` (chain, seals, anchors)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from kettrack.ui.audit_view import AuditDialog
 from kettrack.ui.changes import ChangeBus
 from kettrack.ui.main_window import MainWindow
 from kettrack.ui.workers import Workers
+from tests.store.test_audit_anchor import rewrite_from
 
 
 def test_audit_window(qtbot: QtBot, workspace: Workspace, bus: ChangeBus) -> None:
@@ -26,3 +28,23 @@ def test_audit_window(qtbot: QtBot, workspace: Workspace, bus: ChangeBus) -> Non
     assert {e.action for e in dialog.model.records} == {"issue"}
     dialog.verify()
     assert "intact" in dialog.result.text()
+
+
+def test_the_window_gives_the_same_verdict_as_the_command(qtbot: QtBot, workspace: Workspace) -> None:
+    fill_demo(workspace, claims=False)
+    dialog = AuditDialog(workspace, workers=Workers(synchronous=True))
+    qtbot.addWidget(dialog)
+    dialog.verify()
+    shown = dialog.result.text()
+    assert "intact" in shown and "seals: every entry sealed with this database's key" in shown
+    assert "the anchor kept in" in shown
+    path = workspace.db.target.sqlite_path
+    assert path is not None
+    rewrite_from(path, 4, "nothing happened")
+    dialog.verify()
+    shown = dialog.result.text()
+    assert (
+        shown.startswith("the audit log is broken")
+        and "entry 4 was rewritten (its seal does not match)" in shown
+    )
+    assert "#b71c1c" in dialog.result.styleSheet() and dialog.verify_button.isEnabled()
