@@ -30,7 +30,7 @@ it commits, inside it, so an entry and its seal commit or roll back together.
 **Head anchors.** The head of the chain (last sequence, its hash, its seal) is recorded where the
 file cannot reach: in the config folder (a small JSON file per database id, in two slots written in
 turn after every commit that appended entries: ``write_config_anchor`` says why), in every backup
-manifest (``"audit_head"``, written by ``kettrack.store.backups``) and in every export. An anchor
+manifest (``"audit_head"``, written by ``kettrack.services.backups``) and in every export. An anchor
 whose entry is missing from the database means entries were removed (truncation); one whose entry
 has another hash means the log was rewritten. The config-folder anchor never silently moves back:
 if kettrack is about to write while the database does not hold the anchored head, the old head is
@@ -815,7 +815,7 @@ def _manifest_heads(db: Database) -> Iterator[tuple[Path, AuditHead | None, str 
     path = db.target.sqlite_path
     if path is None:
         return
-    from kettrack.store.backup import backup_dir_for
+    from kettrack.store.location import backup_dir_for
 
     folder = backup_dir_for(path)
     if not folder.is_dir():

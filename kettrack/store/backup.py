@@ -4,20 +4,19 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
+import zipfile
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kettrack.store.location import DatabaseMissing, make_private_dir, read_only_uri
+from kettrack.store.location import DatabaseMissing, backup_dir_for, make_private_dir, read_only_uri
 
 
 class BackupFailed(RuntimeError):
     """A backup could not be written or did not verify; nothing that depends on it may proceed."""
-
-
-def backup_dir_for(database: Path) -> Path:
-    return database.parent / f"{database.stem}-backups"
 
 
 def read_connection(path: Path, passphrase: str | None = None) -> Any:
@@ -104,3 +103,98 @@ def write_backup(
     finally:
         os.close(dir_fd)
     return final
+
+
+# --- the backups beside a database, as found on disk ---------------------------------------------
+
+_NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}T\d{12}Z)-(?P<reason>[a-z0-9-]+)\.sqlite3$")
+
+
+# Backups the retention rule may remove; the ones taken before an upgrade or a restore stay.
+@dataclass(frozen=True)
+class BackupInfo:
+    """A backup as the list shows it: when, why, how big, and what it holds."""
+
+    path: Path
+    taken_at: datetime
+    reason: str
+    size: int
+    patients: int | None
+    sessions: int | None
+    claims: int | None
+    documents: int | None  # documents held (inside the file, or in an old backup's zip)
+
+    def describe(self) -> str:
+        held = ", ".join(
+            f"{n:,} {noun}"
+            for n, noun in ((self.patients, "patients"), (self.sessions, "sessions"), (self.claims, "claims"))
+            if n is not None
+        )
+        return f"{self.taken_at.astimezone():%Y-%m-%d %H:%M} ({self.reason}): {held or 'unreadable'}"
+
+
+def documents_zip_for(backup: Path) -> Path:
+    """The documents archive an old (pre-0004) backup may have beside it."""
+    return backup.with_name(backup.name + ".documents.zip")
+
+
+def manifest_for(backup: Path) -> Path:
+    return backup.with_name(backup.name + ".manifest.json")
+
+
+def _counts(path: Path, passphrase: str | None) -> tuple[int | None, ...]:
+    try:
+        connection = read_connection(path, passphrase)
+    except sqlite3.Error:
+        return None, None, None, None
+    found: list[int | None] = []
+    try:
+        for table in ("patients", "infusions", "claims", "documents"):
+            try:
+                found.append(int(connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]))
+            except Exception:  # sqlite3's or SQLCipher's error: an unreadable table counts as unknown
+                found.append(None)
+    finally:
+        connection.close()
+    return tuple(found)
+
+
+def list_backups(database: Path, passphrase: str | None = None) -> list[BackupInfo]:
+    """The backups of ``database``, newest first (an encrypted one's counts read with ``passphrase``)."""
+    folder = backup_dir_for(database)
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in folder.iterdir():
+        match = _NAME.match(path.name)
+        if not match:
+            continue
+        taken = datetime.strptime(match.group("stamp"), "%Y%m%dT%H%M%S%fZ").replace(tzinfo=UTC)
+        patients, sessions, claims, held = _counts(path, passphrase)
+        if documents_zip_for(path).is_file():
+            held = (held or 0) + _zip_count(documents_zip_for(path))
+        found.append(
+            BackupInfo(
+                path, taken, match.group("reason"), path.stat().st_size, patients, sessions, claims, held
+            )
+        )
+    return sorted(found, key=lambda b: b.taken_at, reverse=True)
+
+
+def _zip_count(archive: Path) -> int:
+    try:
+        with zipfile.ZipFile(archive) as opened:
+            return sum(1 for info in opened.infolist() if not info.is_dir())
+    except (OSError, zipfile.BadZipFile):
+        return 0
+
+
+def newest_good_backup(database: Path, passphrase: str | None = None) -> Path | None:
+    """The newest backup that passes ``integrity_check`` (what to offer when the database is damaged)."""
+    for backup in list_backups(database, passphrase):
+        try:
+            if not integrity_problems(backup.path, passphrase):
+                return backup.path
+        except sqlite3.Error:
+            continue
+    return None

@@ -29,7 +29,7 @@ from kettrack.core.claims import (
 from kettrack.core.deadlines import DeadlineKind, PayerRules, authorization_expiry
 from kettrack.core.enums import AuthStatus, CoverageRank, PayerKind
 from kettrack.core.problems import NotFound
-from kettrack.store.claims import (
+from kettrack.store.claim_records import (
     attachment_of,
     auth_of,
     load_event_sets,

@@ -75,7 +75,7 @@ def _sweep(path: Path) -> None:
 def _refusal(message: str, path: Path, passphrase: str | None) -> str:
     """``message`` with what to do: the file was not changed, and the newest backup that passes its
     check (when there is one) is the way back."""
-    from kettrack.store.backups import newest_good_backup
+    from kettrack.store.backup import newest_good_backup
 
     try:
         good = newest_good_backup(path, passphrase)
@@ -232,12 +232,6 @@ class Database:
         revision = migrate.head_revision() if upgrade else (state.revision or "")
         db = cls(target, engine, revision, backup, locked=target.sqlite_path is not None)
         db.passphrase = passphrase
-        if upgrade:
-            from kettrack.store.audit_anchor import seal_on_open
-
-            # Entries written before seals existed (or where the key was away) are sealed once here;
-            # it never raises and does nothing on a server database.
-            seal_on_open(db)
         return db
 
     @property
@@ -294,9 +288,8 @@ class Database:
             self.engine = make_engine(self.target, passphrase=key)
             self._sessions = sessionmaker(self.engine, expire_on_commit=False)
             self.passphrase = key
-        from kettrack.store.audit import AuditLog
-
-        AuditLog(self).record_now("encryption", details=done)
+        # The caller records the change in the audit log (kettrack.services.encryption), still holding
+        # this process's writer lock: the database layer writes no audit entries of its own.
         return done
 
     def close(self) -> None:

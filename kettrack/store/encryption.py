@@ -142,8 +142,7 @@ def _convert(path: Path, source_key: str | None, target_key: str | None, *, held
 
     import sqlcipher3
 
-    from kettrack.store.backup import backup_dir_for
-    from kettrack.store.location import make_private_dir
+    from kettrack.store.location import backup_dir_for, make_private_dir
 
     temp = path.with_name(f".{path.name}.{token_hex(4)}.converting")
     with _writer(path, held=held):

@@ -18,7 +18,7 @@ from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.engine import Connection
 from sqlalchemy.pool import QueuePool
 
-from kettrack.store.location import DatabaseTarget, at_rest, make_private_dir
+from kettrack.store.location import APPLICATION_ID, DatabaseTarget, at_rest, make_private_dir
 
 BUSY_TIMEOUT_MS = 5000
 # Set in Connection.info for a connection whose next transaction must hold the write lock from the start.
@@ -43,8 +43,6 @@ def create_database_file(path: Path, passphrase: str | None = None) -> bool:
     open removes (kettrack.store.leftovers).
     """
     from secrets import token_hex
-
-    from kettrack.store.migrate import APPLICATION_ID
 
     make_private_dir(path.parent)
     temp = path.with_name(f".{path.name}.{token_hex(4)}.creating")

@@ -99,7 +99,7 @@ def _in_backups(database: Path) -> list[_Kind]:
 
 
 def _scan(database: Path) -> list[tuple[Path, _Kind, os.stat_result]]:
-    from kettrack.store.backup import backup_dir_for
+    from kettrack.store.location import backup_dir_for
 
     try:
         live = os.stat(database)

@@ -29,6 +29,15 @@ def cache_dir() -> Path:
     return Path(user_cache_dir(APP_NAME, appauthor=False))
 
 
+# Written into every database file kettrack creates (PRAGMA application_id): "kett".
+APPLICATION_ID = 0x6B657474
+
+
+def backup_dir_for(database: Path) -> Path:
+    """Where a SQLite database's backups (and a conversion's original) are kept: beside it."""
+    return database.parent / f"{database.stem}-backups"
+
+
 def make_private_dir(path: Path) -> Path:
     """Create a folder readable by its owner only (it will hold health information)."""
     path.mkdir(parents=True, exist_ok=True, mode=0o700)

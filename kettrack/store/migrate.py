@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kettrack.store.backup import write_backup
-from kettrack.store.location import DatabaseTarget
+from kettrack.store.location import APPLICATION_ID, DatabaseTarget
 
 if TYPE_CHECKING:
     # Only for annotations: the schema peek runs at start-up, before SQLAlchemy is imported.
@@ -27,7 +27,6 @@ _PG_MIGRATION_LOCK = 0x6B657474  # "kett"
 # Written into the header of every SQLite file kettrack creates (``PRAGMA application_id``): a file
 # without tables is a new kettrack database only when it carries it; any other empty SQLite file was
 # made by another program and is left alone.
-APPLICATION_ID = 0x6B657474
 
 
 class SchemaTooNew(RuntimeError):

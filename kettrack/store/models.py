@@ -367,7 +367,7 @@ class Claim(_Stamped, Base):
     first_service: Mapped[date] = mapped_column(Date)
     last_service: Mapped[date] = mapped_column(Date)
     billed: Mapped[Decimal] = mapped_column(Money())
-    # Derived from the events (see kettrack.store.claims.ClaimService._refresh).
+    # Derived from the events (see kettrack.services.claims.ClaimService._refresh).
     state: Mapped[ClaimState] = mapped_column(_enum(ClaimState, "claim_state"), index=True)
     closed: Mapped[bool] = mapped_column(Boolean, default=False)
     appeal_level: Mapped[str | None] = mapped_column(String(40))

@@ -14,7 +14,7 @@ from kettrack.core.enums import AuthStatus
 from kettrack.core.problems import InvalidInput, NotFound, Problem
 from kettrack.core.reason_codes import ReasonCode, check_reason_code, starter_codes
 from kettrack.core.validation import plausible_date_problem, text_problem
-from kettrack.store.claims import auth_of
+from kettrack.store.claim_records import auth_of
 from kettrack.store.database import Database
 from kettrack.store.models import Claim, ClaimAuthorization, Coverage, PriorAuthorization, ReasonCodeEntry
 

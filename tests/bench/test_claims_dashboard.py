@@ -30,8 +30,10 @@ from kettrack.core.claim_states import CloseReason, EventKind
 from kettrack.core.claims import Adjustment, ClaimEvent, EobAmounts, Filer, GroupCode, SubmitMethod
 from kettrack.core.enums import CoverageRank, Network, PayerKind, Relationship, Sex
 from kettrack.core.payer_rules import effective_rules
+from kettrack.services.claims import ClaimService
+from kettrack.services.workspace import Workspace
+from kettrack.store.claim_records import load_events, payer_rules
 from kettrack.store.claim_views import DUE_HORIZON_DAYS
-from kettrack.store.claims import ClaimService, load_events, payer_rules
 from kettrack.store.database import Database
 from kettrack.store.models import (
     Claim,
@@ -42,7 +44,6 @@ from kettrack.store.models import (
     Patient,
     Payer,
 )
-from kettrack.store.workspace import Workspace
 from tests.conftest import TODAY
 
 pytestmark = pytest.mark.bench

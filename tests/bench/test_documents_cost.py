@@ -29,10 +29,11 @@ from sqlalchemy import func, insert, select
 
 from kettrack.core.claims import NewClaim
 from kettrack.reports.superbill import render_superbill
-from kettrack.store import backups, documents
-from kettrack.store.demo import fill_demo
+from kettrack.services import backups
+from kettrack.services.demo import fill_demo
+from kettrack.services.superbills import SuperbillRequest
+from kettrack.store import documents
 from kettrack.store.models import ClaimAttachment, Document
-from kettrack.store.superbills import SuperbillRequest
 
 pytestmark = pytest.mark.bench
 
@@ -133,13 +134,13 @@ def test_documents_cost(
     assert info.documents == held
 
     # 3. The export file (another engineer is moving transfer.py to a base64 documents section).
+    from kettrack.services.workspace import Workspace
     from kettrack.store.database import Database
-    from kettrack.store.workspace import Workspace
 
     export_line, export_problem = "", ""
     reopened = Workspace(Database.open(db_path), today=ws.today)
     try:
-        from kettrack.store.transfer import export_to_file
+        from kettrack.services.transfer import export_to_file
 
         target = tmp_path / "export.json"
         start = time.perf_counter()

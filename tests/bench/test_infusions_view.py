@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from kettrack.store.workspace import Workspace
+from kettrack.services.workspace import Workspace
 from kettrack.ui.changes import ChangeBus
 from kettrack.ui.infusions import PATIENT, InfusionsView
 from tests.bench.seed import seed

@@ -22,8 +22,8 @@ from reportlab.platypus import SimpleDocTemplate, Table
 
 from kettrack.reports.batch import render_superbills
 from kettrack.reports.superbill import render_superbill
-from kettrack.store.demo import fill_demo
-from kettrack.store.superbills import SuperbillRequest
+from kettrack.services.demo import fill_demo
+from kettrack.services.superbills import SuperbillRequest
 
 pytestmark = pytest.mark.bench
 

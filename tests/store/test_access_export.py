@@ -15,11 +15,11 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from kettrack.store.access_export import export_patient
+from kettrack.services.access_export import export_patient
+from kettrack.services.demo import fill_demo
+from kettrack.services.workspace import Workspace
 from kettrack.store.audit import AuditLog
-from kettrack.store.demo import fill_demo
 from kettrack.store.models import AppealLetterEntry, Claim
-from kettrack.store.workspace import Workspace
 from tests.store.stored_documents import assert_no_document_files, document_shas, tamper
 
 

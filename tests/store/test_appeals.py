@@ -18,11 +18,11 @@ from sqlalchemy.exc import IntegrityError
 from kettrack.core.claim_states import ClaimState, EventKind
 from kettrack.core.claims import Adjustment, EobAmounts, Filer, GroupCode, NewClaim, NewEvent
 from kettrack.core.problems import InvalidInput
-from kettrack.store.claims import ClaimChanged
-from kettrack.store.demo import fill_demo
+from kettrack.services.claims import ClaimChanged
+from kettrack.services.demo import fill_demo
+from kettrack.services.superbills import SuperbillRequest
 from kettrack.store.documents import DocumentMissing
 from kettrack.store.models import AppealLetterEntry, ClaimEventEntry
-from kettrack.store.superbills import SuperbillRequest
 from tests.conftest import TODAY
 from tests.store.stored_documents import (
     assert_no_document_files,
@@ -284,7 +284,7 @@ def test_preview_is_the_letter_marked_draft(workspace: Any, denied: int) -> None
 
 
 def test_a_changed_letter_is_reported(workspace: Any, denied: int, db_path: Path) -> None:
-    from kettrack.store.check import check_database
+    from kettrack.services.check import check_database
 
     letter = workspace.appeals.issue(denied, ("Please reconsider.",), filed_on=TODAY)
     content = workspace.appeals.letter_pdf(letter.id)
@@ -344,7 +344,7 @@ def test_a_clinic_appeals_a_medicare_denial_with_a_redetermination(workspace: An
 
 
 def test_issuing_on_a_shared_postgres_database(pg_url: str, icd10: Any, tmp_path: Path) -> None:
-    from kettrack.store.workspace import Workspace
+    from kettrack.services.workspace import Workspace
 
     workspace = Workspace.open(pg_url, today=lambda: TODAY)
     workspace._icd = icd10

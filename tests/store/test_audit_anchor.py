@@ -22,15 +22,15 @@ from sqlalchemy import func, select
 
 from kettrack.core.audit import AuditEntry, AuditHead, entry_hash, seal
 from kettrack.core.records import PatientRecord
+from kettrack.services.backups import back_up, restore
+from kettrack.services.demo import fill_demo
+from kettrack.services.workspace import Workspace
 from kettrack.store import audit_anchor, migrate
 from kettrack.store.audit import AuditLog, record
 from kettrack.store.audit_anchor import NO_KEY, ON_SERVER, AuditChainBroken
 from kettrack.store.backup import backup_dir_for
-from kettrack.store.backups import back_up, restore
 from kettrack.store.database import Database
-from kettrack.store.demo import fill_demo
 from kettrack.store.models import AppSetting, AuditLogEntry, AuditSeal
-from kettrack.store.workspace import Workspace
 
 # --- what someone with the file and sqlite3 can do ---------------------------------------------------
 
@@ -107,9 +107,9 @@ def _head(db: Database) -> AuditHead:
 
 
 def write_manifest(backup: Path, head: AuditHead | None) -> Path:
-    """A backup manifest as kettrack.store.backups writes it: JSON with the head under "audit_head"."""
+    """A backup manifest as kettrack.services.backups writes it: JSON with the head under "audit_head"."""
     manifest = backup.with_name(backup.name + ".manifest.json")
-    if not manifest.exists():  # kettrack.store.backups writes one itself now
+    if not manifest.exists():  # kettrack.services.backups writes one itself now
         assert head is not None
         manifest.write_text(json.dumps({"backup": backup.name, "audit_head": head.as_dict()}))
     return manifest
@@ -436,7 +436,9 @@ def test_entries_from_before_seals_are_sealed_once_on_first_open_after_the_upgra
     connection = sqlite3.connect(path)
     assert connection.execute("SELECT count(*) FROM audit_log").fetchone()[0] == 12
     connection.close()
-    db = Database.open(path)  # upgrades to 0004 and, at the end of the open, seals what it vouches for
+    # Opening it (as the window and every command do, through a workspace) upgrades it to 0004 and
+    # seals what the chain vouches for.
+    db = Workspace(Database.open(path)).db
     try:
         assert db.revision == migrate.head_revision()
         assert _seals(db) == 12

@@ -12,9 +12,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
 from kettrack.core.records import PatientRecord
+from kettrack.services.demo import fill_demo
+from kettrack.services.workspace import Workspace
 from kettrack.store.audit import AuditLog
-from kettrack.store.demo import fill_demo
-from kettrack.store.workspace import Workspace
 
 
 def test_changes_are_logged_with_field_names_not_values(workspace: Workspace) -> None:

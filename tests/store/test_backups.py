@@ -21,12 +21,12 @@ import pytest
 from kettrack.core.problems import InvalidInput
 from kettrack.core.records import PatientRecord
 from kettrack.core.retention import RetentionPolicy
-from kettrack.store import backups
+from kettrack.services import backups
+from kettrack.services.check import check_database
+from kettrack.services.demo import fill_demo
+from kettrack.services.workspace import Workspace
 from kettrack.store.backup import BackupFailed, backup_dir_for
-from kettrack.store.check import check_database
 from kettrack.store.database import Database
-from kettrack.store.demo import fill_demo
-from kettrack.store.workspace import Workspace
 from tests.store.stored_documents import assert_no_document_files, document_shas, tamper
 
 

@@ -32,11 +32,11 @@ from kettrack.core.enums import AuthStatus, CoverageRank
 from kettrack.core.payer_rules import RuleOverrides, parse_period
 from kettrack.core.problems import InvalidInput
 from kettrack.core.records import CoverageRecord, PayerRecord
-from kettrack.store.claims import ClaimChanged
-from kettrack.store.demo import fill_demo
+from kettrack.services.claims import ClaimChanged
+from kettrack.services.demo import fill_demo
+from kettrack.services.superbills import SuperbillRequest
+from kettrack.services.workspace import Workspace
 from kettrack.store.documents import DocumentMissing
-from kettrack.store.superbills import SuperbillRequest
-from kettrack.store.workspace import Workspace
 from tests.store.stored_documents import (
     assert_no_document_files,
     assert_stored,

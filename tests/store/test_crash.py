@@ -24,8 +24,8 @@ import pytest
 from kettrack.core.claim_states import EventKind
 from kettrack.core.claims import EobAmounts, NewClaim, NewEvent
 from kettrack.core.records import CoverageRecord, InfusionRecord, PatientRecord, PayerRecord
+from kettrack.services.workspace import Workspace
 from kettrack.store.database import Database
-from kettrack.store.workspace import Workspace
 
 ROUNDS = 50
 TODAY = date(2026, 11, 23)

@@ -91,7 +91,7 @@ _KILLED_WRITER = """
 import os, sys
 from kettrack.core.records import PatientRecord
 from kettrack.store.database import Database
-from kettrack.store.workspace import Workspace
+from kettrack.services.workspace import Workspace
 ws = Workspace(Database.open(sys.argv[1], passphrase=os.environ.get("KETTRACK_PASSPHRASE")))
 ws.patients.add(PatientRecord(sys.argv[2]))
 os._exit(0)
@@ -322,8 +322,8 @@ def _start(
 
 def _reopen(db: Path, keys: tuple[str | None, ...], monkeypatch: pytest.MonkeyPatch) -> None:
     """The next open, as the window or any command does it (this is where leftovers are swept)."""
+    from kettrack.services.workspace import Workspace
     from kettrack.store.database import Database
-    from kettrack.store.workspace import Workspace
 
     home = db.parent
     monkeypatch.setenv("KETTRACK_DATA_DIR", str(home / "data"))

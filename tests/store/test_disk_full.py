@@ -26,9 +26,9 @@ import pytest
 
 from kettrack.cli import main
 from kettrack.core.records import InfusionRecord, PatientRecord
+from kettrack.services.demo import fill_demo
+from kettrack.services.workspace import Workspace
 from kettrack.store.database import Database
-from kettrack.store.demo import fill_demo
-from kettrack.store.workspace import Workspace
 from tests.store.stored_documents import assert_no_document_files, sha256
 
 TODAY = date(2026, 11, 23)
@@ -182,7 +182,7 @@ def test_documents_that_do_not_fit_leave_no_record_and_no_bytes(
     connection.close()
 
     def attach_until_full() -> str:
-        from kettrack.store.superbills import SuperbillRequest
+        from kettrack.services.superbills import SuperbillRequest
 
         child = Workspace(Database.open(path), today=lambda: TODAY)
         child._icd = icd10

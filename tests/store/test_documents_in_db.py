@@ -38,14 +38,15 @@ from kettrack.cli import main
 from kettrack.core.claim_states import EventKind
 from kettrack.core.claims import Adjustment, EobAmounts, GroupCode, NewClaim, NewEvent
 from kettrack.core.records import PatientRecord
-from kettrack.store import backups, encryption, migrate
+from kettrack.services import backups
+from kettrack.services.check import check_database
+from kettrack.services.demo import fill_demo
+from kettrack.services.superbills import SuperbillRequest
+from kettrack.services.workspace import Workspace
+from kettrack.store import encryption, migrate
 from kettrack.store.audit import AuditLog
-from kettrack.store.check import check_database
 from kettrack.store.database import Database
-from kettrack.store.demo import fill_demo
 from kettrack.store.documents import DocumentMissing
-from kettrack.store.superbills import SuperbillRequest
-from kettrack.store.workspace import Workspace
 from tests.conftest import TODAY
 from tests.store.stored_documents import (
     PDF_MAGIC,

@@ -12,12 +12,13 @@ from pathlib import Path
 import pytest
 
 from kettrack.core.problems import InvalidInput
-from kettrack.store import backups, encryption
+from kettrack.services import backups
+from kettrack.services.demo import fill_demo
+from kettrack.services.transfer import export_data
+from kettrack.services.workspace import Workspace
+from kettrack.store import encryption
 from kettrack.store.database import Database
-from kettrack.store.demo import fill_demo
 from kettrack.store.migrate import NotADatabase
-from kettrack.store.transfer import export_data
-from kettrack.store.workspace import Workspace
 
 PASS = "correct horse battery"
 
@@ -87,7 +88,7 @@ def test_backups_of_an_encrypted_database_are_encrypted(plain: Path) -> None:
 
 
 def test_listing_checking_and_restoring_an_encrypted_database(plain: Path) -> None:
-    from kettrack.store.check import check_database
+    from kettrack.services.check import check_database
 
     plain_backup = backups.back_up(plain)  # taken before encryption: stays plain, still restorable
     encryption.encrypt(plain, PASS)
@@ -97,7 +98,8 @@ def test_listing_checking_and_restoring_an_encrypted_database(plain: Path) -> No
     assert backups.list_backups(plain)[0].patients is None  # no passphrase: counts unknown, no error
     report = check_database(plain, PASS)
     assert report.ok, report.lines()
-    assert not check_database(plain, "wrong passphrase").ok
+    with pytest.raises(encryption.WrongPassphrase):  # refused (exit 2), not reported as damage
+        check_database(plain, "wrong passphrase")
 
     with pytest.raises(InvalidInput, match="is encrypted: give its passphrase"):
         backups.restore(plain, secret_backup)

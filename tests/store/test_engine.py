@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import func, select, text
 
 from kettrack.core.records import PatientRecord
+from kettrack.services.workspace import Workspace
 from kettrack.store import models
 from kettrack.store.database import Database
 from kettrack.store.engine import BUSY_TIMEOUT_MS, make_engine
 from kettrack.store.location import resolve
-from kettrack.store.workspace import Workspace
 
 
 def _mode(path: Path) -> int:

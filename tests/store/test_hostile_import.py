@@ -20,10 +20,10 @@ import pytest
 from sqlalchemy import text
 
 from kettrack.core.problems import InvalidInput
-from kettrack.store.demo import fill_demo
+from kettrack.services.demo import fill_demo
+from kettrack.services.transfer import ImportRefused, export_data, import_data
+from kettrack.services.workspace import Workspace
 from kettrack.store.models import Base
-from kettrack.store.transfer import ImportRefused, export_data, import_data
-from kettrack.store.workspace import Workspace
 from tests.conftest import TODAY
 from tests.store.test_transfer import comparable
 

@@ -15,10 +15,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from kettrack.cli import main
+from kettrack.services.demo import fill_demo
+from kettrack.services.workspace import Workspace
 from kettrack.store.database import Database
-from kettrack.store.demo import fill_demo
 from kettrack.store.lock import DatabaseLocked
-from kettrack.store.workspace import Workspace
 
 HOLDER = """
 import sys, time

@@ -31,11 +31,11 @@ from kettrack.core.records import (
     ProviderRecord,
     TreatmentRecord,
 )
+from kettrack.services.workspace import Workspace
 from kettrack.store import audit, migrate
 from kettrack.store.backup import integrity_problems
 from kettrack.store.database import Database
 from kettrack.store.models import Base
-from kettrack.store.workspace import Workspace
 
 HEAD = migrate.head_revision()
 SEEDED = (
@@ -260,7 +260,7 @@ def test_the_pre_upgrade_backup_of_a_failed_migration_restores_the_database(
 ) -> None:
     """Interrupted on purpose, the upgrade leaves the database as it was; and the verified backup
     taken before it restores a database equal to it, table for table and row for row."""
-    from kettrack.store.backups import list_backups, restore
+    from kettrack.services.backups import list_backups, restore
 
     _seed(db_path, icd10)
     before = _dump(db_path)

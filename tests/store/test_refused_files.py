@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 
 from kettrack.cli import main
-from kettrack.store import backups, migrate
+from kettrack.services import backups
+from kettrack.services.demo import fill_demo
+from kettrack.services.workspace import Workspace
+from kettrack.store import migrate
 from kettrack.store.database import Database, DatabaseDamaged
-from kettrack.store.demo import fill_demo
-from kettrack.store.workspace import Workspace
 
 SIDECARS = ("-wal", "-shm", "-journal", ".lock")
 COMMANDS = (

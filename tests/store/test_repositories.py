@@ -39,10 +39,10 @@ from kettrack.core.records import (
     TreatmentRecord,
 )
 from kettrack.core.rows import InfusionFilter
+from kettrack.services.workspace import Workspace
 from kettrack.store import models
 from kettrack.store.database import Database
 from kettrack.store.infusions import SORT_KEYS
-from kettrack.store.workspace import Workspace
 
 TODAY = date(2026, 11, 23)
 TABLES = [

@@ -14,9 +14,9 @@ import pytest
 
 from kettrack.core.problems import InvalidInput
 from kettrack.core.records import PaymentRecord
-from kettrack.store.demo import fill_demo
+from kettrack.services.demo import fill_demo
+from kettrack.services.superbills import PreflightFailed, SuperbillRequest
 from kettrack.store.documents import DocumentMissing
-from kettrack.store.superbills import PreflightFailed, SuperbillRequest
 from tests.store.stored_documents import (
     assert_no_document_files,
     assert_stored,
@@ -104,7 +104,7 @@ def test_a_changed_or_removed_document_is_refused_and_reported(
     workspace: Any, demo: Any, db_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from kettrack.cli import main
-    from kettrack.store.check import check_database
+    from kettrack.services.check import check_database
 
     issued = workspace.superbills.issue(SuperbillRequest(infusion_ids=(1,)))
     original = workspace.superbills.pdf(issued.id)
@@ -173,7 +173,7 @@ def test_edited_lines_are_validated(workspace: Any, demo: Any) -> None:
 
 
 def test_nothing_is_issued_when_the_records_changed_since_the_check(workspace: Any, demo: Any) -> None:
-    from kettrack.store.superbills import RecordsChanged
+    from kettrack.services.superbills import RecordsChanged
 
     request = SuperbillRequest(infusion_ids=(1,))
     checked = workspace.superbills.assemble(request)

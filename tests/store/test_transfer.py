@@ -18,8 +18,8 @@ import pytest
 from sqlalchemy import text
 
 from kettrack.core.records import PatientRecord
-from kettrack.store.demo import fill_demo
-from kettrack.store.transfer import (
+from kettrack.services.demo import fill_demo
+from kettrack.services.transfer import (
     FORMAT_VERSION,
     DatabaseNotEmpty,
     ImportRefused,
@@ -30,7 +30,7 @@ from kettrack.store.transfer import (
     read_file,
     write_private,
 )
-from kettrack.store.workspace import Workspace
+from kettrack.services.workspace import Workspace
 
 TODAY = date(2026, 11, 23)  # the same fixed day as tests/conftest.py
 EMPTY_COUNTS = {
@@ -65,7 +65,7 @@ def new_workspace(template_db: Path, tmp_path: Path, icd10) -> Iterator[Callable
 def demo_ws(workspace):  # type: ignore[no-untyped-def]
     """The demo set plus billing records: an own code, edited lines, and issued superbills (v1, v2)."""
     from kettrack.core.codes import CodeKind, ProcedureCode
-    from kettrack.store.superbills import SuperbillRequest
+    from kettrack.services.superbills import SuperbillRequest
 
     fill_demo(workspace, claims=False)
     workspace.codes.save(ProcedureCode("99417", CodeKind.VISIT, "Extra visit time, our words", 1))
@@ -102,7 +102,7 @@ def _counts(ws: Workspace) -> dict[str, int]:
 
 
 def _claim_counts(ws: Workspace) -> dict[str, int]:
-    from kettrack.store.transfer_claims import TABLES
+    from kettrack.services.transfer_claims import TABLES
 
     with ws.db.reader() as session:
         return {
@@ -445,7 +445,7 @@ def test_an_altered_document_or_broken_billing_reference_is_refused(
 
 
 def test_a_version_1_file_still_imports(demo_ws: Workspace, new_workspace) -> None:  # type: ignore[no-untyped-def]
-    from kettrack.store.transfer import SECTIONS
+    from kettrack.services.transfer import SECTIONS
 
     # What format 1 held: the header, the settings and the record sections.
     v1 = {"format", "format_version", "exported_at", "kettrack_version", "settings", *SECTIONS}

@@ -15,11 +15,12 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from kettrack.services.demo import fill_demo
+from kettrack.services.encryption import change_key
+from kettrack.services.workspace import Workspace
 from kettrack.store.audit import AuditLog
 from kettrack.store.database import Database
-from kettrack.store.demo import fill_demo
 from kettrack.store.encryption import WrongPassphrase, is_plain_sqlite
-from kettrack.store.workspace import Workspace
 from kettrack.ui.auto_lock import LockScreen
 from kettrack.ui.changes import ChangeBus
 from kettrack.ui.encryption import EncryptionDialog, UnlockDialog, open_database
@@ -163,7 +164,7 @@ def test_start_asks_the_passphrase_audits_wrong_tries_and_remembers(
 ) -> None:
     monkeypatch.delenv("KETTRACK_PASSPHRASE", raising=False)
     db = Database.open(db_path)
-    db.change_key(PHRASE)
+    change_key(db, PHRASE)
     db.close()
 
     timer = _answer([("guess one", False), ("guess two", False), (PHRASE, True)])
@@ -194,7 +195,7 @@ def test_start_asks_the_passphrase_audits_wrong_tries_and_remembers(
 
 
 def test_idle_lock_asks_the_database_passphrase(qtbot: QtBot, workspace: Workspace, bus: ChangeBus) -> None:
-    workspace.db.change_key(PHRASE)
+    change_key(workspace.db, PHRASE)
     window = MainWindow(workspace, bus)
     qtbot.addWidget(window)
     window.show()

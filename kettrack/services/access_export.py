@@ -19,14 +19,14 @@ from sqlalchemy import or_, select
 from kettrack.core.claims import ClaimFilter
 from kettrack.core.csv_safety import neutralize
 from kettrack.core.rows import InfusionFilter
+from kettrack.services.transfer import encode_record
+from kettrack.services.workspace import Workspace
 from kettrack.store import audit
 from kettrack.store.documents import DocumentMissing
 from kettrack.store.documents import content as stored_document
 from kettrack.store.files import existing_regular_file, write_private
 from kettrack.store.location import make_private_dir
 from kettrack.store.models import AppealLetterEntry, AuditLogEntry, ClaimAttachment, IssuedSuperbill
-from kettrack.store.transfer import encode_record
-from kettrack.store.workspace import Workspace
 
 README = """This folder holds the complete record kettrack keeps about one person, as of {when}.
 

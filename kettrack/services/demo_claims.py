@@ -24,8 +24,8 @@ from kettrack.core.claims import (
 from kettrack.core.enums import AuthStatus
 from kettrack.core.records import InfusionRecord
 from kettrack.core.rows import InfusionFilter
-from kettrack.store.superbills import PreflightFailed, SuperbillRequest
-from kettrack.store.workspace import Workspace
+from kettrack.services.superbills import PreflightFailed, SuperbillRequest
+from kettrack.services.workspace import Workspace
 
 CO, PR = GroupCode.CO, GroupCode.PR
 

@@ -25,11 +25,11 @@ from kettrack.store.people import (
 from kettrack.store.settings import SettingsRepository
 
 if TYPE_CHECKING:
-    from kettrack.store.appeals import AppealService
+    from kettrack.services.claims import ClaimService
+    from kettrack.services.letters import AppealService
+    from kettrack.services.superbills import SuperbillService
     from kettrack.store.claim_views import ClaimViews
-    from kettrack.store.claims import ClaimService
     from kettrack.store.prior_auths import PriorAuthRepository, ReasonCodeRepository
-    from kettrack.store.superbills import SuperbillService
 
 
 class Workspace:
@@ -57,6 +57,32 @@ class Workspace:
         self.notices: list[str] = []
         if not db.read_only:
             self._adopt_old_documents()
+            from kettrack.store.audit_anchor import seal_on_open
+
+            # Entries written before seals existed (or while the key was away) are sealed once here;
+            # it never raises and does nothing on a server database.
+            seal_on_open(db)
+            self._sweep_key_leftovers()
+
+    def _sweep_key_leftovers(self) -> None:
+        """A kettrack killed while writing this database's audit key leaves its temporary file in the
+        config folder: named after this database's id, so under this database's lock it is ours."""
+        from sqlalchemy import select
+
+        from kettrack.store.audit_anchor import DATABASE_ID_SETTING, config_dir
+        from kettrack.store.models import AppSetting
+
+        if not self.db.is_sqlite:
+            return
+        with self.db.reader() as session:
+            database_id = session.scalar(
+                select(AppSetting.value).where(AppSetting.key == DATABASE_ID_SETTING)
+            )
+        folder = config_dir() / "audit-keys"
+        if not database_id or not folder.is_dir():
+            return
+        for leftover in folder.glob(f".{database_id}.key.*.tmp"):
+            leftover.unlink(missing_ok=True)
 
     def _adopt_old_documents(self) -> None:
         """Move the files of the old ``<database>-documents/`` folder (kettrack before documents lived in
@@ -79,7 +105,7 @@ class Workspace:
     @cached_property
     def superbills(self) -> SuperbillService:
         """Built on first use: it brings in ReportLab, which start-up does not need."""
-        from kettrack.store.superbills import SuperbillService
+        from kettrack.services.superbills import SuperbillService
 
         return SuperbillService(
             self.db,
@@ -97,7 +123,7 @@ class Workspace:
     # Claims are built on first use too: start-up shows the window before it needs them.
     @cached_property
     def claims(self) -> ClaimService:
-        from kettrack.store.claims import ClaimService
+        from kettrack.services.claims import ClaimService
 
         return ClaimService(self.db, today=self.today)
 
@@ -109,7 +135,7 @@ class Workspace:
 
     @cached_property
     def appeals(self) -> AppealService:
-        from kettrack.store.appeals import AppealService
+        from kettrack.services.letters import AppealService
 
         return AppealService(
             self.db,

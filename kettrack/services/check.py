@@ -65,7 +65,7 @@ def check_database(location: str | Path | None, passphrase: str | None = None) -
     """Check a database without changing it: SQLite's own checks first, then (read-only, never
     migrating) kettrack's invariants, documents and audit chain. A file that is not a kettrack
     database is refused (NotADatabase), a missing one too (DatabaseMissing): neither is a report."""
-    from kettrack.store.backups import newest_good_backup
+    from kettrack.services.backups import newest_good_backup
     from kettrack.store.location import DatabaseMissing, resolve
 
     report = CheckReport()
@@ -100,8 +100,8 @@ def check_database(location: str | Path | None, passphrase: str | None = None) -
         if report.problems:
             report.newest_good_backup = newest_good_backup(path, passphrase)
             return report
+    from kettrack.services.workspace import Workspace
     from kettrack.store.database import Database
-    from kettrack.store.workspace import Workspace
 
     # Read-only: a check never migrates, sweeps or writes (and may run beside an open window).
     ws = Workspace(Database.open(location, passphrase=passphrase, read_only=target.sqlite_path is not None))

@@ -37,8 +37,8 @@ from kettrack.core.records import (
     ProviderRecord,
     TreatmentRecord,
 )
-from kettrack.store.transfer import refuse_if_not_empty
-from kettrack.store.workspace import Workspace
+from kettrack.services.transfer import refuse_if_not_empty
+from kettrack.services.workspace import Workspace
 
 SEED = 20261123
 IV_FEE = Decimal("450.00")
@@ -371,7 +371,7 @@ def fill_demo(ws: Workspace, *, claims: bool = True) -> DemoSummary:
     sessions.sort(key=lambda s: (s.service_date, s.patient_id))
     ws.infusions.add_many(sessions)
 
-    from kettrack.store.demo_claims import fill_demo_claims
+    from kettrack.services.demo_claims import fill_demo_claims
 
     claim_count = fill_demo_claims(ws, (avery.id, harold.id)) if claims else 0
     if ws.settings.role() is None:

@@ -41,9 +41,9 @@ from kettrack.core.money import MAX_AMOUNT, parse_amount
 from kettrack.core.payer_rules import RuleOverrides, check_overrides
 from kettrack.core.problems import InvalidInput, Problem
 from kettrack.core.reason_codes import check_reason_code
+from kettrack.services.transfer_billing import MAX_TOTAL, PDF, DocumentRef, clock_day, sha256_problem
 from kettrack.store.audit import ACTIONS
 from kettrack.store.models import Base
-from kettrack.store.transfer_billing import MAX_TOTAL, PDF, DocumentRef, clock_day, sha256_problem
 from kettrack.store.types import FixedPoint, UTCDateTime
 
 # In insertion order: every table after the ones it refers to.
@@ -86,7 +86,7 @@ _FROM_ONE = {
 }
 _NEGATIVE_MONEY = {("claim_adjustments", "amount")}  # a CARC adjustment may give money back
 _TOTALS = {("claims", "billed"), ("claims", "paid"), ("claims", "outstanding")}
-# As kettrack.store.appeals.check_paragraphs allows a letter.
+# As kettrack.services.letters.check_paragraphs allows a letter.
 _MAX_PARAGRAPHS = 60
 _MAX_PARAGRAPH_CHARS = 6000
 

@@ -50,9 +50,10 @@ from kettrack.core.rows import InfusionFilter
 from kettrack.core.superbill import Diagnosis
 from kettrack.core.validation import text_problem
 from kettrack.reports.appeal_letter import render_appeal_letter
+from kettrack.services.claims import ClaimService
 from kettrack.store import audit, documents
+from kettrack.store.claim_records import payer_rules
 from kettrack.store.claim_views import ClaimViews
-from kettrack.store.claims import ClaimService, payer_rules
 from kettrack.store.database import Database
 from kettrack.store.infusions import InfusionRepository
 from kettrack.store.models import AppealLetterEntry, IssuedSuperbill, ServiceLine

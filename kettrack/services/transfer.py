@@ -56,8 +56,24 @@ from kettrack.core.records import (
     ProviderRecord,
     TreatmentRecord,
 )
-from kettrack.store import audit, audit_anchor, transfer_claims
-from kettrack.store.backups import KEEP_KEYS
+from kettrack.services import transfer_claims
+from kettrack.services.backups import KEEP_KEYS
+from kettrack.services.transfer_billing import (
+    BILLING_SECTIONS,
+    DOCUMENTS_SECTION,
+    CheckedBilling,
+    CheckedDocument,
+    check_billing,
+    check_documents,
+    export_billing,
+    export_documents,
+    import_billing,
+    import_documents,
+    record_types,
+)
+from kettrack.services.transfer_claims import LEGACY_FILE_SECTIONS, CheckedClaims, shown_name
+from kettrack.services.workspace import Workspace
+from kettrack.store import audit, audit_anchor
 from kettrack.store.files import write_private
 from kettrack.store.infusions import _apply as apply_infusion
 from kettrack.store.infusions import _to_record as infusion_record
@@ -75,21 +91,6 @@ from kettrack.store.models import (
     Treatment,
 )
 from kettrack.store.settings import ROLE, SETUP_DONE
-from kettrack.store.transfer_billing import (
-    BILLING_SECTIONS,
-    DOCUMENTS_SECTION,
-    CheckedBilling,
-    CheckedDocument,
-    check_billing,
-    check_documents,
-    export_billing,
-    export_documents,
-    import_billing,
-    import_documents,
-    record_types,
-)
-from kettrack.store.transfer_claims import LEGACY_FILE_SECTIONS, CheckedClaims, shown_name
-from kettrack.store.workspace import Workspace
 
 FORMAT = "kettrack-export"
 # 2: billing sections (codes, fees, service lines, superbills); 3: claims, their history and files;
