@@ -58,12 +58,14 @@ from kettrack.core.validation import plausible_date_problem, text_problem
 from kettrack.store import audit, documents
 from kettrack.store.attachments import IncomingFile, read_in
 from kettrack.store.claim_records import (
-    _Converter,
-    _raw,
+    ValueConverter,
     attachment_of,
+    bulk_allocation,
+    driver_rows,
     load_event_sets,
     load_events,
     payer_rules,
+    raw_column,
     service_dates,
 )
 from kettrack.store.database import Database
@@ -514,33 +516,29 @@ class ClaimService:
         clinic's 100,000 claims check in seconds; deadlines are not derived: the check compares
         only what the events alone decide."""
         problems: list[str] = []
-        with self.db.reader() as session:
-            connection = session.connection()
+        with self.db.reader() as session, bulk_allocation():
             events = load_event_sets(session)
-            convert = _Converter()
-            dates: dict[int, list[date]] = {}
-            billed: dict[int, int] = {}
-            for claim_id, on, charge in connection.execute(
-                select(
-                    ClaimLineEntry.claim_id, _raw(ClaimLineEntry.service_date), _raw(ClaimLineEntry.charge)
-                )
-            ).all():
-                dates.setdefault(claim_id, []).append(convert.day(on))  # type: ignore[arg-type]
+            convert = ValueConverter()
+            billed: dict[int, int] = {}  # cents
+            for claim_id, charge in driver_rows(
+                session, select(ClaimLineEntry.claim_id, raw_column(ClaimLineEntry.charge))
+            ):
                 billed[claim_id] = billed.get(claim_id, 0) + int(charge)
             states = {s.value: s for s in ClaimState}
             c = Claim
-            for number, claim_id, state, closed, cents, paid, outstanding, count in connection.execute(
+            for number, claim_id, state, closed, cents, paid, outstanding, count in driver_rows(
+                session,
                 select(
                     c.number,
                     c.id,
-                    _raw(c.state),
+                    raw_column(c.state),
                     c.closed,
-                    _raw(c.billed),
-                    _raw(c.paid),
-                    _raw(c.outstanding),
+                    raw_column(c.billed),
+                    raw_column(c.paid),
+                    raw_column(c.outstanding),
                     c.event_count,
-                ).order_by(c.id)
-            ).all():
+                ).order_by(c.id),
+            ):
                 history = events.get(claim_id, [])
                 stored = {
                     "state": states[state],

@@ -387,7 +387,7 @@ def test_deadline_derivation_for_100k_claims(
         def derive_all() -> tuple[int, int]:
             claims_with_deadlines = deadlines = 0
             for claim_id, payer, service in facts:
-                found = claim_deadlines(rules[payer], [service], histories[claim_id], TODAY)
+                found = claim_deadlines(rules[payer], [service], histories.get(claim_id, []), TODAY)
                 claims_with_deadlines += bool(found)
                 deadlines += len(found)
             return claims_with_deadlines, deadlines
