@@ -3,19 +3,21 @@
 A plain start of the window (no arguments, or only ``--db`` and ``--quit-after-startup``) goes straight
 to the GUI; everything else (subcommands, ``--demo``, ``--help``, anything unusual) goes to the command
 line in :mod:`kettrack.cli`, which parses it with argparse. The window's start-up time is measured from
-here, and the command line's module alone costs more than ten milliseconds to import, so this module
-imports nothing but ``sys``, ``time`` and ``importlib``.
+the package's first line (``kettrack.STARTED``), and the command line's package alone costs more than ten
+milliseconds to import, so this module imports nothing but ``sys`` and the package itself, which holds
+the command's name and opens the window for both ways in (so the command line need not import this
+module back).
 """
 
 from __future__ import annotations
 
-import importlib
 import sys
-import time
 
-STARTED = time.perf_counter()
+# STARTED stays importable from here: it is what the window is given as its start.
+from kettrack import STARTED, open_window
 
-PROG = "kettrack"
+__all__ = ["STARTED", "main", "open_window", "window_options"]
+
 _QUIT = "--quit-after-startup"
 
 
@@ -36,20 +38,6 @@ def window_options(argv: list[str]) -> tuple[str | None, bool] | None:
         else:
             return None
     return db, quit_after_startup
-
-
-def open_window(location: str | None, *, quit_after_startup: bool) -> int:
-    """Run the window; a machine without the Qt libraries gets one line, not a traceback."""
-    try:
-        # Through importlib: only kettrack.ui may import PySide6, and import-linter checks the graph.
-        app = importlib.import_module("kettrack.ui.app")
-    except ImportError as exc:
-        print(
-            f"{PROG}: error: the window cannot start ({exc}); the subcommands still work: {PROG} --help",
-            file=sys.stderr,
-        )
-        return 1
-    return int(app.run(location, quit_after_startup=quit_after_startup, started_at=STARTED))
 
 
 def main(argv: list[str] | None = None) -> int:

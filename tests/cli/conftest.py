@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from kettrack.store.workspace import Workspace
+from kettrack.services.workspace import Workspace
 from tests.conftest import TODAY
 
 

@@ -459,7 +459,7 @@ def test_unexpected_errors_exit_1_with_traceback_only_in_debug(
     def broken(ws: Any, args: Any) -> int:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("kettrack.cli.patients_list", broken)
+    monkeypatch.setattr("kettrack.cli.records.patients_list", broken)
     assert cli("patients", "list") == 1
     assert "boom" in _one_line(cli.err)
     monkeypatch.setenv("KETTRACK_DEBUG", "1")
@@ -568,7 +568,7 @@ def test_unexpected_database_errors_do_not_echo_patient_data(
             "INSERT INTO patients ...", {"legal_name": "Secret Person"}, Exception("constraint")
         )
 
-    monkeypatch.setattr("kettrack.cli.patients_list", broken)
+    monkeypatch.setattr("kettrack.cli.records.patients_list", broken)
     assert cli("patients", "list") == 1
     line = _one_line(cli.err)
     assert "IntegrityError: constraint" in line and "Secret Person" not in line
@@ -578,7 +578,7 @@ def test_command_names_match_the_parser() -> None:
     """The window-only fast path knows every command's name, so no command is mistaken for the window."""
     import argparse
 
-    from kettrack.cli import COMMANDS, build_parser
+    from kettrack.cli.parser import COMMANDS, build_parser
 
     parser = build_parser()
     (commands,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]

@@ -29,9 +29,9 @@ def source(template_db: Path, tmp_path_factory: pytest.TempPathFactory, icd10: A
     """An export of the demo set with one claim attachment (made once for the module)."""
     from kettrack.core.claim_states import EventKind
     from kettrack.core.claims import NewEvent
-    from kettrack.store.demo import fill_demo
-    from kettrack.store.transfer import export_data
-    from kettrack.store.workspace import Workspace
+    from kettrack.services.demo import fill_demo
+    from kettrack.services.transfer import export_data
+    from kettrack.services.workspace import Workspace
 
     folder = tmp_path_factory.mktemp("cli-hostile")
     path = folder / "source.sqlite3"

@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 
-from kettrack.cli import build_parser, main
+from kettrack.cli import main
+from kettrack.cli.parser import build_parser
+from kettrack.services.workspace import Workspace
 from kettrack.store.database import Database
 from kettrack.store.location import DatabaseMissing
-from kettrack.store.workspace import Workspace
 
 # The commands that may make a new database: they put records into an empty one.
 CREATING = {

@@ -1,4 +1,5 @@
-"""Data-safety commands: back up, list and rotate backups, restore, check the database.
+"""Data-safety commands: back up, list and rotate backups, restore, check the database, and encrypt,
+decrypt or change the passphrase of a SQLite database.
 
 ``restore`` and ``check`` work on a file kettrack would refuse to open (damaged, truncated): they
 read it with SQLite's own checks first and never change it in place.
@@ -7,24 +8,31 @@ read it with SQLite's own checks first and never change it in place.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kettrack.cli import UsageError, _location, _table, _Values, command_maker, passphrase_for
+from kettrack.cli.kit import (
+    DatabaseOptions,
+    UsageError,
+    Values,
+    WithWorkspace,
+    action_group,
+    command_maker,
+    database_location,
+    passphrase_for,
+    print_json,
+    table,
+)
 
 if TYPE_CHECKING:
-    from kettrack.store.workspace import Workspace
-
-Handler = Callable[["Workspace", argparse.Namespace], int]
+    from kettrack.services.workspace import Workspace
 
 
 def _sqlite_path(ws: Workspace) -> Path:
     from kettrack.core.problems import InvalidInput
-    from kettrack.store.backups import PG_DUMP_ADVICE
+    from kettrack.services.backups import PG_DUMP_ADVICE
 
     if ws.db.target.sqlite_path is None:
         raise InvalidInput.single("database", PG_DUMP_ADVICE)
@@ -32,14 +40,14 @@ def _sqlite_path(ws: Workspace) -> Path:
 
 
 def _policy(ws: Workspace) -> Any:
-    from kettrack.store.backups import KEEP_KEYS, policy_of
+    from kettrack.services.backups import KEEP_KEYS, policy_of
 
     return policy_of({key: ws.settings.get(key) for key in KEEP_KEYS})
 
 
 def backup_now(ws: Workspace, args: argparse.Namespace) -> int:
-    from kettrack.store.audit import AuditLog
-    from kettrack.store.backups import back_up
+    from kettrack.services.audit import AuditLog
+    from kettrack.services.backups import back_up
 
     path = back_up(_sqlite_path(ws), reason="manual", policy=_policy(ws), passphrase=ws.db.passphrase)
     AuditLog(ws.db).record_now("backup", details=path.name)
@@ -48,27 +56,25 @@ def backup_now(ws: Workspace, args: argparse.Namespace) -> int:
 
 
 def backups_list(ws: Workspace, args: argparse.Namespace) -> int:
-    from kettrack.store.backups import list_backups
+    from kettrack.services.backups import list_backups
 
     found = list_backups(_sqlite_path(ws), ws.db.passphrase)
     if args.json:
-        print(
-            json.dumps(
-                [
-                    {
-                        "path": str(b.path),
-                        "taken_at": b.taken_at.isoformat(),
-                        "reason": b.reason,
-                        "size": b.size,
-                        "patients": b.patients,
-                        "sessions": b.sessions,
-                        "claims": b.claims,
-                        "documents": b.documents,
-                    }
-                    for b in found
-                ],
-                indent=2,
-            )
+        print_json(
+            [
+                {
+                    "path": str(b.path),
+                    "taken_at": b.taken_at.isoformat(),
+                    "reason": b.reason,
+                    "size": b.size,
+                    "patients": b.patients,
+                    "sessions": b.sessions,
+                    "claims": b.claims,
+                    "documents": b.documents,
+                }
+                for b in found
+            ],
+            ensure_ascii=True,
         )
         return 0
     if not found:
@@ -88,7 +94,7 @@ def backups_list(ws: Workspace, args: argparse.Namespace) -> int:
         for b in found
     ]
     print(
-        _table(
+        table(
             ["Taken", "Why", "Size", "Patients", "Sessions", "Claims", "Documents", "File"],
             rows,
             right=[2, 3, 4, 5],
@@ -98,10 +104,10 @@ def backups_list(ws: Workspace, args: argparse.Namespace) -> int:
 
 
 def backups_keep(ws: Workspace, args: argparse.Namespace) -> int:
-    from kettrack.store.backups import KEEP_KEYS, check_policy, prune
+    from kettrack.services.backups import KEEP_KEYS, check_policy, prune
 
     current = _policy(ws)
-    v = _Values()
+    v = Values()
     daily = v.whole(args.daily, "daily")
     weekly = v.whole(args.weekly, "weekly")
     monthly = v.whole(args.monthly, "monthly")
@@ -120,24 +126,21 @@ def backups_keep(ws: Workspace, args: argparse.Namespace) -> int:
 
 
 def restore(args: argparse.Namespace) -> int:
-    from kettrack.store.backups import restore as restore_file
-    from kettrack.store.location import resolve
+    from kettrack.services.backups import PG_DUMP_ADVICE
+    from kettrack.services.backups import restore as restore_file
+    from kettrack.services.opening import PASSPHRASE_VARIABLE, resolve
 
-    target = resolve(_location(args))
+    target = resolve(database_location(args))
     if target.sqlite_path is None:
-        from kettrack.store.backups import PG_DUMP_ADVICE
-
         raise UsageError(PG_DUMP_ADVICE)
     if not args.yes:
         raise UsageError("restoring replaces the database (it is kept aside as a backup first): add --yes")
-    from kettrack.store.encryption import PASSPHRASE_VARIABLE
-
     passphrase = passphrase_for(args) or os.environ.get(PASSPHRASE_VARIABLE)
     kept = restore_file(target.sqlite_path, Path(args.backup), passphrase)
-    from kettrack.store.audit import AuditLog
-    from kettrack.store.database import Database
+    from kettrack.services.audit import AuditLog
+    from kettrack.services.opening import open_database
 
-    db = Database.open(target.sqlite_path, passphrase=passphrase)
+    db = open_database(target.sqlite_path, passphrase=passphrase)
     try:
         AuditLog(db).record_now("restore", details=f"from {Path(args.backup).name}")
     finally:
@@ -148,9 +151,9 @@ def restore(args: argparse.Namespace) -> int:
 
 
 def check(args: argparse.Namespace) -> int:
-    from kettrack.store.check import check_database
+    from kettrack.services.check import check_database
 
-    report = check_database(_location(args), passphrase_for(args))
+    report = check_database(database_location(args), passphrase_for(args))
     stream = sys.stdout if report.ok else sys.stderr
     for line in report.lines():
         print(line, file=stream)
@@ -172,24 +175,24 @@ def _ask_passphrase(variable: str, *, new: bool) -> str:
 
 
 def _encryption(args: argparse.Namespace, action: str) -> int:
-    from kettrack.store import encryption
-    from kettrack.store.location import resolve
+    from kettrack.services.opening import PASSPHRASE_VARIABLE, SERVER_SIDE, resolve
 
-    target = resolve(_location(args))
+    target = resolve(database_location(args))
     if target.sqlite_path is None:
-        raise UsageError(encryption.SERVER_SIDE)
+        raise UsageError(SERVER_SIDE)
     path = target.sqlite_path
-    old = None if action == "encrypt" else _ask_passphrase(encryption.PASSPHRASE_VARIABLE, new=False)
+    old = None if action == "encrypt" else _ask_passphrase(PASSPHRASE_VARIABLE, new=False)
     new = None if action == "decrypt" else _ask_passphrase("KETTRACK_NEW_PASSPHRASE", new=True)
     if not path.is_file():
         raise UsageError(f"there is no database at {path}")
-    from kettrack.store.database import Database
+    from kettrack.services.encryption import change_key
+    from kettrack.services.opening import open_database
 
     # Through the open database, as the window does: the conversion and its audit entry happen under
     # one writer lock, so no other kettrack can slip in between.
-    db = Database.open(path, passphrase=old)
+    db = open_database(path, passphrase=old)
     try:
-        done = db.change_key(new)
+        done = change_key(db, new)
     finally:
         db.close()
     if done == "encrypted":
@@ -203,15 +206,12 @@ def _encryption(args: argparse.Namespace, action: str) -> int:
 
 def add_commands(
     commands: argparse._SubParsersAction[Any],
-    database_options: Callable[..., None],
-    with_workspace: Callable[[Handler], Callable[[argparse.Namespace], int]],
+    database_options: DatabaseOptions,
+    with_workspace: WithWorkspace,
 ) -> None:
     command = command_maker(commands, database_options, with_workspace)
     command("backup", "write a verified backup now (with the documents); prints its path", backup_now)
-    group = commands.add_parser(
-        "backups", help="the database's backups", description="The database's backups."
-    )
-    actions = group.add_subparsers(title="actions", metavar="ACTION", required=True)
+    actions = action_group(commands, "backups", "the database's backups", "The database's backups.")
     sub = command("list", "list backups, newest first, with what each holds", backups_list, actions)
     sub.add_argument("--json", action="store_true")
     sub = command("keep", "how many daily, weekly and monthly backups to keep", backups_keep, actions)
@@ -219,6 +219,8 @@ def add_commands(
     sub.add_argument("--weekly", metavar="N")
     sub.add_argument("--monthly", metavar="N")
 
+    # These work on the file itself (one kettrack would refuse to open, for restore and check), so they
+    # take the database options without a workspace.
     sub = commands.add_parser(
         "restore",
         help="replace the database with a backup (the current one is kept aside first)",

@@ -1,27 +1,30 @@
 """Audit log commands: verify the log (its hash chain, every entry's seal, and the chain against the
 heads anchored outside the database), list who did what.
-
-Registered by ``kettrack.cli.build_parser``; shares its option parsing, output and error handling.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from kettrack.cli import _table, _Values, command_maker
+from kettrack.cli.kit import (
+    DatabaseOptions,
+    Values,
+    WithWorkspace,
+    action_group,
+    command_maker,
+    print_json,
+    table,
+)
 
 if TYPE_CHECKING:
-    from kettrack.store.workspace import Workspace
+    from kettrack.services.audit import AuditLog
+    from kettrack.services.workspace import Workspace
 
-Handler = Callable[["Workspace", argparse.Namespace], int]
 
-
-def _log(ws: Workspace) -> Any:
-    from kettrack.store.audit import AuditLog
+def _log(ws: Workspace) -> AuditLog:
+    from kettrack.services.audit import AuditLog
 
     return AuditLog(ws.db)
 
@@ -43,7 +46,7 @@ def audit_verify(ws: Workspace, args: argparse.Namespace) -> int:
 
 
 def audit_list(ws: Workspace, args: argparse.Namespace) -> int:
-    v = _Values()
+    v = Values()
     patient = v.record_id(args.patient, "patient")
     limit = v.whole(args.limit, "limit") if args.limit is not None else 50
     v.done()
@@ -54,25 +57,21 @@ def audit_list(ws: Workspace, args: argparse.Namespace) -> int:
         limit=limit,
     )
     if args.json:
-        print(
-            json.dumps(
-                [
-                    {
-                        "sequence": e.sequence,
-                        "at": e.at.isoformat(),
-                        "actor": e.actor,
-                        "machine": e.machine,
-                        "action": e.action,
-                        "record_kind": e.record_kind,
-                        "record_id": e.record_id,
-                        "details": e.details,
-                        "hash": e.hash,
-                    }
-                    for e in entries
-                ],
-                indent=2,
-                ensure_ascii=False,
-            )
+        print_json(
+            [
+                {
+                    "sequence": e.sequence,
+                    "at": e.at.isoformat(),
+                    "actor": e.actor,
+                    "machine": e.machine,
+                    "action": e.action,
+                    "record_kind": e.record_kind,
+                    "record_id": e.record_id,
+                    "details": e.details,
+                    "hash": e.hash,
+                }
+                for e in entries
+            ]
         )
         return 0
     if not entries:
@@ -90,18 +89,17 @@ def audit_list(ws: Workspace, args: argparse.Namespace) -> int:
         ]
         for e in entries
     ]
-    print(_table(["#", "When", "Who", "Machine", "What", "Record", "Details"], rows, right=[0]))
+    print(table(["#", "When", "Who", "Machine", "What", "Record", "Details"], rows, right=[0]))
     return 0
 
 
 def add_commands(
     commands: argparse._SubParsersAction[Any],
-    database_options: Callable[..., None],
-    with_workspace: Callable[[Handler], Callable[[argparse.Namespace], int]],
+    database_options: DatabaseOptions,
+    with_workspace: WithWorkspace,
 ) -> None:
     command = command_maker(commands, database_options, with_workspace)
-    group = commands.add_parser("audit", help="the audit log", description="Who did what, when, where.")
-    actions = group.add_subparsers(title="actions", metavar="ACTION", required=True)
+    actions = action_group(commands, "audit", "the audit log", "Who did what, when, where.")
     sub = command(
         "verify",
         "check the hash chain, every entry's seal and the anchored heads: "
