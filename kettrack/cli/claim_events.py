@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import re
 from collections.abc import Callable
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -99,25 +98,26 @@ def claims_eob(ws: Workspace, args: argparse.Namespace) -> int:
     }
     adjustments = _adjustments(v, args.adjust)
     v.done()
-    paid = amounts["paid"]
-    assert paid is not None
+    from kettrack.core.claim_states import EventKind
+    from kettrack.core.eob_outcome import eob_kind
+
     detail = ws.claim_views.row(claim_id(args.id))
-    # Paid in full when the payment covers the billed amount less contractual write-offs (CO).
-    written_off = sum((a.amount for a in adjustments if a.group.value == "CO"), Decimal("0"))
-    full = args.full or (not args.partial and paid + written_off >= detail.billed - detail.paid)
-    kind = "paid" if full else "partially_paid"
-    return _event(ws, args, kind, amounts=EobAmounts(**amounts), adjustments=adjustments)
+    eob = EobAmounts(**amounts)
+    stated = EventKind.PAID if args.full else EventKind.PARTIALLY_PAID if args.partial else None
+    # Paid in full or partly: decided in core (kettrack.core.eob_outcome), the window decides the same.
+    kind = eob_kind(detail.billed - detail.paid, eob, adjustments, stated)
+    return _event(ws, args, kind.value, amounts=eob, adjustments=adjustments)
 
 
 def claims_deny(ws: Workspace, args: argparse.Namespace) -> int:
-    from kettrack.core.claims import EobAmounts
+    from kettrack.core.eob_outcome import denial_amounts
 
     v = Values()
     adjustments = _adjustments(v, args.adjust)
     allowed = v.amount(args.allowed, "allowed") if args.allowed else None
     v.done()
-    amounts = EobAmounts(allowed=allowed, paid=Decimal("0.00")) if allowed is not None else EobAmounts()
-    return _event(ws, args, "denied", amounts=amounts, adjustments=adjustments)
+    # What a denial records is decided in core: nothing paid, whether or not an allowed amount is given.
+    return _event(ws, args, "denied", amounts=denial_amounts(allowed), adjustments=adjustments)
 
 
 def claims_appeal(ws: Workspace, args: argparse.Namespace) -> int:
