@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kettrack.services.workspace import Workspace
 from kettrack.store import migrate, snapshot
-from kettrack.store.workspace import Workspace
 from tests.bench.seed import seed
 
 

@@ -5,6 +5,8 @@ scores), render the edited text, and issue it: an owner-only PDF with its SHA-25
 
 Both the letter row and the event are append-only, so the letter number is chosen before the
 transaction and a clash with another desk issuing at the same moment simply tries the next one.
+What a draft takes from the record (the next level, the denial's reasons, the enclosures) and the
+checks on a letter's paragraphs are in ``kettrack.services.appeal_drafting``.
 """
 
 from __future__ import annotations
@@ -25,31 +27,30 @@ from kettrack.core.appeal import (
     case_warnings,
     draft_paragraphs,
     failed_treatments,
-    plain_reason,
     score_points,
     treatment_plan,
 )
-from kettrack.core.claim_deadlines import check_appeal_level, claim_deadlines, level_names
-from kettrack.core.claim_states import ClaimState, EventKind, Outcome, Status
-from kettrack.core.claims import (
-    DECISION_EVENTS,
-    Adjustment,
-    ClaimDetail,
-    ClaimEvent,
-    Filer,
-    GroupCode,
-    LetterInfo,
-    NewEvent,
-)
-from kettrack.core.deadlines import DeadlineKind, LevelRule, PayerRules
+from kettrack.core.claim_deadlines import claim_deadlines
+from kettrack.core.claim_states import ClaimState, EventKind
+from kettrack.core.claims import DECISION_EVENTS, Filer, LetterInfo, NewEvent
+from kettrack.core.deadlines import DeadlineKind
 from kettrack.core.icd10 import Icd10Index
 from kettrack.core.problems import InvalidInput, NotFound
-from kettrack.core.reason_codes import split_remarks
 from kettrack.core.records import InfusionRecord
 from kettrack.core.rows import InfusionFilter
 from kettrack.core.superbill import Diagnosis
 from kettrack.core.validation import text_problem
 from kettrack.reports.appeal_letter import render_appeal_letter
+from kettrack.services.appeal_drafting import (
+    MAX_PARAGRAPH_CHARS,
+    MAX_PARAGRAPHS,
+    check_paragraphs,
+    codes_and_reasons,
+    enclosures,
+    last_event,
+    next_level,
+    text_lines,
+)
 from kettrack.services.claims import ClaimService
 from kettrack.store import audit, documents
 from kettrack.store.claim_records import payer_rules
@@ -66,10 +67,16 @@ from kettrack.store.people import (
 )
 from kettrack.store.prior_auths import ReasonCodeRepository
 
-MAX_PARAGRAPHS = 60
-MAX_PARAGRAPH_CHARS = 6000
-# Cost sharing (deductible, coinsurance, copay) is the patient's part under the plan, not a denial.
-_COST_SHARING = {"1", "2", "3"}
+# AppealDraft is plain data and lives in kettrack.core.appeal; importing it from here keeps working.
+__all__ = [
+    "EXTERNAL_LEVEL",
+    "MAX_PARAGRAPHS",
+    "MAX_PARAGRAPH_CHARS",
+    "AppealDraft",
+    "AppealService",
+    "check_paragraphs",
+]
+
 _ISSUE_ATTEMPTS = 3
 # The ERISA level that is filed as an external review (EventKind.EXTERNAL_REVIEW_FILED).
 EXTERNAL_LEVEL = "external"
@@ -77,107 +84,6 @@ EXTERNAL_LEVEL = "external"
 
 class _NumberTaken(Exception):
     """Another desk issued a letter with the number we chose, between our read and our write."""
-
-
-def check_paragraphs(paragraphs: Sequence[str]) -> tuple[str, ...]:
-    """The letter's paragraphs as they will be printed: blank ones dropped, each checked."""
-    kept = tuple(p.strip() for p in paragraphs if p.strip())
-    if not kept:
-        raise InvalidInput.single("text", "the letter has no text: write at least one paragraph")
-    if len(kept) > MAX_PARAGRAPHS:
-        raise InvalidInput.single("text", f"at most {MAX_PARAGRAPHS} paragraphs")
-    for number, text in enumerate(kept, 1):
-        if problem := text_problem(text, max_len=MAX_PARAGRAPH_CHARS, multiline=True):
-            raise InvalidInput.single("text", f"paragraph {number} {problem}")
-    return kept
-
-
-def _refusal(status: Status) -> str | None:
-    """Why a claim in ``status`` has nothing to appeal now (None: it can be appealed)."""
-    state = status.state
-    if state in (ClaimState.DENIED, ClaimState.PARTIALLY_PAID):
-        return None
-    if state is ClaimState.APPEAL_DECIDED:
-        if status.outcome is Outcome.UPHELD:
-            return None
-        return "the appeal was won (overturned): record the payment instead of another appeal"
-    if state in (ClaimState.DRAFT, ClaimState.SUBMITTED, ClaimState.ACKNOWLEDGED, ClaimState.INFO_REQUESTED):
-        return (
-            f"the plan has not decided this claim yet (it is {status.describe().lower()}): "
-            "an appeal letter answers a denial"
-        )
-    if state in (ClaimState.APPEAL_FILED, ClaimState.EXTERNAL_REVIEW):
-        return (
-            f"an appeal is already under way ({status.describe().lower()}): wait for its decision, "
-            "and appeal again only if it is upheld"
-        )
-    if state is ClaimState.PAID:
-        return "the claim is paid: there is nothing to appeal"
-    return f"the claim is {status.describe().lower()}: there is nothing to appeal"
-
-
-def _next_level(rules: PayerRules, status: Status) -> LevelRule:
-    refusal = _refusal(status)
-    if refusal:
-        raise InvalidInput.single("claim", refusal)
-    current = status.appeal_level if status.appeal_level in level_names(rules) else None
-    level = rules.next_level(current)
-    if level is None:
-        raise InvalidInput.single("claim", "every appeal level of this plan has been used")
-    if level.automatic:
-        raise InvalidInput.single(
-            "claim",
-            f"the plan sends the case to the {level.name} itself: no letter is needed "
-            "(follow up if nothing happens)",
-        )
-    if reason := check_appeal_level(rules, status, level.key):
-        raise InvalidInput.single("level", reason)
-    return level
-
-
-def _last(events: Sequence[ClaimEvent], kinds: frozenset[EventKind] | set[EventKind]) -> ClaimEvent | None:
-    return next((e for e in reversed(events) if e.kind in kinds), None)
-
-
-def _codes_and_reasons(
-    adjustments: Sequence[Adjustment], words: dict[tuple[str, str], str]
-) -> tuple[str, str]:
-    """ "CO-50, N115" and the reasons in plain words, from an EOB's adjustment lines."""
-    codes: list[str] = []
-    reasons: list[str] = []
-    for adjustment in adjustments:
-        if adjustment.group is GroupCode.PR and adjustment.reason in _COST_SHARING:
-            continue
-        code = f"{adjustment.group.value}-{adjustment.reason}"
-        if code not in codes:
-            codes.append(code)
-            reasons.append(plain_reason(words.get((adjustment.reason, "carc"), f"reason code {code}")))
-        for remark in split_remarks(adjustment.remarks):
-            if remark not in codes:
-                codes.append(remark)
-                if (remark, "rarc") in words:
-                    reasons.append(plain_reason(words[(remark, "rarc")]))
-    return ", ".join(codes), "; ".join(r for r in reasons if r)
-
-
-def _lines(text: str) -> tuple[str, ...]:
-    return tuple(line.strip() for line in text.splitlines() if line.strip())
-
-
-def _enclosures(detail: ClaimDetail, notice: ClaimEvent, superbill: str) -> tuple[str, ...]:
-    """The claim's attachments by name (with a copy of the decision notice when none was attached to
-    it), the superbill, and the earlier appeal letters."""
-    found: list[str] = []
-    if not any(a.event_id == notice.id for a in detail.attachments):
-        found.append(f"Copy of the decision notice dated {notice.on.isoformat()}")
-    for attachment in detail.attachments:
-        name = attachment.original_name
-        found.append(f"{attachment.description} ({name})" if attachment.description else name)
-    if superbill:
-        found.append(superbill)
-    for letter in detail.letters:
-        found.append(f"Earlier appeal letter {letter.number} ({letter.issued_at:%Y-%m-%d})")
-    return tuple(dict.fromkeys(found))
 
 
 class AppealService:
@@ -218,7 +124,7 @@ class AppealService:
         detail = self.views.get(claim_id)
         with self.db.reader() as session:
             rules = payer_rules(session, detail.row.payer_id)
-            level = _next_level(rules, detail.status)
+            level = next_level(rules, detail.status)
             line_ids = [line.service_line_id for line in detail.lines if line.service_line_id is not None]
             infusion_ids = set(
                 session.scalars(select(ServiceLine.infusion_id).where(ServiceLine.id.in_(line_ids)))
@@ -232,12 +138,16 @@ class AppealService:
         events = list(detail.events)
         service_dates = sorted({line.service_date for line in detail.lines})
         upheld = detail.status.state is ClaimState.APPEAL_DECIDED
-        notice = _last(events, {EventKind.APPEAL_UPHELD} if upheld else DECISION_EVENTS)
+        notice = last_event(events, {EventKind.APPEAL_UPHELD} if upheld else DECISION_EVENTS)
         assert notice is not None  # the state says a decision was recorded
         # An upheld appeal's notice rarely restates the codes: the reason is the original denial's.
-        coded = notice if notice.adjustments else _last([e for e in events if e.adjustments], DECISION_EVENTS)
+        coded = (
+            notice
+            if notice.adjustments
+            else last_event([e for e in events if e.adjustments], DECISION_EVENTS)
+        )
         words = {(c.code, c.kind): c.description for c in self.reason_codes.reason_codes()}
-        codes, reason = _codes_and_reasons(coded.adjustments if coded else (), words)
+        codes, reason = codes_and_reasons(coded.adjustments if coded else (), words)
         if notice.note.strip():
             said = f"the notice says: {notice.note.strip().rstrip('.')}"
             reason = "; ".join(p for p in (reason, said) if p)
@@ -257,7 +167,7 @@ class AppealService:
         payer = self.payers.get(detail.row.payer_id)
         course, claimed = self._sessions(detail.row.patient_id, infusion_ids, service_dates)
         provider_name, provider_npi, sender = self._people(claimed, detail.filer, detail.row.patient_id)
-        appeals_address = _lines(payer.appeals_address)
+        appeals_address = text_lines(payer.appeals_address)
         if appeals_address and appeals_address[0].casefold() == payer.name.strip().casefold():
             appeals_address = appeals_address[1:]  # the letter prints the payer's name itself
         case = AppealCase(
@@ -283,7 +193,7 @@ class AppealService:
             treatments=failed_treatments(self.treatments.for_patient(detail.row.patient_id)),
             plan=treatment_plan(course),
             scores=score_points(course),
-            enclosures=_enclosures(detail, notice, superbill),
+            enclosures=enclosures(detail, notice, superbill),
             provider_name=provider_name,
             provider_npi=provider_npi,
             deadline=deadline,
@@ -446,7 +356,3 @@ class AppealService:
             if row is None:
                 raise NotFound("appeal letter", letter_id)
             return documents.content(session, row.sha256, f"appeal letter {row.number}")
-
-
-# AppealDraft is plain data and lives in kettrack.core.appeal; importing it from here keeps working.
-__all__ = ["AppealDraft", "AppealService", "check_paragraphs"]

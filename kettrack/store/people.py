@@ -2,20 +2,19 @@
 
 Every write validates through ``kettrack.core.validation`` first, so the window, the command line
 and the importer refuse the same bad input with the same words. Reads return frozen records.
+The shape they share is ``kettrack.store.repository.Repository``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kettrack.core import validation
 from kettrack.core.enums import ProviderKind
-from kettrack.core.problems import InvalidInput, NotFound
+from kettrack.core.problems import InvalidInput
 from kettrack.core.records import (
     Address,
     CoverageRecord,
@@ -25,12 +24,20 @@ from kettrack.core.records import (
     TreatmentRecord,
 )
 from kettrack.core.rows import Choice
-from kettrack.store import audit
-from kettrack.store.database import Database
-from kettrack.store.models import Base, Coverage, Infusion, Patient, Payer, Provider, Treatment
+from kettrack.store.models import Coverage, Infusion, Patient, Payer, Provider, Treatment
+from kettrack.store.repository import M, R, Repository, require
 
-R = TypeVar("R")
-M = TypeVar("M", bound=Base)
+__all__ = [
+    "CoverageRepository",
+    "M",
+    "PatientRepository",
+    "PayerRepository",
+    "ProviderRepository",
+    "R",
+    "Repository",
+    "TreatmentRepository",
+    "require",
+]
 
 _ADDRESS_COLUMNS = ("address_line1", "address_line2", "city", "state", "postal_code")
 
@@ -44,111 +51,6 @@ def _address_columns(address: Address) -> dict[str, str]:
     return dict(zip(_ADDRESS_COLUMNS, values, strict=True))
 
 
-def require(session: Session, model: type[Base], record_id: int | None, field: str, kind: str) -> None:
-    """Refuse a reference to a record that does not exist, with a message naming the field."""
-    if record_id is not None and session.get(model, record_id) is None:
-        raise InvalidInput.single(field, f"there is no {kind} with id {record_id}")
-
-
-class _Repository(Generic[R, M]):
-    """The shared shape: get, list, add, update, delete with validation and frozen records out."""
-
-    model: type[M]
-    kind: str
-
-    def __init__(self, db: Database, today: Callable[[], date] = date.today) -> None:
-        self.db = db
-        self.today = today
-
-    # Hooks each repository fills in.
-    def _to_record(self, row: M) -> R:
-        raise NotImplementedError
-
-    def _columns(self, record: R) -> dict[str, Any]:
-        raise NotImplementedError
-
-    def _check(self, record: R) -> R:
-        raise NotImplementedError
-
-    def _check_references(self, session: Session, record: R) -> None:
-        """Refuse references to rows that do not exist."""
-
-    def _blockers(self, session: Session, record_id: int) -> list[str]:
-        """Why a record cannot be deleted (rows that still refer to it)."""
-        return []
-
-    def _order(self) -> Any:
-        return self.model.id  # type: ignore[attr-defined]
-
-    def get(self, record_id: int) -> R:
-        with self.db.reader() as session:
-            row = session.get(self.model, record_id)
-            if row is None:
-                raise NotFound(self.kind, record_id)
-            return self._to_record(row)
-
-    def list(self) -> list[R]:
-        with self.db.reader() as session:
-            order = self._order()
-            ordering = order if isinstance(order, tuple) else (order,)
-            return [self._to_record(row) for row in session.scalars(select(self.model).order_by(*ordering))]
-
-    def count(self) -> int:
-        with self.db.reader() as session:
-            return int(session.scalar(select(func.count()).select_from(self.model)) or 0)
-
-    def view(self, record_id: int) -> R:
-        """The record, for showing it to a person: the viewing is written to the audit log."""
-        with self.db.session() as session:
-            row = session.get(self.model, record_id)
-            if row is None:
-                raise NotFound(self.kind, record_id)
-            audit.record(session, "view", self.kind, record_id)
-            return self._to_record(row)
-
-    def add(self, record: R) -> R:
-        record = self._check(record)
-        with self.db.session() as session:
-            self._check_references(session, record)
-            row = self.model(**self._columns(record))
-            session.add(row)
-            session.flush()
-            audit.record(session, "create", self.kind, row.id)  # type: ignore[attr-defined]
-            return self._to_record(row)
-
-    def update(self, record: R) -> R:
-        record_id = getattr(record, "id", None)
-        if record_id is None:
-            raise InvalidInput.single("id", "an id is needed to update a record")
-        record = self._check(record)
-        with self.db.session() as session:
-            row = session.get(self.model, record_id)
-            if row is None:
-                raise NotFound(self.kind, record_id)
-            self._check_references(session, record)
-            before = self._to_record(row)
-            for column, value in self._columns(record).items():
-                setattr(row, column, value)
-            session.flush()
-            after = self._to_record(row)
-            audit.record(session, "update", self.kind, record_id, audit.changed_fields(before, after))
-            return after
-
-    def delete(self, record_id: int) -> None:
-        with self.db.session() as session:
-            row = session.get(self.model, record_id)
-            if row is None:
-                raise NotFound(self.kind, record_id)
-            blockers = self._blockers(session, record_id)
-            if blockers:
-                raise InvalidInput.single(
-                    "id",
-                    f"this {self.kind} is still used by " + " and ".join(blockers) + "; remove those first",
-                )
-            session.delete(row)
-            audit.record(session, "delete", self.kind, record_id)
-
-
 def _count(session: Session, column: Any, value: int) -> int:
     return int(session.scalar(select(func.count()).where(column == value)) or 0)
 
@@ -157,7 +59,7 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-class PatientRepository(_Repository[PatientRecord, Patient]):
+class PatientRepository(Repository[PatientRecord, Patient]):
     model = Patient
     kind = "patient"
 
@@ -202,7 +104,7 @@ class PatientRepository(_Repository[PatientRecord, Patient]):
             return [Choice(pid, name) for pid, name in rows]
 
 
-class ProviderRepository(_Repository[ProviderRecord, Provider]):
+class ProviderRepository(Repository[ProviderRecord, Provider]):
     model = Provider
     kind = "provider"
 
@@ -280,7 +182,7 @@ class ProviderRepository(_Repository[ProviderRecord, Provider]):
         return [Choice(p.id, p.display_name) for p in self.list_kind(kind) if p.id is not None]
 
 
-class PayerRepository(_Repository[PayerRecord, Payer]):
+class PayerRepository(Repository[PayerRecord, Payer]):
     model = Payer
     kind = "payer"
 
@@ -319,7 +221,7 @@ class PayerRepository(_Repository[PayerRecord, Payer]):
         return [Choice(p.id, p.name) for p in self.list() if p.id is not None]
 
 
-class CoverageRepository(_Repository[CoverageRecord, Coverage]):
+class CoverageRepository(Repository[CoverageRecord, Coverage]):
     model = Coverage
     kind = "coverage"
 
@@ -377,7 +279,7 @@ class CoverageRepository(_Repository[CoverageRecord, Coverage]):
         return [c for c in self.list() if c.patient_id == patient_id]
 
 
-class TreatmentRepository(_Repository[TreatmentRecord, Treatment]):
+class TreatmentRepository(Repository[TreatmentRecord, Treatment]):
     model = Treatment
     kind = "treatment"
 

@@ -1,0 +1,66 @@
+"""SQLAlchemy 2 typed models. Every constraint is named (SQLite batch migrations need names);
+relationships raise on lazy load so an accidental query from outside the store fails in tests.
+
+One module per part of the records: ``base`` (the declarative base and what the models share),
+``app_settings``, ``people``, ``sessions``, ``billing``, ``claims`` and ``safety`` (the audit log, its
+seals and the documents). Every model is importable from here, as ``alembic/env.py`` imports ``Base``.
+"""
+
+from __future__ import annotations
+
+from kettrack.store.models.app_settings import AppSetting
+from kettrack.store.models.base import NAMING_CONVENTION, Base
+from kettrack.store.models.billing import (
+    FeeScheduleEntry,
+    IssuedSuperbill,
+    ProcedureCodeEntry,
+    ServiceLine,
+    SuperbillLine,
+)
+from kettrack.store.models.claims import (
+    AppealLetterEntry,
+    Claim,
+    ClaimAdjustmentEntry,
+    ClaimAttachment,
+    ClaimAuthorization,
+    ClaimEventEntry,
+    ClaimLineEntry,
+    PayerRuleOverride,
+    PriorAuthorization,
+    ReasonCodeEntry,
+)
+from kettrack.store.models.people import Coverage, Patient, Payer, Provider, Treatment
+from kettrack.store.models.safety import AuditLogEntry, AuditSeal, Document
+from kettrack.store.models.sessions import Infusion, InfusionDiagnosis, Payment
+
+__all__ = [
+    "NAMING_CONVENTION",
+    "AppSetting",
+    "AppealLetterEntry",
+    "AuditLogEntry",
+    "AuditSeal",
+    "Base",
+    "Claim",
+    "ClaimAdjustmentEntry",
+    "ClaimAttachment",
+    "ClaimAuthorization",
+    "ClaimEventEntry",
+    "ClaimLineEntry",
+    "Coverage",
+    "Document",
+    "FeeScheduleEntry",
+    "Infusion",
+    "InfusionDiagnosis",
+    "IssuedSuperbill",
+    "Patient",
+    "Payer",
+    "PayerRuleOverride",
+    "Payment",
+    "PriorAuthorization",
+    "ProcedureCodeEntry",
+    "Provider",
+    "ReasonCodeEntry",
+    "ServiceLine",
+    "SuperbillLine",
+    "Treatment",
+]
