@@ -42,6 +42,7 @@ Here: the seal keys, and what each transaction that appends entries seals and an
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 import threading
 import uuid
@@ -166,16 +167,26 @@ def _load_key(database_id: str) -> bytes | None:
     return key
 
 
+def _write_new_key(path: Path, key: bytes) -> None:
+    """Write a key file straight under its name, owner-only from the first byte, never replacing one.
+
+    No temporary name: the key is written (and synced) before the transaction that first seals with
+    it commits, so a kettrack killed meanwhile leaves at most a key for a database id that was never
+    committed, which nothing reads, rather than a stray temporary file."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key.hex())
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
 def _create_key(database_id: str) -> bytes | None:
     """A new key, kept in the keyring or else in an owner-only file; None when neither would keep it."""
     key = secrets.token_bytes(32)
     if not keychain.remember_secret(_KEYRING_ACCOUNT.format(database_id), key.hex()):
-        from kettrack.core.problems import InvalidInput
-        from kettrack.store.files import write_private
-
         try:
-            write_private(private_folder("audit-keys") / f"{database_id}.key", key.hex())
-        except (OSError, InvalidInput):
+            _write_new_key(private_folder("audit-keys") / f"{database_id}.key", key)
+        except OSError:
             log.warning("no audit seal key could be kept in the config folder; entries stay unsealed")
             return None
     with _KEYS_GUARD:
