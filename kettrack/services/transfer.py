@@ -68,8 +68,8 @@ from kettrack.services.transfer_values import encode_record
 from kettrack.services.workspace import Workspace
 from kettrack.store import audit, audit_anchor
 from kettrack.store.files import write_private
-from kettrack.store.infusions import _apply as apply_infusion
-from kettrack.store.infusions import _to_record as infusion_record
+from kettrack.store.infusions import apply_record as apply_infusion
+from kettrack.store.infusions import to_record as infusion_record
 from kettrack.store.models import (
     AppSetting,
     AuditLogEntry,
@@ -135,11 +135,11 @@ def export_data(ws: Workspace) -> dict[str, Any]:
         "kettrack_version": __version__,
     }
     converters: dict[str, Callable[[Any], Any]] = {
-        "patients": ws.patients._to_record,
-        "providers": ws.providers._to_record,
-        "payers": ws.payers._to_record,
-        "coverages": ws.coverages._to_record,
-        "treatments": ws.treatments._to_record,
+        "patients": ws.patients.to_record,
+        "providers": ws.providers.to_record,
+        "payers": ws.payers.to_record,
+        "coverages": ws.coverages.to_record,
+        "treatments": ws.treatments.to_record,
     }
     with ws.db.reader() as session:
         if not ws.db.is_sqlite:
@@ -241,19 +241,19 @@ def import_data(ws: Workspace, data: Any) -> TransferSummary:
             else:
                 row.value = value
         for record in records["patients"]:
-            session.add(Patient(id=record.id, **ws.patients._columns(record)))
+            session.add(Patient(id=record.id, **ws.patients.columns_of(record)))
         for record in records["payers"]:
-            session.add(Payer(id=record.id, **ws.payers._columns(record)))
+            session.add(Payer(id=record.id, **ws.payers.columns_of(record)))
         # Clinics first: a clinician's clinic_id refers to a row that must already exist.
         for kind in (ProviderKind.ORGANIZATION, ProviderKind.INDIVIDUAL):
             for record in records["providers"]:
                 if record.kind is kind:
-                    session.add(Provider(id=record.id, **ws.providers._columns(record)))
+                    session.add(Provider(id=record.id, **ws.providers.columns_of(record)))
             session.flush()
         for record in records["coverages"]:
-            session.add(Coverage(id=record.id, **ws.coverages._columns(record)))
+            session.add(Coverage(id=record.id, **ws.coverages.columns_of(record)))
         for record in records["treatments"]:
-            session.add(Treatment(id=record.id, **ws.treatments._columns(record)))
+            session.add(Treatment(id=record.id, **ws.treatments.columns_of(record)))
         session.flush()
         for number, record in enumerate(records["infusions"], start=1):
             infusion = Infusion(id=record.id, diagnoses=[], payments=[])

@@ -35,7 +35,7 @@ _RenderingProvider = aliased(Provider)
 NO_FILTER = InfusionFilter()  # frozen, so one shared default is safe
 
 
-def _to_record(row: Infusion) -> InfusionRecord:
+def to_record(row: Infusion) -> InfusionRecord:
     return InfusionRecord(
         id=row.id,
         patient_id=row.patient_id,
@@ -62,7 +62,7 @@ def _to_record(row: Infusion) -> InfusionRecord:
     )
 
 
-def _apply(row: Infusion, record: InfusionRecord) -> None:
+def apply_record(row: Infusion, record: InfusionRecord) -> None:
     scalar_fields = (
         "patient_id",
         "provider_id",
@@ -132,17 +132,17 @@ class InfusionRepository:
 
     def get(self, record_id: int) -> InfusionRecord:
         with self.db.reader() as session:
-            return _to_record(self._load(session, record_id))
+            return to_record(self._load(session, record_id))
 
     def add(self, record: InfusionRecord) -> InfusionRecord:
         with self.db.session() as session:
             record = self._validated(session, record)
             row = Infusion(diagnoses=[], payments=[])
-            _apply(row, record)
+            apply_record(row, record)
             session.add(row)
             session.flush()
             audit.record(session, "create", "infusion", row.id)
-            return _to_record(row)
+            return to_record(row)
 
     def add_many(self, records: Sequence[InfusionRecord], *, validate: bool = True) -> int:
         """Insert many sessions in one transaction (demo data, import, benchmarks)."""
@@ -151,7 +151,7 @@ class InfusionRepository:
                 if validate:
                     record = self._validated(session, record)
                 row = Infusion(diagnoses=[], payments=[])
-                _apply(row, record)
+                apply_record(row, record)
                 session.add(row)
             audit.record(session, "create", "infusion", None, f"{len(records)} sessions at once")
         return len(records)
@@ -162,10 +162,10 @@ class InfusionRepository:
         with self.db.session() as session:
             row = self._load(session, record.id)
             record = self._validated(session, record)
-            before = _to_record(row)
-            _apply(row, record)
+            before = to_record(row)
+            apply_record(row, record)
             session.flush()
-            after = _to_record(row)
+            after = to_record(row)
             audit.record(session, "update", "infusion", record.id, audit.changed_fields(before, after))
             return after
 
@@ -307,5 +307,5 @@ class InfusionRepository:
                     .options(selectinload(Infusion.diagnoses), selectinload(Infusion.payments))
                 ).all()
                 by_id = {row.id: row for row in rows}
-                records.extend(_to_record(by_id[i]) for i in chunk)
+                records.extend(to_record(by_id[i]) for i in chunk)
             return records

@@ -66,7 +66,7 @@ class PatientRepository(Repository[PatientRecord, Patient]):
     def _order(self) -> Any:
         return (Patient.legal_name, Patient.id)
 
-    def _to_record(self, row: Patient) -> PatientRecord:
+    def to_record(self, row: Patient) -> PatientRecord:
         return PatientRecord(
             id=row.id,
             legal_name=row.legal_name,
@@ -77,7 +77,7 @@ class PatientRepository(Repository[PatientRecord, Patient]):
             email=row.email,
         )
 
-    def _columns(self, record: PatientRecord) -> dict[str, Any]:
+    def columns_of(self, record: PatientRecord) -> dict[str, Any]:
         return {
             "legal_name": record.legal_name,
             "date_of_birth": record.date_of_birth,
@@ -111,7 +111,7 @@ class ProviderRepository(Repository[ProviderRecord, Provider]):
     def _order(self) -> Any:
         return (Provider.kind, Provider.name, Provider.id)
 
-    def _to_record(self, row: Provider) -> ProviderRecord:
+    def to_record(self, row: Provider) -> ProviderRecord:
         return ProviderRecord(
             id=row.id,
             kind=row.kind,
@@ -127,7 +127,7 @@ class ProviderRepository(Repository[ProviderRecord, Provider]):
             clinic_id=row.clinic_id,
         )
 
-    def _columns(self, record: ProviderRecord) -> dict[str, Any]:
+    def columns_of(self, record: ProviderRecord) -> dict[str, Any]:
         return {
             "kind": record.kind,
             "name": record.name,
@@ -189,7 +189,7 @@ class PayerRepository(Repository[PayerRecord, Payer]):
     def _order(self) -> Any:
         return (Payer.name, Payer.id)
 
-    def _to_record(self, row: Payer) -> PayerRecord:
+    def to_record(self, row: Payer) -> PayerRecord:
         return PayerRecord(
             id=row.id,
             name=row.name,
@@ -200,7 +200,7 @@ class PayerRepository(Repository[PayerRecord, Payer]):
             appeals_address=row.appeals_address,
         )
 
-    def _columns(self, record: PayerRecord) -> dict[str, Any]:
+    def columns_of(self, record: PayerRecord) -> dict[str, Any]:
         return {
             "name": record.name,
             "kind": record.kind,
@@ -228,7 +228,7 @@ class CoverageRepository(Repository[CoverageRecord, Coverage]):
     def _order(self) -> Any:
         return (Coverage.patient_id, Coverage.rank, Coverage.id)
 
-    def _to_record(self, row: Coverage) -> CoverageRecord:
+    def to_record(self, row: Coverage) -> CoverageRecord:
         return CoverageRecord(
             id=row.id,
             patient_id=row.patient_id,
@@ -244,7 +244,7 @@ class CoverageRepository(Repository[CoverageRecord, Coverage]):
             network=row.network,
         )
 
-    def _columns(self, record: CoverageRecord) -> dict[str, Any]:
+    def columns_of(self, record: CoverageRecord) -> dict[str, Any]:
         return {
             "patient_id": record.patient_id,
             "payer_id": record.payer_id,
@@ -287,7 +287,7 @@ class TreatmentRepository(Repository[TreatmentRecord, Treatment]):
         # Undated entries first on every database (PostgreSQL would put NULLs last).
         return (Treatment.patient_id, Treatment.started_on.asc().nulls_first(), Treatment.id)
 
-    def _to_record(self, row: Treatment) -> TreatmentRecord:
+    def to_record(self, row: Treatment) -> TreatmentRecord:
         return TreatmentRecord(
             id=row.id,
             patient_id=row.patient_id,
@@ -300,7 +300,7 @@ class TreatmentRepository(Repository[TreatmentRecord, Treatment]):
             notes=row.notes,
         )
 
-    def _columns(self, record: TreatmentRecord) -> dict[str, Any]:
+    def columns_of(self, record: TreatmentRecord) -> dict[str, Any]:
         return {
             "patient_id": record.patient_id,
             "kind": record.kind,

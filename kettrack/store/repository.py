@@ -1,6 +1,6 @@
 """The shape every record repository shares: get, list, count, view (audited), add, update and
 delete, each write validated first and audited in the same transaction, frozen records out. A
-repository names its model and kind and fills in the hooks (``_to_record``, ``_columns``, ``_check``
+repository names its model and kind and fills in the hooks (``to_record``, ``columns_of``, ``_check``
 and, where needed, ``_check_references``, ``_blockers``, ``_order``).
 """
 
@@ -41,10 +41,10 @@ class Repository(Generic[R, M]):
         self.today = today
 
     # Hooks each repository fills in.
-    def _to_record(self, row: M) -> R:
+    def to_record(self, row: M) -> R:
         raise NotImplementedError
 
-    def _columns(self, record: R) -> dict[str, Any]:
+    def columns_of(self, record: R) -> dict[str, Any]:
         raise NotImplementedError
 
     def _check(self, record: R) -> R:
@@ -65,13 +65,13 @@ class Repository(Generic[R, M]):
             row = session.get(self.model, record_id)
             if row is None:
                 raise NotFound(self.kind, record_id)
-            return self._to_record(row)
+            return self.to_record(row)
 
     def list(self) -> list[R]:
         with self.db.reader() as session:
             order = self._order()
             ordering = order if isinstance(order, tuple) else (order,)
-            return [self._to_record(row) for row in session.scalars(select(self.model).order_by(*ordering))]
+            return [self.to_record(row) for row in session.scalars(select(self.model).order_by(*ordering))]
 
     def count(self) -> int:
         with self.db.reader() as session:
@@ -84,17 +84,17 @@ class Repository(Generic[R, M]):
             if row is None:
                 raise NotFound(self.kind, record_id)
             audit.record(session, "view", self.kind, record_id)
-            return self._to_record(row)
+            return self.to_record(row)
 
     def add(self, record: R) -> R:
         record = self._check(record)
         with self.db.session() as session:
             self._check_references(session, record)
-            row = self.model(**self._columns(record))
+            row = self.model(**self.columns_of(record))
             session.add(row)
             session.flush()
             audit.record(session, "create", self.kind, row.id)  # type: ignore[attr-defined]
-            return self._to_record(row)
+            return self.to_record(row)
 
     def update(self, record: R) -> R:
         record_id = getattr(record, "id", None)
@@ -106,11 +106,11 @@ class Repository(Generic[R, M]):
             if row is None:
                 raise NotFound(self.kind, record_id)
             self._check_references(session, record)
-            before = self._to_record(row)
-            for column, value in self._columns(record).items():
+            before = self.to_record(row)
+            for column, value in self.columns_of(record).items():
                 setattr(row, column, value)
             session.flush()
-            after = self._to_record(row)
+            after = self.to_record(row)
             audit.record(session, "update", self.kind, record_id, audit.changed_fields(before, after))
             return after
 
