@@ -15,13 +15,14 @@ from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 
 from kettrack.core.money import format_usd
 from kettrack.core.records import Address, ProviderRecord
 from kettrack.core.superbill import Superbill
 from kettrack.reports import fonts
 from kettrack.reports.page import ACCENT, INK, MARGIN, MUTED, RULE, SHADE, build_pdf
+from kettrack.reports.paragraphs import FastParagraph as Paragraph  # prints as ReportLab's
 
 # X12 unit qualifiers for a drug's quantity, in words for the reader.
 NDC_UNIT_WORDS = {"ME": "mg", "ML": "mL", "UN": "units", "GR": "g", "F2": "IU"}
@@ -32,6 +33,7 @@ _CELL = ParagraphStyle("kt-cell", parent=_BASE, fontSize=8, leading=10)
 _CELL_RIGHT = ParagraphStyle("kt-cell-right", parent=_CELL, alignment=TA_RIGHT)
 _HEAD = ParagraphStyle("kt-head", parent=_BASE, fontName=fonts.BOLD, fontSize=8, leading=10, textColor=ACCENT)
 _HEAD_RIGHT = ParagraphStyle("kt-head-right", parent=_HEAD, alignment=TA_RIGHT)
+_STATEMENT = ParagraphStyle("kt-statement", parent=_BASE, alignment=TA_RIGHT, fontName=fonts.BOLD)
 _TITLE = ParagraphStyle("kt-title", parent=_BASE, fontName=fonts.BOLD, fontSize=17, leading=21)
 _SECTION = ParagraphStyle(
     "kt-section",
@@ -150,10 +152,7 @@ def build_story(bill: Superbill) -> list[Flowable]:
             [
                 [_p("Superbill", _TITLE), _p("Itemized statement for insurance reimbursement", _SMALL)],
                 [
-                    _p(
-                        f"Statement {bill.statement_number}",
-                        ParagraphStyle("r", parent=_BASE, alignment=TA_RIGHT, fontName=fonts.BOLD),
-                    ),
+                    _p(f"Statement {bill.statement_number}", _STATEMENT),
                     _p(
                         f"Issued {bill.issued_on.isoformat()}"
                         + (f" · version {bill.version}" if bill.version > 1 else ""),

@@ -5,24 +5,26 @@ superbill is never changed: re-issuing writes the next version and marks the old
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from kettrack.core.codes import CodeCatalog
 from kettrack.core.enums import CoverageRank, ProviderKind
 from kettrack.core.icd10 import Icd10Index
 from kettrack.core.problems import InvalidInput, NotFound
-from kettrack.core.records import CoverageRecord, InfusionRecord, ProviderRecord
+from kettrack.core.records import CoverageRecord, InfusionRecord, PatientRecord, PayerRecord, ProviderRecord
 from kettrack.core.rows import InfusionFilter
 from kettrack.core.service_lines import POINTER_LETTERS, ServiceLine
 from kettrack.core.superbill import MAX_DIAGNOSES, Diagnosis, Superbill, preflight
+from kettrack.reports.batch import render_superbills
 from kettrack.reports.superbill import render_superbill
 from kettrack.store import audit, documents
-from kettrack.store.billing import CodeRepository, ServiceLineRepository
+from kettrack.store.billing import CodeRepository, FeeScheduleRepository, ServiceLineRepository
 from kettrack.store.database import Database
 from kettrack.store.infusions import InfusionRepository
 from kettrack.store.models import IssuedSuperbill, Patient, SuperbillLine
@@ -83,6 +85,63 @@ class RecordsChanged(InvalidInput):
         )
 
 
+class _FeesReadOnce(FeeScheduleRepository):
+    """The fee schedules, each provider's read once for the whole batch."""
+
+    def __init__(self, fees: FeeScheduleRepository) -> None:
+        super().__init__(fees.db)
+        self._read: dict[int, dict[str, tuple[Decimal, str]]] = {}
+
+    def for_provider(self, provider_id: int) -> dict[str, tuple[Decimal, str]]:
+        if provider_id not in self._read:
+            self._read[provider_id] = super().for_provider(provider_id)
+        return self._read[provider_id]
+
+
+class _SharedReads:
+    """What every superbill of a batch reads and nobody changes while it is assembled: the code list,
+    the ICD-10 index, fee schedules, coverages, and the people met so far. Each is read at most once
+    per batch instead of once per superbill (a single superbill gets a fresh set, so it reads what it
+    always did). Sessions and their lines are read for each superbill: they are what it is about."""
+
+    def __init__(self, service: SuperbillService) -> None:
+        self._service = service
+        self._providers: dict[int, ProviderRecord] = {}
+        self._patients: dict[int, PatientRecord] = {}
+        self._payers: dict[int, PayerRecord] = {}
+        self._coverages: dict[int, list[CoverageRecord]] | None = None
+        self._catalog: CodeCatalog | None = None
+        lines = service.lines
+        self.lines = ServiceLineRepository(lines.db, lines.codes, _FeesReadOnce(lines.fees), lines.session_of)
+
+    def provider(self, provider_id: int) -> ProviderRecord:
+        if provider_id not in self._providers:
+            self._providers[provider_id] = self._service.providers.get(provider_id)
+        return self._providers[provider_id]
+
+    def patient(self, patient_id: int) -> PatientRecord:
+        if patient_id not in self._patients:
+            self._patients[patient_id] = self._service.patients.get(patient_id)
+        return self._patients[patient_id]
+
+    def payer(self, payer_id: int) -> PayerRecord:
+        if payer_id not in self._payers:
+            self._payers[payer_id] = self._service.payers.get(payer_id)
+        return self._payers[payer_id]
+
+    def coverages(self, patient_id: int) -> list[CoverageRecord]:
+        if self._coverages is None:  # the repository reads them all even for one patient
+            self._coverages = {}
+            for coverage in self._service.coverages.list():
+                self._coverages.setdefault(coverage.patient_id, []).append(coverage)
+        return self._coverages.get(patient_id, [])
+
+    def catalog(self) -> CodeCatalog:
+        if self._catalog is None:
+            self._catalog = self._service.codes.catalog()
+        return self._catalog
+
+
 def _content(bill: Superbill) -> Superbill:
     """The superbill without what issuing itself sets (number, version, date)."""
     return replace(bill, statement_number="", version=1, issued_on=date.min)
@@ -135,7 +194,7 @@ class SuperbillService:
         return sorted(sessions, key=lambda s: (s.service_date, s.id or 0))
 
     def _provider_and_clinic(
-        self, sessions: list[InfusionRecord], provider_id: int | None
+        self, sessions: list[InfusionRecord], provider_id: int | None, reads: _SharedReads
     ) -> tuple[ProviderRecord, ProviderRecord | None]:
         rendering = {s.provider_id for s in sessions if s.provider_id is not None}
         if provider_id is None:
@@ -146,21 +205,19 @@ class SuperbillService:
                     "provider_id", "the sessions have no rendering provider: add one first"
                 )
             provider_id = rendering.pop()
-        provider = self.providers.get(provider_id)
+        provider = reads.provider(provider_id)
         clinic_ids = {s.clinic_id for s in sessions if s.clinic_id is not None} or (
             {provider.clinic_id} if provider.clinic_id else set()
         )
-        clinic = self.providers.get(clinic_ids.pop()) if len(clinic_ids) == 1 else None
+        clinic = reads.provider(clinic_ids.pop()) if len(clinic_ids) == 1 else None
         if provider.kind is ProviderKind.ORGANIZATION and clinic is None:
             clinic = provider
         return provider, clinic
 
-    def _lines(
-        self, session: InfusionRecord, diagnoses: list[str], catalog: CodeCatalog
-    ) -> list[ServiceLine]:
+    def _lines(self, session: InfusionRecord, diagnoses: list[str], reads: _SharedReads) -> list[ServiceLine]:
         assert session.id is not None
-        lines = self.lines.for_infusion(session.id) or list(
-            self.lines.propose(session.id, record=session, catalog=catalog).lines
+        lines = reads.lines.for_infusion(session.id) or list(
+            reads.lines.propose(session.id, record=session, catalog=reads.catalog()).lines
         )
         remapped = []
         for line in lines:
@@ -175,22 +232,33 @@ class SuperbillService:
         return remapped
 
     def assemble(self, request: SuperbillRequest, *, number: str = "PREVIEW", version: int = 1) -> Superbill:
-        return self._assemble(self.sessions_for(request), request, number, version)
+        return self._assemble(self.sessions_for(request), request, number, version, _SharedReads(self))
+
+    def assemble_many(self, requests: Iterable[SuperbillRequest]) -> Iterator[Superbill]:
+        """Preview superbills for many requests, one after the other as they are asked for (so a
+        caller can render the first while the next are read); what they share is read once."""
+        reads = _SharedReads(self)
+        for request in requests:
+            yield self._assemble(self.sessions_for(request), request, "PREVIEW", 1, reads)
 
     def _assemble(
-        self, sessions: list[InfusionRecord], request: SuperbillRequest, number: str, version: int
+        self,
+        sessions: list[InfusionRecord],
+        request: SuperbillRequest,
+        number: str,
+        version: int,
+        reads: _SharedReads,
     ) -> Superbill:
-        patient = self.patients.get(sessions[0].patient_id)
-        provider, clinic = self._provider_and_clinic(sessions, request.provider_id)
+        patient = reads.patient(sessions[0].patient_id)
+        provider, clinic = self._provider_and_clinic(sessions, request.provider_id, reads)
         codes: list[str] = []
         for session in sessions:
             codes += [c for c in session.diagnoses if c not in codes]
         icd = self.icd()
         diagnoses = tuple(Diagnosis(code, icd.describe(code) or "") for code in codes)
-        catalog = self.codes.catalog()
-        lines = [line for session in sessions for line in self._lines(session, codes, catalog)]
-        coverage = _primary(self.coverages.for_patient(patient.id or 0), sessions[-1].service_date)
-        payer = self.payers.get(coverage.payer_id) if coverage else None
+        lines = [line for session in sessions for line in self._lines(session, codes, reads)]
+        coverage = _primary(reads.coverages(patient.id or 0), sessions[-1].service_date)
+        payer = reads.payer(coverage.payer_id) if coverage else None
         payments = tuple(p for session in sessions for p in session.payments)
         return Superbill(
             statement_number=number,
@@ -211,7 +279,7 @@ class SuperbillService:
 
     # --- issuing ------------------------------------------------------------------------------
 
-    def _next_number(self) -> str:
+    def _issued_this_year(self) -> int:
         year = self.today().year
         with self.db.reader() as session:
             issued = session.scalar(
@@ -219,7 +287,10 @@ class SuperbillService:
                     IssuedSuperbill.number.like(f"SB-{year}-%")
                 )
             )
-        return f"SB-{year}-{int(issued or 0) + 1:06d}"
+        return int(issued or 0)
+
+    def _number(self, sequence: int) -> str:
+        return f"SB-{self.today().year}-{sequence:06d}"
 
     def issue(
         self,
@@ -235,50 +306,107 @@ class SuperbillService:
         issued (``RecordsChanged``), so what goes out is what was checked.
         """
         previous = self._row(replaces) if replaces is not None else None
-        number = previous.number if previous else self._next_number()
+        number = previous.number if previous else self._number(self._issued_this_year() + 1)
         version = previous.version + 1 if previous else 1
         sessions = self.sessions_for(request)  # read once: assembled and locked below alike
-        bill = self._assemble(sessions, request, number, version)
+        reads = _SharedReads(self)
+        bill = self._assemble(sessions, request, number, version, reads)
         if expected is not None and _content(bill) != _content(expected):
             raise RecordsChanged()
-        problems = self.check(bill)
+        problems = self.check(bill, reads.catalog())
         if problems and not draft:
             raise PreflightFailed(problems)
-        for visit in sessions:  # keep the lines exactly as printed
-            assert visit.id is not None
-            self.lines.ensure_lines(visit.id)
+        self._keep_lines(sessions)
         pdf = render_superbill(bill, draft=draft)
-        name = f"{number}-v{version}{'-DRAFT' if draft else ''}.pdf"
-        period = bill.period or (bill.issued_on, bill.issued_on)
         # The PDF, the record and its lines commit together or not at all: no file is left behind.
         with self.db.session() as session:
-            row = IssuedSuperbill(
-                number=number,
-                version=version,
-                patient_id=bill.patient.id,
-                provider_id=bill.provider.id,
-                clinic_id=bill.clinic.id if bill.clinic else None,
-                coverage_id=bill.coverage.id if bill.coverage else None,
-                date_from=period[0],
-                date_to=period[1],
-                issued_at=datetime.now(UTC),
-                draft=draft,
-                file_name=name,
-                sha256=documents.put(session, pdf, documents.PDF),
-                total_charges=bill.total_charges,
-                total_paid=bill.total_paid,
-            )
-            session.add(row)
-            session.flush()
-            line_ids = self.lines.line_ids(session, [v.id for v in sessions if v.id is not None])
-            session.add_all(SuperbillLine(superbill_id=row.id, service_line_id=i) for i in line_ids)
-            if previous is not None:
-                old = session.get(IssuedSuperbill, previous.id)
-                assert old is not None
-                old.superseded_by_id = row.id
-            audit.record(session, "issue", "superbill", row.id, f"{row.number} version {row.version}")
-            new_id = row.id
+            new_id = self._store(session, bill, pdf, sessions, draft=draft, previous=previous)
         return self.get(new_id)
+
+    def issue_many(
+        self, requests: Sequence[SuperbillRequest], *, draft: bool = False, workers: int | None = None
+    ) -> list[IssuedSuperbillRecord]:
+        """Issue a new superbill for each request (a month's statements for every patient, say):
+        all of them or none.
+
+        Every superbill is checked first: if any is incomplete (and these are not drafts), nothing is
+        issued and ``PreflightFailed`` lists each problem after its patient's name. The PDFs are drawn
+        on every core while the next superbills are still being read from the database, and the whole
+        batch (PDFs, records, covered lines, audit entries) is written in one transaction.
+        """
+        if not requests:
+            return []
+        reads = _SharedReads(self)
+        first = self._issued_this_year() + 1
+        assembled: list[tuple[Superbill, list[InfusionRecord]]] = []
+        problems: list[str] = []
+
+        def checked() -> Iterator[Superbill]:
+            for offset, request in enumerate(requests):
+                sessions = self.sessions_for(request)
+                bill = self._assemble(sessions, request, self._number(first + offset), 1, reads)
+                found = [] if draft else self.check(bill, reads.catalog())
+                problems.extend(f"{bill.patient.legal_name}: {problem}" for problem in found)
+                assembled.append((bill, sessions))
+                if not problems:  # after the first refusal the rest are only checked, not drawn
+                    yield bill
+
+        pdfs = render_superbills(checked(), draft=draft, workers=workers)
+        if problems:
+            raise PreflightFailed(problems)
+        self._keep_lines([visit for _, sessions in assembled for visit in sessions])
+        with self.db.session() as session:
+            ids = [
+                self._store(session, bill, pdf, sessions, draft=draft)
+                for (bill, sessions), pdf in zip(assembled, pdfs, strict=True)
+            ]
+        return self._records(ids, reads)
+
+    def _keep_lines(self, sessions: Iterable[InfusionRecord]) -> None:
+        """Save each session's lines as printed (proposed lines are saved; saved ones are kept)."""
+        for infusion_id in dict.fromkeys(visit.id for visit in sessions):
+            assert infusion_id is not None
+            self.lines.ensure_lines(infusion_id)
+
+    def _store(
+        self,
+        session: Session,
+        bill: Superbill,
+        pdf: bytes,
+        sessions: list[InfusionRecord],
+        *,
+        draft: bool,
+        previous: IssuedSuperbill | None = None,
+    ) -> int:
+        """Write an issued superbill (its PDF, record, covered lines and audit entry) in ``session``."""
+        number, version = bill.statement_number, bill.version
+        period = bill.period or (bill.issued_on, bill.issued_on)
+        row = IssuedSuperbill(
+            number=number,
+            version=version,
+            patient_id=bill.patient.id,
+            provider_id=bill.provider.id,
+            clinic_id=bill.clinic.id if bill.clinic else None,
+            coverage_id=bill.coverage.id if bill.coverage else None,
+            date_from=period[0],
+            date_to=period[1],
+            issued_at=datetime.now(UTC),
+            draft=draft,
+            file_name=f"{number}-v{version}{'-DRAFT' if draft else ''}.pdf",
+            sha256=documents.put(session, pdf, documents.PDF),
+            total_charges=bill.total_charges,
+            total_paid=bill.total_paid,
+        )
+        session.add(row)
+        session.flush()
+        line_ids = self.lines.line_ids(session, [v.id for v in sessions if v.id is not None])
+        session.add_all(SuperbillLine(superbill_id=row.id, service_line_id=i) for i in line_ids)
+        if previous is not None:
+            old = session.get(IssuedSuperbill, previous.id)
+            assert old is not None
+            old.superseded_by_id = row.id
+        audit.record(session, "issue", "superbill", row.id, f"{row.number} version {row.version}")
+        return row.id
 
     def reissue(self, superbill_id: int, *, draft: bool = False) -> IssuedSuperbillRecord:
         """A new version of an issued superbill from the current data; the old one is kept."""
@@ -321,6 +449,35 @@ class SuperbillService:
             session.expunge(row)
             return row
 
+    def _records(self, ids: Sequence[int], reads: _SharedReads) -> list[IssuedSuperbillRecord]:
+        """The records of these issued superbills, in this order, in a few queries for any number."""
+        rows: dict[int, IssuedSuperbill] = {}
+        names: dict[int, str] = {}
+        with self.db.reader() as session:
+            for start in range(0, len(ids), 500):
+                chunk = list(ids[start : start + 500])
+                rows.update(
+                    (row.id, row)
+                    for row in session.scalars(select(IssuedSuperbill).where(IssuedSuperbill.id.in_(chunk)))
+                )
+            patient_ids = sorted({row.patient_id for row in rows.values()})
+            for start in range(0, len(patient_ids), 500):
+                found = session.execute(
+                    select(Patient.id, Patient.legal_name).where(
+                        Patient.id.in_(patient_ids[start : start + 500])
+                    )
+                )
+                names.update((patient_id, name) for patient_id, name in found)
+            return [
+                _record_of(
+                    rows[i],
+                    names.get(rows[i].patient_id, ""),
+                    reads.provider(rows[i].provider_id).display_name,
+                )
+                for i in ids
+                if i in rows
+            ]
+
     def list(self, patient_id: int | None = None) -> list[IssuedSuperbillRecord]:
         with self.db.reader() as session:
             query = select(IssuedSuperbill.id).order_by(
@@ -329,7 +486,7 @@ class SuperbillService:
             if patient_id is not None:
                 query = query.where(IssuedSuperbill.patient_id == patient_id)
             ids = list(session.scalars(query))
-        return [self.get(i) for i in ids]
+        return self._records(ids, _SharedReads(self))
 
     def get(self, superbill_id: int) -> IssuedSuperbillRecord:
         with self.db.reader() as session:
@@ -339,24 +496,27 @@ class SuperbillService:
             patient_name = (
                 session.scalar(select(Patient.legal_name).where(Patient.id == row.patient_id)) or ""
             )
-            provider = self.providers.get(row.provider_id)
-            return IssuedSuperbillRecord(
-                id=row.id,
-                number=row.number,
-                version=row.version,
-                patient_id=row.patient_id,
-                patient_name=patient_name,
-                provider_name=provider.display_name,
-                date_from=row.date_from,
-                date_to=row.date_to,
-                issued_at=row.issued_at,
-                draft=row.draft,
-                file_name=row.file_name,
-                sha256=row.sha256,
-                total_charges=row.total_charges,
-                total_paid=row.total_paid,
-                superseded=row.superseded_by_id is not None,
-            )
+            return _record_of(row, patient_name, self.providers.get(row.provider_id).display_name)
+
+
+def _record_of(row: IssuedSuperbill, patient_name: str, provider_name: str) -> IssuedSuperbillRecord:
+    return IssuedSuperbillRecord(
+        id=row.id,
+        number=row.number,
+        version=row.version,
+        patient_id=row.patient_id,
+        patient_name=patient_name,
+        provider_name=provider_name,
+        date_from=row.date_from,
+        date_to=row.date_to,
+        issued_at=row.issued_at,
+        draft=row.draft,
+        file_name=row.file_name,
+        sha256=row.sha256,
+        total_charges=row.total_charges,
+        total_paid=row.total_paid,
+        superseded=row.superseded_by_id is not None,
+    )
 
 
 def _primary(coverages: list[CoverageRecord], day: date) -> CoverageRecord | None:
