@@ -6,140 +6,44 @@ superbill is never changed: re-issuing writes the next version and marks the old
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, date, datetime
-from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kettrack.core.codes import CodeCatalog
-from kettrack.core.enums import CoverageRank, ProviderKind
+from kettrack.core.enums import ProviderKind
 from kettrack.core.icd10 import Icd10Index
 from kettrack.core.problems import InvalidInput, NotFound
-from kettrack.core.records import CoverageRecord, InfusionRecord, PatientRecord, PayerRecord, ProviderRecord
+from kettrack.core.records import InfusionRecord, ProviderRecord
 from kettrack.core.rows import InfusionFilter
 from kettrack.core.service_lines import POINTER_LETTERS, ServiceLine
 from kettrack.core.superbill import MAX_DIAGNOSES, Diagnosis, Superbill, preflight
 from kettrack.reports.batch import render_superbills
 from kettrack.reports.superbill import render_superbill
+from kettrack.services.superbill_reads import SharedReads, primary
+from kettrack.services.superbill_records import (
+    IssuedSuperbillRecord,
+    PreflightFailed,
+    RecordsChanged,
+    SuperbillRequest,
+    record_of,
+)
 from kettrack.store import audit, documents
-from kettrack.store.billing import CodeRepository, FeeScheduleRepository, ServiceLineRepository
+from kettrack.store.billing import CodeRepository, ServiceLineRepository
 from kettrack.store.database import Database
 from kettrack.store.infusions import InfusionRepository
 from kettrack.store.models import IssuedSuperbill, Patient, SuperbillLine
 from kettrack.store.people import CoverageRepository, PatientRepository, PayerRepository, ProviderRepository
 
-
-@dataclass(frozen=True)
-class SuperbillRequest:
-    """Which sessions a superbill covers: a patient's sessions in a date range (optionally one
-    provider's), or the sessions picked by id."""
-
-    patient_id: int | None = None
-    date_from: date | None = None
-    date_to: date | None = None
-    provider_id: int | None = None
-    infusion_ids: tuple[int, ...] = ()
-
-
-@dataclass(frozen=True)
-class IssuedSuperbillRecord:
-    """An issued superbill as the Superbills list shows it."""
-
-    id: int
-    number: str
-    version: int
-    patient_id: int
-    patient_name: str
-    provider_name: str
-    date_from: date
-    date_to: date
-    issued_at: datetime
-    draft: bool
-    file_name: str  # a suggested name for a saved copy; the PDF itself is in the database
-    sha256: str
-    total_charges: Decimal
-    total_paid: Decimal
-    superseded: bool
-
-
-class PreflightFailed(InvalidInput):
-    """The superbill is incomplete; it can be issued only as a draft."""
-
-    def __init__(self, problems: Sequence[str]) -> None:
-        from kettrack.core.problems import Problem
-
-        super().__init__([Problem("superbill", text) for text in problems])
-        self.messages = tuple(problems)
-
-
-class RecordsChanged(InvalidInput):
-    """The records changed between the check the person saw and the issuing; nothing was issued."""
-
-    def __init__(self) -> None:
-        from kettrack.core.problems import Problem
-
-        super().__init__(
-            [Problem("superbill", "the records changed since this superbill was checked: check it again")]
-        )
-
-
-class _FeesReadOnce(FeeScheduleRepository):
-    """The fee schedules, each provider's read once for the whole batch."""
-
-    def __init__(self, fees: FeeScheduleRepository) -> None:
-        super().__init__(fees.db)
-        self._read: dict[int, dict[str, tuple[Decimal, str]]] = {}
-
-    def for_provider(self, provider_id: int) -> dict[str, tuple[Decimal, str]]:
-        if provider_id not in self._read:
-            self._read[provider_id] = super().for_provider(provider_id)
-        return self._read[provider_id]
-
-
-class _SharedReads:
-    """What every superbill of a batch reads and nobody changes while it is assembled: the code list,
-    the ICD-10 index, fee schedules, coverages, and the people met so far. Each is read at most once
-    per batch instead of once per superbill (a single superbill gets a fresh set, so it reads what it
-    always did). Sessions and their lines are read for each superbill: they are what it is about."""
-
-    def __init__(self, service: SuperbillService) -> None:
-        self._service = service
-        self._providers: dict[int, ProviderRecord] = {}
-        self._patients: dict[int, PatientRecord] = {}
-        self._payers: dict[int, PayerRecord] = {}
-        self._coverages: dict[int, list[CoverageRecord]] | None = None
-        self._catalog: CodeCatalog | None = None
-        lines = service.lines
-        self.lines = ServiceLineRepository(lines.db, lines.codes, _FeesReadOnce(lines.fees), lines.session_of)
-
-    def provider(self, provider_id: int) -> ProviderRecord:
-        if provider_id not in self._providers:
-            self._providers[provider_id] = self._service.providers.get(provider_id)
-        return self._providers[provider_id]
-
-    def patient(self, patient_id: int) -> PatientRecord:
-        if patient_id not in self._patients:
-            self._patients[patient_id] = self._service.patients.get(patient_id)
-        return self._patients[patient_id]
-
-    def payer(self, payer_id: int) -> PayerRecord:
-        if payer_id not in self._payers:
-            self._payers[payer_id] = self._service.payers.get(payer_id)
-        return self._payers[payer_id]
-
-    def coverages(self, patient_id: int) -> list[CoverageRecord]:
-        if self._coverages is None:  # the repository reads them all even for one patient
-            self._coverages = {}
-            for coverage in self._service.coverages.list():
-                self._coverages.setdefault(coverage.patient_id, []).append(coverage)
-        return self._coverages.get(patient_id, [])
-
-    def catalog(self) -> CodeCatalog:
-        if self._catalog is None:
-            self._catalog = self._service.codes.catalog()
-        return self._catalog
+__all__ = [
+    "IssuedSuperbillRecord",
+    "PreflightFailed",
+    "RecordsChanged",
+    "SuperbillRequest",
+    "SuperbillService",
+]
 
 
 def _content(bill: Superbill) -> Superbill:
@@ -194,7 +98,7 @@ class SuperbillService:
         return sorted(sessions, key=lambda s: (s.service_date, s.id or 0))
 
     def _provider_and_clinic(
-        self, sessions: list[InfusionRecord], provider_id: int | None, reads: _SharedReads
+        self, sessions: list[InfusionRecord], provider_id: int | None, reads: SharedReads
     ) -> tuple[ProviderRecord, ProviderRecord | None]:
         rendering = {s.provider_id for s in sessions if s.provider_id is not None}
         if provider_id is None:
@@ -214,7 +118,7 @@ class SuperbillService:
             clinic = provider
         return provider, clinic
 
-    def _lines(self, session: InfusionRecord, diagnoses: list[str], reads: _SharedReads) -> list[ServiceLine]:
+    def _lines(self, session: InfusionRecord, diagnoses: list[str], reads: SharedReads) -> list[ServiceLine]:
         assert session.id is not None
         lines = reads.lines.for_infusion(session.id) or list(
             reads.lines.propose(session.id, record=session, catalog=reads.catalog()).lines
@@ -232,12 +136,12 @@ class SuperbillService:
         return remapped
 
     def assemble(self, request: SuperbillRequest, *, number: str = "PREVIEW", version: int = 1) -> Superbill:
-        return self._assemble(self.sessions_for(request), request, number, version, _SharedReads(self))
+        return self._assemble(self.sessions_for(request), request, number, version, SharedReads(self))
 
     def assemble_many(self, requests: Iterable[SuperbillRequest]) -> Iterator[Superbill]:
         """Preview superbills for many requests, one after the other as they are asked for (so a
         caller can render the first while the next are read); what they share is read once."""
-        reads = _SharedReads(self)
+        reads = SharedReads(self)
         for request in requests:
             yield self._assemble(self.sessions_for(request), request, "PREVIEW", 1, reads)
 
@@ -247,7 +151,7 @@ class SuperbillService:
         request: SuperbillRequest,
         number: str,
         version: int,
-        reads: _SharedReads,
+        reads: SharedReads,
     ) -> Superbill:
         patient = reads.patient(sessions[0].patient_id)
         provider, clinic = self._provider_and_clinic(sessions, request.provider_id, reads)
@@ -257,7 +161,7 @@ class SuperbillService:
         icd = self.icd()
         diagnoses = tuple(Diagnosis(code, icd.describe(code) or "") for code in codes)
         lines = [line for session in sessions for line in self._lines(session, codes, reads)]
-        coverage = _primary(reads.coverages(patient.id or 0), sessions[-1].service_date)
+        coverage = primary(reads.coverages(patient.id or 0), sessions[-1].service_date)
         payer = reads.payer(coverage.payer_id) if coverage else None
         payments = tuple(p for session in sessions for p in session.payments)
         return Superbill(
@@ -309,7 +213,7 @@ class SuperbillService:
         number = previous.number if previous else self._number(self._issued_this_year() + 1)
         version = previous.version + 1 if previous else 1
         sessions = self.sessions_for(request)  # read once: assembled and locked below alike
-        reads = _SharedReads(self)
+        reads = SharedReads(self)
         bill = self._assemble(sessions, request, number, version, reads)
         if expected is not None and _content(bill) != _content(expected):
             raise RecordsChanged()
@@ -336,7 +240,7 @@ class SuperbillService:
         """
         if not requests:
             return []
-        reads = _SharedReads(self)
+        reads = SharedReads(self)
         first = self._issued_this_year() + 1
         assembled: list[tuple[Superbill, list[InfusionRecord]]] = []
         problems: list[str] = []
@@ -449,7 +353,7 @@ class SuperbillService:
             session.expunge(row)
             return row
 
-    def _records(self, ids: Sequence[int], reads: _SharedReads) -> list[IssuedSuperbillRecord]:
+    def _records(self, ids: Sequence[int], reads: SharedReads) -> list[IssuedSuperbillRecord]:
         """The records of these issued superbills, in this order, in a few queries for any number."""
         rows: dict[int, IssuedSuperbill] = {}
         names: dict[int, str] = {}
@@ -469,7 +373,7 @@ class SuperbillService:
                 )
                 names.update((patient_id, name) for patient_id, name in found)
             return [
-                _record_of(
+                record_of(
                     rows[i],
                     names.get(rows[i].patient_id, ""),
                     reads.provider(rows[i].provider_id).display_name,
@@ -486,7 +390,7 @@ class SuperbillService:
             if patient_id is not None:
                 query = query.where(IssuedSuperbill.patient_id == patient_id)
             ids = list(session.scalars(query))
-        return self._records(ids, _SharedReads(self))
+        return self._records(ids, SharedReads(self))
 
     def get(self, superbill_id: int) -> IssuedSuperbillRecord:
         with self.db.reader() as session:
@@ -496,35 +400,4 @@ class SuperbillService:
             patient_name = (
                 session.scalar(select(Patient.legal_name).where(Patient.id == row.patient_id)) or ""
             )
-            return _record_of(row, patient_name, self.providers.get(row.provider_id).display_name)
-
-
-def _record_of(row: IssuedSuperbill, patient_name: str, provider_name: str) -> IssuedSuperbillRecord:
-    return IssuedSuperbillRecord(
-        id=row.id,
-        number=row.number,
-        version=row.version,
-        patient_id=row.patient_id,
-        patient_name=patient_name,
-        provider_name=provider_name,
-        date_from=row.date_from,
-        date_to=row.date_to,
-        issued_at=row.issued_at,
-        draft=row.draft,
-        file_name=row.file_name,
-        sha256=row.sha256,
-        total_charges=row.total_charges,
-        total_paid=row.total_paid,
-        superseded=row.superseded_by_id is not None,
-    )
-
-
-def _primary(coverages: list[CoverageRecord], day: date) -> CoverageRecord | None:
-    """The primary coverage in force on ``day`` (else any primary, else the first)."""
-
-    def active(c: CoverageRecord) -> bool:
-        started = c.effective_from is None or c.effective_from <= day
-        return started and (c.effective_to is None or day <= c.effective_to)
-
-    ranked = sorted(coverages, key=lambda c: (c.rank is not CoverageRank.PRIMARY, not active(c), c.id or 0))
-    return ranked[0] if ranked else None
+            return record_of(row, patient_name, self.providers.get(row.provider_id).display_name)
