@@ -25,11 +25,18 @@ TODAY = date(2026, 11, 23)
 def private_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Keep the app's data and cache folders (and any default database) out of the real home."""
     root = tmp_path_factory.mktemp("kettrack-home")
-    names = ("KETTRACK_DATA_DIR", "KETTRACK_CACHE_DIR", "KETTRACK_CONFIG_DIR", "KETTRACK_DB")
+    names = (
+        "KETTRACK_DATA_DIR",
+        "KETTRACK_CACHE_DIR",
+        "KETTRACK_CONFIG_DIR",
+        "KETTRACK_LOG_DIR",
+        "KETTRACK_DB",
+    )
     saved = {k: os.environ.get(k) for k in names}
     os.environ["KETTRACK_DATA_DIR"] = str(root / "data")
     os.environ["KETTRACK_CACHE_DIR"] = str(root / "cache")
     os.environ["KETTRACK_CONFIG_DIR"] = str(root / "config")  # audit seal keys and anchors
+    os.environ["KETTRACK_LOG_DIR"] = str(root / "log")  # the window's log file
     os.environ.pop("KETTRACK_DB", None)
     yield root
     for key, value in saved.items():
@@ -67,7 +74,7 @@ def db_path(template_db: Path, tmp_path: Path) -> Path:
 
 @pytest.fixture
 def workspace(db_path: Path, icd10):  # type: ignore[no-untyped-def]
-    from kettrack.store.workspace import Workspace
+    from kettrack.services.workspace import Workspace
 
     ws = Workspace.open(db_path, today=lambda: TODAY)
     ws._icd = icd10  # share the session's index instead of reloading it per test

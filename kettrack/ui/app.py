@@ -19,31 +19,16 @@ _IMPORTED_AT = time.perf_counter()
 # a few milliseconds.
 import kettrack.core.money  # noqa: E402
 import kettrack.core.rows  # noqa: E402
-import kettrack.store.encryption  # noqa: E402
-import kettrack.store.location  # noqa: E402
-import kettrack.store.snapshot  # noqa: E402, F401
+import kettrack.services.database_file  # noqa: E402 - kettrack.store.encryption and .location
+import kettrack.services.startup  # noqa: E402, F401 - kettrack.store.snapshot
 
 EXIT_CANNOT_OPEN = 2
 
 
 def _open_errors() -> tuple[type[BaseException], ...]:
-    from kettrack.store.database import DatabaseDamaged, DatabaseUnavailable
-    from kettrack.store.encryption import WrongPassphrase
-    from kettrack.store.location import BadDatabaseTarget, DatabaseMissing
-    from kettrack.store.lock import DatabaseLocked
-    from kettrack.store.migrate import MigrationFailed, NotADatabase, SchemaTooNew
+    from kettrack.services.opening import OPEN_ERRORS
 
-    return (
-        WrongPassphrase,
-        SchemaTooNew,
-        NotADatabase,
-        MigrationFailed,
-        DatabaseUnavailable,
-        BadDatabaseTarget,
-        DatabaseMissing,
-        DatabaseLocked,
-        DatabaseDamaged,
-    )
+    return OPEN_ERRORS
 
 
 # A screenful even on a tall screen; every row is a few Qt items to build before the first paint.
@@ -73,9 +58,8 @@ def _refuse(exc: BaseException, *, quietly: bool) -> int:
 
 def _preview(location: str | None, *, setup_needed_ok: bool) -> Any:
     """The first rows of a SQLite database already at the current schema, read without SQLAlchemy."""
-    from kettrack.store.encryption import looks_encrypted
-    from kettrack.store.location import BadDatabaseTarget, resolve
-    from kettrack.store.snapshot import read
+    from kettrack.services.database_file import BadDatabaseTarget, looks_encrypted, resolve
+    from kettrack.services.startup import read
 
     try:
         target = resolve(location)
@@ -92,7 +76,7 @@ def _preview(location: str | None, *, setup_needed_ok: bool) -> Any:
 def _open(location: str | None, *, quietly: bool) -> Any:
     """The database, or None when the person declined; another kettrack holding the file is named
     and the person may open it read-only instead (never offered when ``quietly``, for benchmarks)."""
-    from kettrack.store.lock import DatabaseLocked
+    from kettrack.services.opening import DatabaseLocked
     from kettrack.ui.encryption import open_database
 
     try:
@@ -119,22 +103,19 @@ def _read_only_instead(exc: BaseException) -> bool:
     return box.clickedButton() is read_only
 
 
-def _read_only_hook(window: Any) -> None:
-    """In a read-only window a write that slipped past the disabled actions is said in words, once per
-    attempt, instead of a traceback (the message never carries the data that failed to save)."""
-    previous = sys.excepthook
+def _start_log() -> None:
+    """The rotating log file (kettrack.ui.logs); a folder that cannot be made must not stop the window."""
+    import logging
 
-    def hook(kind: type[BaseException], exc: BaseException, tb: Any) -> None:
-        if "readonly" in str(exc).lower().replace("-", "").replace(" ", ""):
-            from PySide6.QtWidgets import QMessageBox
+    from kettrack import __version__
+    from kettrack.ui import logs
 
-            QMessageBox.information(
-                window, "kettrack", "This database is open read-only: nothing can be changed here."
-            )
-            return
-        previous(kind, exc, tb)
-
-    sys.excepthook = hook
+    try:
+        logs.start()
+    except OSError as exc:
+        print(f"kettrack: no log file ({exc.strerror or type(exc).__name__})", file=sys.stderr)
+        return
+    logging.getLogger("kettrack.window").info("kettrack %s: the window starts", __version__)
 
 
 def _backup_later(ws: Any) -> None:
@@ -149,9 +130,9 @@ def _backup_later(ws: Any) -> None:
         return  # a read-only window backs nothing up: the kettrack that writes the file does
 
     def work() -> object:
-        from kettrack.store.audit import AuditLog
-        from kettrack.store.backups import KEEP_KEYS, backup_if_changed, policy_of
-        from kettrack.store.viewer_copies import sweep_stale
+        from kettrack.services.audit import AuditLog
+        from kettrack.services.backups import KEEP_KEYS, backup_if_changed, policy_of
+        from kettrack.services.viewer_copies import sweep_stale
 
         sweep_stale()  # document copies an earlier, killed kettrack left for the viewer
 
@@ -182,6 +163,10 @@ def run(location: str | None, *, quit_after_startup: bool = False, started_at: f
     QCoreApplication.setApplicationName(APPLICATION)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
+    from kettrack.ui import errors
+
+    # An unexpected error anywhere shows "Something went wrong" (no patient data), never a traceback.
+    errors.install()
 
     from kettrack.ui.changes import ChangeBus
     from kettrack.ui.main_window import MainWindow
@@ -198,7 +183,8 @@ def run(location: str | None, *, quit_after_startup: bool = False, started_at: f
         def open_workspace() -> None:
             if quit_after_startup:
                 _report(f"startup_ms={elapsed()}")
-            from kettrack.store.workspace import Workspace
+            _start_log()  # after the first paint: the rows never wait for it
+            from kettrack.services.workspace import Workspace
 
             try:
                 db = _open(location, quietly=quit_after_startup)
@@ -212,8 +198,6 @@ def run(location: str | None, *, quit_after_startup: bool = False, started_at: f
                 return
             ws = Workspace(db)
             opened.append(ws)
-            if db.read_only:
-                _read_only_hook(window)
             window.attach(ws)
             _backup_later(ws)
             if quit_after_startup:
@@ -231,8 +215,9 @@ def run(location: str | None, *, quit_after_startup: bool = False, started_at: f
             for ws in opened:
                 ws.close()
 
-    from kettrack.store.workspace import Workspace
+    from kettrack.services.workspace import Workspace
 
+    _start_log()
     try:
         db = _open(location, quietly=quit_after_startup)
     except _open_errors() as exc:
@@ -248,8 +233,6 @@ def run(location: str | None, *, quit_after_startup: bool = False, started_at: f
             if not wizard.exec():
                 return 0
         window = MainWindow(ws, bus)
-        if db.read_only:
-            _read_only_hook(window)
         window.show()
         _backup_later(ws)
         if quit_after_startup:

@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtWidgets import QComboBox, QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from kettrack.ui.basics import tr
+from kettrack.ui.operations import query
 from kettrack.ui.tables import Column, RecordTable, RecordTableModel
-from kettrack.ui.workers import Workers, shared_workers
 
 if TYPE_CHECKING:
     from kettrack.core.audit import AuditEntry
-    from kettrack.store.audit_anchor import AuditVerdict
-    from kettrack.store.workspace import Workspace
+    from kettrack.services.audit import AuditVerdict
+    from kettrack.services.workspace import Workspace
 
 SHOWN = 2000  # the newest entries; the command line lists and verifies all of them
 
@@ -33,14 +33,11 @@ def columns() -> list[Column[Any]]:
 
 
 class AuditDialog(QDialog):
-    def __init__(
-        self, ws: Workspace, *, workers: Workers | None = None, parent: QWidget | None = None
-    ) -> None:
+    def __init__(self, ws: Workspace, *, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        from kettrack.store.audit import ACTIONS, AuditLog
+        from kettrack.services.audit import ACTIONS, AuditLog
 
         self.log = AuditLog(ws.db)
-        self.workers = workers or shared_workers()
         self.setObjectName("audit_dialog")
         self.setWindowTitle(tr("Audit log"))
         self.resize(1000, 600)
@@ -73,12 +70,21 @@ class AuditDialog(QDialog):
         self.refresh()
 
     def refresh(self) -> None:
-        self.model.set_records(self.log.entries(action=self.action.currentData(), limit=SHOWN))
+        log, action = self.log, self.action.currentData()
+        query(
+            self,
+            lambda: log.entries(action=action, limit=SHOWN),
+            self.model.set_records,
+            what="read audit log",
+        )
 
     def verify(self) -> None:
         self.verify_button.setEnabled(False)
         self.result.setText(tr("Checking every entry…"))
-        self.workers.run(self.log.report, self._verified, self._failed)
+        # A log that cannot be read is said in the dialog (the failure's type; the log file has it too).
+        query(
+            self, self.log.report, self._verified, what="verify audit log", handle={Exception: self._failed}
+        )
 
     def _verified(self, verdict: AuditVerdict) -> None:
         self.verify_button.setEnabled(True)

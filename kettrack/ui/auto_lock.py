@@ -6,7 +6,10 @@ settings). A wrong answer is said next to the field and written to the audit log
 
 A PIN is short, so its hash must be slow: whoever has a copy of the database can try PINs offline,
 and people reuse PINs. The scrypt cost is stored with each hash, so a hash made at an older, cheaper
-cost still verifies."""
+cost still verifies.
+
+The settings are read and written on the database worker (kettrack.ui.operations); the input filter
+asks only what is kept in memory."""
 
 from __future__ import annotations
 
@@ -32,9 +35,10 @@ from PySide6.QtWidgets import (
 
 from kettrack.ui.basics import tr
 from kettrack.ui.forms import error_label
+from kettrack.ui.operations import change, query
 
 if TYPE_CHECKING:
-    from kettrack.store.workspace import Workspace
+    from kettrack.services.workspace import Workspace
 
 PIN_KEY = "lock_pin_scrypt"
 IDLE_KEY = "lock_idle_minutes"
@@ -187,7 +191,10 @@ class LockScreen(QWidget):
 
 
 class AutoLock(QObject):
-    """Watches the application's input; locks ``window`` after the idle time."""
+    """Watches the application's input; locks ``window`` after the idle time.
+
+    The PIN's hash and the idle time are read from the database's settings on the database worker and
+    kept here: the input filter asks ``enabled`` on every key press and mouse move."""
 
     def __init__(self, ws: Workspace, window: QMainWindow) -> None:
         super().__init__(window)
@@ -197,21 +204,34 @@ class AutoLock(QObject):
         self.screen: LockScreen | None = None
         self._content: QWidget | None = None
         self._hidden: list[QWidget] = []
+        self._pin_hash = ""  # as stored in the settings ("" when no PIN is set)
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.timeout.connect(self.lock)
-        self.set_idle_ms(self._idle_minutes() * 60_000)
+        self.timer.setInterval(DEFAULT_IDLE_MINUTES * 60_000)
+        self._read_settings()
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self)
 
     @property
     def enabled(self) -> bool:
-        return self.ws.db.encrypted or bool(self.ws.settings.get(PIN_KEY))
+        return self.ws.db.encrypted or bool(self._pin_hash)
 
-    def _idle_minutes(self) -> int:
-        raw = self.ws.settings.get(IDLE_KEY) or ""
-        return int(raw) if raw.isdigit() and int(raw) > 0 else DEFAULT_IDLE_MINUTES
+    def _read_settings(self) -> None:
+        settings = self.ws.settings
+        query(
+            self,
+            lambda: (settings.get(PIN_KEY) or "", settings.get(IDLE_KEY) or ""),
+            self._take_settings,
+            what="read lock settings",
+        )
+
+    def _take_settings(self, stored: tuple[str, str]) -> None:
+        self._pin_hash, raw = stored
+        minutes = int(raw) if raw.isdigit() and int(raw) > 0 else DEFAULT_IDLE_MINUTES
+        if not self.locked:
+            self.set_idle_ms(minutes * 60_000)
 
     def set_idle_ms(self, milliseconds: int) -> None:
         self.timer.setInterval(milliseconds)
@@ -222,9 +242,15 @@ class AutoLock(QObject):
         problem = check_pin(pin)
         if problem:
             raise ValueError(problem)
-        self.ws.settings.set(PIN_KEY, hash_pin(pin))
-        self.ws.settings.set(IDLE_KEY, str(idle_minutes))
-        self.set_idle_ms(idle_minutes * 60_000)
+        stored, settings = hash_pin(pin), self.ws.settings
+
+        def save() -> None:
+            settings.set(PIN_KEY, stored)
+            settings.set(IDLE_KEY, str(idle_minutes))
+
+        change(
+            self, save, lambda _saved: self._take_settings((stored, str(idle_minutes))), what="set lock PIN"
+        )
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if not self.locked and event.type() in _INPUT and self.enabled:
@@ -246,6 +272,7 @@ class AutoLock(QObject):
         self.window.setCentralWidget(self.screen)
         self.window.menuBar().setEnabled(False)
         self.screen.pin.setFocus()
+        self._read_settings()  # the PIN as stored now (changed from another window meanwhile?)
 
     def _try_unlock(self) -> None:
         assert self.screen is not None
@@ -254,8 +281,7 @@ class AutoLock(QObject):
     def _matches(self, given: str) -> bool:
         if self.ws.db.passphrase is not None:
             return hmac.compare_digest(given.encode("utf-8"), self.ws.db.passphrase.encode("utf-8"))
-        stored = self.ws.settings.get(PIN_KEY) or ""
-        return bool(stored) and pin_matches(given, stored)
+        return bool(self._pin_hash) and pin_matches(given, self._pin_hash)
 
     def unlock(self, pin: str) -> bool:
         if not self.locked:
@@ -267,9 +293,12 @@ class AutoLock(QObject):
             self.screen.error.show()
             self.screen.pin.clear()
             if not self.ws.db.read_only:  # a read-only window cannot write; the kettrack holding it can
-                from kettrack.store.audit import AuditLog
+                from kettrack.services.audit import AuditLog
 
-                AuditLog(self.ws.db).record_now("failed_unlock", details=f"wrong {what} on the lock screen")
+                log, details = AuditLog(self.ws.db), f"wrong {what} on the lock screen"
+                change(
+                    self, lambda: log.record_now("failed_unlock", details=details), what="audit failed unlock"
+                )
             return False
         self.window.takeCentralWidget()
         if self.screen is not None:

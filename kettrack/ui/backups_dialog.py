@@ -1,6 +1,7 @@
 """Backups in the window: the list (when, why, size, what each holds), Back up now, Restore (the
 current database is kept aside as a backup first; kettrack then closes, to start again on the
-restored file), and Check database with its findings in words. Slow work runs off the GUI thread."""
+restored file), and Check database with its findings in words. All of it runs on the database worker
+(kettrack.ui.operations): off the GUI thread, and never beside another query of the same file."""
 
 from __future__ import annotations
 
@@ -11,12 +12,12 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtWidgets import QApplication, QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from kettrack.ui.basics import confirm, tell, tr
+from kettrack.ui.operations import change, query
 from kettrack.ui.tables import Column, RecordTable, RecordTableModel
-from kettrack.ui.workers import Workers, shared_workers
 
 if TYPE_CHECKING:
-    from kettrack.store.backups import BackupInfo
-    from kettrack.store.workspace import Workspace
+    from kettrack.services.backups import BackupInfo
+    from kettrack.services.workspace import Workspace
 
 
 def columns() -> list[Column[Any]]:
@@ -39,14 +40,12 @@ class BackupsDialog(QDialog):
         self,
         ws: Workspace,
         *,
-        workers: Workers | None = None,
         quit_app: Callable[[], None] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.ws = ws
         self.quit_app = quit_app or QApplication.quit
-        self.workers = workers or shared_workers()
         self.restored: Path | None = None
         self.setObjectName("backups_dialog")
         self.setWindowTitle(tr("Backups"))
@@ -74,7 +73,7 @@ class BackupsDialog(QDialog):
         layout.addWidget(self.status)
         layout.addWidget(self.table, 1)
         if self.path is None:
-            from kettrack.store.backups import PG_DUMP_ADVICE
+            from kettrack.services.backups import PG_DUMP_ADVICE
 
             self.status.setText(tr("This is a shared database: ") + PG_DUMP_ADVICE)
             self.backup_button.setEnabled(False)
@@ -82,30 +81,36 @@ class BackupsDialog(QDialog):
         self.refresh()
 
     def refresh(self) -> None:
-        from kettrack.store.backups import list_backups
+        from kettrack.services.backups import list_backups
 
-        self.model.set_records(list_backups(self.path, self.ws.db.passphrase) if self.path else [])
+        path, passphrase = self.path, self.ws.db.passphrase
+        query(
+            self,
+            lambda: list_backups(path, passphrase) if path else [],
+            self.model.set_records,
+            what="list backups",
+        )
 
     def current(self) -> BackupInfo | None:
         row = self.table.currentIndex().row()
         return self.model.records[row] if 0 <= row < len(self.model.records) else None
 
     def back_up(self) -> None:
-        from kettrack.store.audit import AuditLog
-        from kettrack.store.backups import KEEP_KEYS, back_up, policy_of
+        from kettrack.services.audit import AuditLog
+        from kettrack.services.backups import KEEP_KEYS, back_up, policy_of
 
         assert self.path is not None
-        path = self.path
-        policy = policy_of({key: self.ws.settings.get(key) for key in KEEP_KEYS})
+        path, ws = self.path, self.ws
 
         def work() -> Path:
-            made = back_up(path, reason="manual", policy=policy, passphrase=self.ws.db.passphrase)
-            AuditLog(self.ws.db).record_now("backup", details=made.name)
+            policy = policy_of({key: ws.settings.get(key) for key in KEEP_KEYS})
+            made = back_up(path, reason="manual", policy=policy, passphrase=ws.db.passphrase)
+            AuditLog(ws.db).record_now("backup", details=made.name)
             return made
 
         self.backup_button.setEnabled(False)
         self.status.setText(tr("Backing up…"))
-        self.workers.run(work, self._backed_up, self._failed)
+        change(self, work, self._backed_up, what="back up", handle={Exception: self._failed})
 
     def _backed_up(self, path: Path) -> None:
         self.backup_button.setEnabled(True)
@@ -118,13 +123,19 @@ class BackupsDialog(QDialog):
         self.status.setText(tr("That did not work: {0}").format(error))
 
     def check(self) -> None:
-        from kettrack.store.check import check_database
+        from kettrack.services.check import check_database
 
         location = self.path or self.ws.db.target.url
         passphrase = self.ws.db.passphrase
         self.check_button.setEnabled(False)
         self.status.setText(tr("Checking the database…"))
-        self.workers.run(lambda: check_database(location, passphrase), self._checked, self._failed)
+        query(
+            self,
+            lambda: check_database(location, passphrase),
+            self._checked,
+            what="check database",
+            handle={Exception: self._failed},
+        )
 
     def _checked(self, report: Any) -> None:
         self.check_button.setEnabled(True)
@@ -132,6 +143,8 @@ class BackupsDialog(QDialog):
         self.status.setStyleSheet("" if report.ok else "color: #b71c1c;")
 
     def restore(self) -> bool:
+        """Go back to the chosen backup after asking; True once restored (at once when the database
+        work runs inline)."""
         backup = self.current()
         if backup is None or self.path is None:
             tell(self, tr("Restore"), tr("Choose the backup to go back to."))
@@ -143,23 +156,34 @@ class BackupsDialog(QDialog):
         if not confirm(self, tr("Restore a backup"), question):
             return False
         from kettrack.core.problems import InvalidInput
-        from kettrack.store.audit import AuditLog
-        from kettrack.store.backups import restore
-        from kettrack.store.database import Database
+        from kettrack.services.audit import AuditLog
+        from kettrack.services.backups import restore
+        from kettrack.services.opening import open_database
 
-        passphrase = self.ws.db.passphrase
-        self.ws.close()  # the file is replaced under no open connection
-        try:
-            restore(self.path, backup.path, passphrase)
-        except InvalidInput as exc:
-            tell(self, tr("Not restored"), str(exc))
-            return False
-        db = Database.open(self.path, passphrase=passphrase)
-        try:
-            AuditLog(db).record_now("restore", details=f"from {backup.path.name}")
-        finally:
-            db.close()
-        self.restored = backup.path
+        path, ws = self.path, self.ws
+        passphrase = ws.db.passphrase
+
+        def work() -> Path:
+            # On the database worker: no query of this window runs while the file is replaced.
+            ws.close()  # the file is replaced under no open connection
+            restore(path, backup.path, passphrase)
+            db = open_database(path, passphrase=passphrase)
+            try:
+                AuditLog(db).record_now("restore", details=f"from {backup.path.name}")
+            finally:
+                db.close()
+            return backup.path
+
+        restored = change(
+            self,
+            work,
+            self._restored,
+            what="restore backup",
+            handle={InvalidInput: lambda exc: tell(self, tr("Not restored"), str(exc))},
+        )
+        return restored.succeeded
+
+    def _restored(self, backup: Path) -> None:
+        self.restored = backup
         tell(self, tr("Restored"), tr("The backup is restored. kettrack closes now; start it again."))
         self.quit_app()
-        return True

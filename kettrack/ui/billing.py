@@ -1,9 +1,11 @@
 """The Billing section: fee schedules (what each provider or clinic charges per code) and the code
 list (CPT and HCPCS codes with kettrack's own descriptions, their validity dates and retirements),
-plus which ICD-10-CM release is in use. Every write goes through the store's billing repositories."""
+plus which ICD-10-CM release is in use. Every read and write goes through the store's billing
+repositories on the database worker (kettrack.ui.operations)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -30,7 +32,8 @@ from kettrack.core.codes import CodeCatalog, CodeKind, ProcedureCode, code_syste
 from kettrack.core.icd10 import Icd10Index
 from kettrack.core.money import format_usd, parse_amount
 from kettrack.core.problems import InvalidInput, Problem
-from kettrack.store.workspace import Workspace
+from kettrack.core.records import ProviderRecord
+from kettrack.services.workspace import Workspace
 from kettrack.ui import changes
 from kettrack.ui.changes import ChangeBus
 from kettrack.ui.forms import (
@@ -46,6 +49,7 @@ from kettrack.ui.forms import (
     tell,
     tr,
 )
+from kettrack.ui.operations import change, query
 from kettrack.ui.tables import Column, RecordTable, RecordTableModel
 from kettrack.ui.workers import Workers, shared_workers
 
@@ -86,6 +90,20 @@ def fee_columns() -> list[Column[FeeRow]]:
     ]
 
 
+def fee_saver(
+    ws: Workspace, provider_id: int
+) -> Callable[[tuple[str, Decimal, str]], tuple[str, Decimal, str]]:
+    """What saves a fee of ``provider_id``'s schedule, on the database worker (no widget in it)."""
+    fees = ws.fees
+
+    def save(fee: tuple[str, Decimal, str]) -> tuple[str, Decimal, str]:
+        code, amount, ndc = fee
+        fees.set_fee(provider_id, code, amount, ndc)
+        return fee
+
+    return save
+
+
 class FeeDialog(RecordDialog):
     """Add or change one fee: code (completed from the code list), amount per unit, usual NDC."""
 
@@ -98,12 +116,11 @@ class FeeDialog(RecordDialog):
         parent: QWidget | None = None,
     ) -> None:
         self.ws, self.bus, self.provider_id = ws, bus, provider_id
-        self.catalog = ws.codes.catalog()
+        self.catalog: CodeCatalog | None = None  # read off the GUI thread; the code is checked once it is in
         self.form = ErrorForm()
         self.code = QLineEdit()
         self.code.setObjectName("fee_code")
         self.code.setPlaceholderText("96365")
-        self.code.setCompleter(code_completer(self.catalog, self.code))
         self.description = QLabel()
         self.description.setObjectName("fee_code_description")
         self.description.setWordWrap(True)
@@ -126,11 +143,27 @@ class FeeDialog(RecordDialog):
             self.amount.setText(str(fee.amount))
             self.ndc.setText(fee.ndc)
         title = tr("Edit fee {0}").format(fee.code) if fee else tr("Add fee")
-        super().__init__(title, self.form, self.form, self._read, self._save, parent)
+        super().__init__(
+            title,
+            self.form,
+            self.form,
+            self._read,
+            fee_saver(ws, provider_id),
+            parent,
+            bus=bus,
+            changes=(changes.BILLING,),
+            what="save fee",
+        )
         self.resize(460, 260)
+        query(self, ws.codes.catalog, self._catalog_ready, what="read code list")
+
+    def _catalog_ready(self, catalog: CodeCatalog) -> None:
+        self.catalog = catalog
+        self.code.setCompleter(code_completer(catalog, self.code))
+        self._describe(self.code.text())
 
     def _describe(self, text: str) -> None:
-        entry = self.catalog.get(text) if text.strip() else None
+        entry = self.catalog.get(text) if text.strip() and self.catalog is not None else None
         self.description.setText(entry.description if entry else "")
 
     def _read(self) -> tuple[str, Decimal, str]:
@@ -138,6 +171,8 @@ class FeeDialog(RecordDialog):
         code = self.code.text().strip().upper()
         if code_system(code) is None:
             problems.append(Problem("code", tr("Enter a CPT or HCPCS code, like 96365 or J3490")))
+        elif self.catalog is None:
+            problems.append(Problem("code", tr("The code list is still loading: try again in a moment")))
         elif code not in self.catalog:
             missing = tr("{0} is not in the code list: add it under Codes first").format(code)
             problems.append(Problem("code", missing))
@@ -149,12 +184,6 @@ class FeeDialog(RecordDialog):
         if problems:
             raise InvalidInput(problems)
         return code, amount, self.ndc.text()
-
-    def _save(self, fee: tuple[str, Decimal, str]) -> tuple[str, Decimal, str]:
-        code, amount, ndc = fee
-        self.ws.fees.set_fee(self.provider_id, code, amount, ndc)
-        self.bus.announce(changes.BILLING)
-        return fee
 
 
 class FeeSchedulesTab(QWidget):
@@ -206,10 +235,13 @@ class FeeSchedulesTab(QWidget):
         self.table.restore_header((80, 560, 110))
 
     def load_providers(self) -> None:
+        query(self, self.ws.providers.list, self._show_providers, what="list providers")
+
+    def _show_providers(self, records: list[ProviderRecord]) -> None:
         current = self.provider.currentData()
         self.provider.blockSignals(True)
         self.provider.clear()
-        for record in self.ws.providers.list():
+        for record in records:
             if record.id is not None:
                 self.provider.addItem(f"{record.display_name} ({record.kind.label})", record.id)
         index = self.provider.findData(current)
@@ -229,14 +261,18 @@ class FeeSchedulesTab(QWidget):
         self.provider.setCurrentIndex(self.provider.findData(provider_id))
 
     def refresh(self) -> None:
-        provider_id = self.provider_id()
-        fees = self.ws.fees.for_provider(provider_id) if provider_id is not None else {}
-        catalog = self.ws.codes.catalog()
-        rows = []
-        for code, (amount, ndc) in sorted(fees.items()):
-            entry = catalog.get(code)
-            rows.append(FeeRow(code, entry.description if entry else "", amount, ndc))
-        self.model.set_records(rows)
+        provider_id, ws = self.provider_id(), self.ws
+
+        def read() -> list[FeeRow]:
+            fees = ws.fees.for_provider(provider_id) if provider_id is not None else {}
+            catalog = ws.codes.catalog()
+            rows = []
+            for code, (amount, ndc) in sorted(fees.items()):
+                entry = catalog.get(code)
+                rows.append(FeeRow(code, entry.description if entry else "", amount, ndc))
+            return rows
+
+        query(self, read, self.model.set_records, what="list fees")
 
     def current_fee(self) -> FeeRow | None:
         index = self.table.currentIndex()
@@ -270,8 +306,14 @@ class FeeSchedulesTab(QWidget):
             tr("Remove the fee for {0} from {1}'s schedule?").format(fee.code, self.provider.currentText()),
         ):
             return
-        self.ws.fees.remove(provider_id, fee.code)
-        self.bus.announce(changes.BILLING)
+        fees, code = self.ws.fees, fee.code
+        change(
+            self,
+            lambda: fees.remove(provider_id, code),
+            what="remove fee",
+            bus=self.bus,
+            changes=(changes.BILLING,),
+        )
 
 
 # --- codes -----------------------------------------------------------------------------------------
@@ -337,13 +379,18 @@ def code_dialog(
     copyright_note.setForegroundRole(QPalette.ColorRole.PlaceholderText)
     editor.outer.insertWidget(0, copyright_note)
 
-    def save(new: ProcedureCode) -> ProcedureCode:
-        saved = ws.codes.save(new)
-        bus.announce(changes.BILLING)
-        return saved
-
     title = tr("Edit code {0}").format(entry.code) if entry else tr("Add code")
-    dialog = RecordDialog(title, editor, editor, lambda: editor.read(base), save, parent)
+    dialog = RecordDialog(
+        title,
+        editor,
+        editor,
+        lambda: editor.read(base),
+        ws.codes.save,
+        parent,
+        bus=bus,
+        changes=(changes.BILLING,),
+        what="save code",
+    )
     dialog.resize(540, 390)
     return dialog
 
@@ -366,13 +413,29 @@ class RetireDialog(RecordDialog):
         self.last_day.edit.setObjectName("retire_last_day")
         self.replacement = QLineEdit(entry.replaced_by)
         self.replacement.setObjectName("retire_replaced_by")
-        self.replacement.setCompleter(code_completer(ws.codes.catalog(), self.replacement))
+        query(
+            self.replacement,
+            ws.codes.catalog,
+            lambda catalog: self.replacement.setCompleter(code_completer(catalog, self.replacement)),
+            what="read code list",
+        )
         self.replacement.setPlaceholderText(tr("optional"))
         self.form.add_row("effective_to", tr("Last valid day:"), self.last_day.widget, "code")
         self.last_day.edit.setAccessibleName(tr("Last valid day"))
         self.form.add_row("replaced_by", tr("Replaced by:"), self.replacement)
         title = tr("Retire {0}").format(entry.code)
-        super().__init__(title, self.form, self.form, self._read, self._save, parent)
+        codes, code = ws.codes, entry.code  # the save runs on the database worker: no widget in it
+        super().__init__(
+            title,
+            self.form,
+            self.form,
+            self._read,
+            lambda retirement: codes.retire(code, *retirement),
+            parent,
+            bus=bus,
+            changes=(changes.BILLING,),
+            what="retire code",
+        )
         self.buttons.button(self.buttons.StandardButton.Save).setText(tr("Retire"))
         self.resize(420, 220)
 
@@ -380,12 +443,6 @@ class RetireDialog(RecordDialog):
         last_day = self.last_day.get()
         assert last_day is not None  # the field is required
         return last_day, self.replacement.text().strip()
-
-    def _save(self, retirement: tuple[date, str]) -> ProcedureCode:
-        last_day, replaced_by = retirement
-        saved = self.ws.codes.retire(self.entry.code, last_day, replaced_by)
-        self.bus.announce(changes.BILLING)
-        return saved
 
 
 def code_columns() -> list[Column[ProcedureCode]]:
@@ -482,8 +539,12 @@ class CodesTab(QWidget):
         self.icd.setText(tr("The ICD-10-CM code set could not be loaded: {0}").format(error))
 
     def refresh(self) -> None:
+        codes = self.ws.codes
+        query(self, lambda: list(codes.catalog()), self._show_codes, what="list codes")
+
+    def _show_codes(self, codes: list[ProcedureCode]) -> None:
         current = self.current_code()
-        self.model.set_records(list(self.ws.codes.catalog()))
+        self.model.set_records(codes)
         if current is not None:
             self.select_code(current.code)
 

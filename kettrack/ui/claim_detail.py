@@ -1,9 +1,11 @@
 """One claim in its own window: who and what it bills, its money, its deadlines with the rule and
 source each comes from, its timeline of events with their files, its appeal letters, and a button
-for each thing that can happen next (only those the claim's state allows)."""
+for each thing that can happen next (only those the claim's state allows). The claim is read, and
+every event written, on the database worker (kettrack.ui.operations)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -34,10 +36,12 @@ from kettrack.ui.basics import tell, tr
 from kettrack.ui.changes import ChangeBus
 from kettrack.ui.claim_dialogs import EventDialog, _date_edit
 from kettrack.ui.forms import ErrorForm
-from kettrack.ui.workers import Workers
+from kettrack.ui.operations import change, query
 
 if TYPE_CHECKING:
-    from kettrack.store.workspace import Workspace
+    from kettrack.core.appeal import AppealDraft
+    from kettrack.core.claims import LetterInfo
+    from kettrack.services.workspace import Workspace
 
 # The buttons, in the order a claim lives through them, and the event each records.
 ACTIONS: tuple[tuple[str, EventKind], ...] = (
@@ -74,12 +78,15 @@ class AppealDialog(QDialog):
     """The appeal letter drafted from the record: edit it, preview it, then issue it (which files the
     appeal at the plan's next level)."""
 
-    def __init__(self, ws: Workspace, bus: ChangeBus, claim_id: int, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, ws: Workspace, bus: ChangeBus, claim_id: int, draft: AppealDraft, parent: QWidget | None = None
+    ) -> None:
+        """``draft`` is ``ws.appeals.draft(claim_id)``, read off the GUI thread (ClaimWindow.record)."""
         super().__init__(parent)
         self.ws, self.bus, self.claim_id = ws, bus, claim_id
         self.letter = None
         self.setObjectName("appeal_dialog")
-        self.draft = ws.appeals.draft(claim_id)
+        self.draft = draft
         self.setWindowTitle(tr("{0}: appeal letter").format(self.draft.level_name))
         self.resize(820, 720)
         deadline = self.draft.deadline
@@ -119,13 +126,21 @@ class AppealDialog(QDialog):
         return [p.strip() for p in self.text.toPlainText().split("\n\n") if p.strip()]
 
     def preview(self) -> QDialog | None:
+        """The letter as it would print; returns the preview once it shows (at once when the database
+        work runs inline)."""
+        appeals, claim_id, paragraphs = self.ws.appeals, self.claim_id, self.paragraphs()
+        shown = query(
+            self,
+            lambda: appeals.preview_pdf(claim_id, paragraphs),
+            self._show_preview,
+            what="preview appeal letter",
+            form=self.form,
+        )
+        return shown.returned  # type: ignore[no-any-return]
+
+    def _show_preview(self, pdf: bytes) -> QDialog:
         from kettrack.ui.pdf_preview import PdfPreview
 
-        try:
-            pdf = self.ws.appeals.preview_pdf(self.claim_id, self.paragraphs())
-        except InvalidInput as exc:
-            self.form.show_problems(exc.problems)
-            return None
         dialog = QDialog(self)
         dialog.setWindowTitle(tr("Appeal letter preview"))
         dialog.resize(760, 900)
@@ -138,16 +153,21 @@ class AppealDialog(QDialog):
     def issue(self) -> None:
         from kettrack.ui.basics import pydate
 
-        try:
-            self.letter = self.ws.appeals.issue(
-                self.claim_id, self.paragraphs(), filed_on=pydate(self.date.date())
-            )
-        except (InvalidInput, NotFound) as exc:
-            self.form.show_problems(
-                exc.problems if isinstance(exc, InvalidInput) else [Problem("claim", str(exc))]
-            )
-            return
-        self.bus.announce(changes.CLAIM)
+        appeals, claim_id = self.ws.appeals, self.claim_id
+        paragraphs, filed_on = self.paragraphs(), pydate(self.date.date())
+        change(
+            self,
+            lambda: appeals.issue(claim_id, paragraphs, filed_on=filed_on),
+            self._issued,
+            what="issue appeal letter",
+            bus=self.bus,
+            changes=(changes.CLAIM,),
+            form=self.form,
+            handle={NotFound: lambda exc: self.form.show_problems([Problem("claim", str(exc))])},
+        )
+
+    def _issued(self, letter: LetterInfo) -> None:
+        self.letter = letter
         self.accept()
 
 
@@ -160,7 +180,6 @@ class ClaimWindow(QDialog):
         bus: ChangeBus,
         claim_id: int,
         *,
-        workers: Workers | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -233,16 +252,25 @@ class ClaimWindow(QDialog):
         done.clicked.connect(self.close)
         close.addWidget(done)
         layout.addLayout(close)
+        for button in (*self.buttons.values(), self.rules_button, self.attach_button):
+            button.setEnabled(False)  # until the claim is in
         bus.changed.connect(self._on_changed)
         self.refresh()
 
     def refresh(self) -> None:
-        try:
-            detail = self.ws.claim_views.get(self.claim_id)
-        except NotFound:
-            self.close()
-            return
+        views, claim_id = self.ws.claim_views, self.claim_id
+        query(
+            self,
+            lambda: views.get(claim_id),
+            self._show,
+            what="open claim",
+            handle={NotFound: lambda _gone: self.close()},
+        )
+
+    def _show(self, detail: ClaimDetail) -> None:
         self.detail = detail
+        self.rules_button.setEnabled(True)
+        self.attach_button.setEnabled(True)
         row = detail.row
         self.setWindowTitle(tr("Claim {0}").format(row.number))
         number = f" · {tr('payer claim number')} {row.payer_claim_number}" if row.payer_claim_number else ""
@@ -319,19 +347,29 @@ class ClaimWindow(QDialog):
             self.refresh()
 
     def record(self, kind: EventKind) -> QDialog | None:
+        """Open the dialog that records ``kind``; returns it once open (at once when the database work
+        runs inline; an appeal's letter is drafted from the record first)."""
         assert self.detail is not None
         if kind is EventKind.APPEAL_FILED:
-            try:
-                dialog: QDialog = AppealDialog(self.ws, self.bus, self.claim_id, parent=self)
-            except InvalidInput as exc:
-                tell(self, tr("No appeal possible"), str(exc))
-                return None
-        else:
-            if kind is EventKind.PAID and EventKind.PAID not in ALLOWED[self.detail.status.state]:
-                kind = EventKind.PARTIALLY_PAID
-            dialog = EventDialog(
-                self.ws, self.bus, self.claim_id, kind, expected_events=len(self.detail.events), parent=self
+            appeals, claim_id = self.ws.appeals, self.claim_id
+            drafted = query(
+                self,
+                lambda: appeals.draft(claim_id),
+                self._open_appeal,
+                what="draft appeal letter",
+                handle={InvalidInput: lambda exc: tell(self, tr("No appeal possible"), str(exc))},
             )
+            return drafted.returned  # type: ignore[no-any-return]
+        if kind is EventKind.PAID and EventKind.PAID not in ALLOWED[self.detail.status.state]:
+            kind = EventKind.PARTIALLY_PAID
+        dialog = EventDialog(
+            self.ws, self.bus, self.claim_id, kind, expected_events=len(self.detail.events), parent=self
+        )
+        dialog.open()
+        return dialog
+
+    def _open_appeal(self, draft: AppealDraft) -> QDialog:
+        dialog = AppealDialog(self.ws, self.bus, self.claim_id, draft, parent=self)
         dialog.open()
         return dialog
 
@@ -344,8 +382,6 @@ class ClaimWindow(QDialog):
         return dialog
 
     def attach_file(self) -> None:
-        from pathlib import Path
-
         from PySide6.QtWidgets import QFileDialog
 
         name, _ = QFileDialog.getOpenFileName(
@@ -353,24 +389,35 @@ class ClaimWindow(QDialog):
         )
         if not name:
             return
-        try:
-            self.ws.claims.attach(self.claim_id, Path(name))
-        except (InvalidInput, OSError) as exc:
-            tell(self, tr("File not attached"), str(exc))
-            return
-        self.bus.announce(changes.CLAIM)
+        claims, claim_id = self.ws.claims, self.claim_id
+        change(
+            self,
+            lambda: claims.attach(claim_id, Path(name)),
+            what="attach file to claim",
+            bus=self.bus,
+            changes=(changes.CLAIM,),
+            handle={(InvalidInput, OSError): lambda exc: tell(self, tr("File not attached"), str(exc))},
+        )
 
     def _open_document(self, item: QListWidgetItem) -> None:
         from kettrack.ui.pdf_preview import open_in_viewer, viewer_copy
 
         kind, record_id = item.data(Qt.ItemDataRole.UserRole)
-        try:
+        letter_name = item.text().split(" (")[0] + ".pdf"
+        claims, appeals = self.ws.claims, self.ws.appeals
+
+        def copy() -> Path:
+            # The owner-only copy for the viewer is written here too, off the GUI thread.
             if kind == "attachment":
-                name, content = self.ws.claims.attachment_content(record_id)
+                name, content = claims.attachment_content(record_id)
             else:
-                content = self.ws.appeals.letter_pdf(record_id)
-                name = item.text().split(" (")[0] + ".pdf"
-        except (InvalidInput, NotFound) as exc:
-            tell(self, tr("File not opened"), str(exc))
-            return
-        open_in_viewer(viewer_copy(content, name))
+                name, content = letter_name, appeals.letter_pdf(record_id)
+            return viewer_copy(content, name)
+
+        query(
+            self,
+            copy,
+            open_in_viewer,
+            what=f"open claim {kind}",
+            handle={(InvalidInput, NotFound): lambda exc: tell(self, tr("File not opened"), str(exc))},
+        )

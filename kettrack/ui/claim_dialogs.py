@@ -1,7 +1,8 @@
 """Dialogs that write claims: a new claim from an issued superbill, and one event dialog that shows
 the fields each kind of event needs (a submission's method and number, an EOB's amounts and
 adjustment codes, a denial's codes, a decision's outcome, a close's reason), with files to attach.
-Problems show next to their field; nothing is written until everything is right."""
+Problems show next to their field; nothing is written until everything is right. Reads and writes go
+to the database worker (kettrack.ui.operations)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QStringListModel, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
@@ -36,9 +37,11 @@ from kettrack.ui import changes
 from kettrack.ui.basics import DATE_FORMAT, pydate, qdate, tr
 from kettrack.ui.changes import ChangeBus
 from kettrack.ui.forms import ErrorForm, MultilineField
+from kettrack.ui.operations import change, query
 
 if TYPE_CHECKING:
-    from kettrack.store.workspace import Workspace
+    from kettrack.services.superbills import IssuedSuperbillRecord
+    from kettrack.services.workspace import Workspace
 
 DECISIONS = (EventKind.PAID, EventKind.PARTIALLY_PAID, EventKind.DENIED)
 EVENT_TITLES = {
@@ -78,20 +81,7 @@ class NewClaimDialog(QDialog):
         self.setWindowTitle(tr("New claim"))
         self.form = ErrorForm(self)
         self.superbill = QComboBox()
-        for record in ws.superbills.list():
-            if not record.superseded:
-                span = f"{record.date_from.isoformat()}–{record.date_to.isoformat()}"
-                label = (
-                    f"{record.number} v{record.version} · {record.patient_name} · {span} · "
-                    f"{format_usd(record.total_charges)}"
-                )
-                self.superbill.addItem(label, (record.id, record.patient_id))
-        if superbill_id is not None:
-            index = next(
-                (i for i in range(self.superbill.count()) if self.superbill.itemData(i)[0] == superbill_id),
-                -1,
-            )
-            self.superbill.setCurrentIndex(max(index, 0))
+        self._wanted_superbill = superbill_id
         self.coverage = QComboBox()
         self.filer = QComboBox()
         for filer in Filer:
@@ -106,7 +96,6 @@ class NewClaimDialog(QDialog):
         self.form.add_row("method", tr("Sent by:"), self.method)
         self.form.add_row("note", tr("Note:"), self.note.widget)
         self.superbill.currentIndexChanged.connect(lambda _i: self._load_coverages())
-        self._load_coverages()
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
@@ -114,25 +103,62 @@ class NewClaimDialog(QDialog):
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        if self.superbill.count() == 0:
-            layout.addWidget(
-                QLabel(
-                    tr("Issue a superbill first (Infusions → Create superbill…): a claim bills its lines.")
-                )
-            )
+        self.none_issued = QLabel(
+            tr("Issue a superbill first (Infusions → Create superbill…): a claim bills its lines.")
+        )
+        self.none_issued.hide()
+        layout.addWidget(self.none_issued)
         layout.addWidget(self.form)
         layout.addWidget(buttons)
+        superbills = ws.superbills
+        query(self, superbills.list, self._show_superbills, what="list superbills")
+
+    def _show_superbills(self, records: list[IssuedSuperbillRecord]) -> None:
+        self.superbill.blockSignals(True)
+        self.superbill.clear()
+        for record in records:
+            if not record.superseded:
+                span = f"{record.date_from.isoformat()}–{record.date_to.isoformat()}"
+                label = (
+                    f"{record.number} v{record.version} · {record.patient_name} · {span} · "
+                    f"{format_usd(record.total_charges)}"
+                )
+                self.superbill.addItem(label, (record.id, record.patient_id))
+        if self._wanted_superbill is not None:
+            wanted = self._wanted_superbill
+            index = next(
+                (i for i in range(self.superbill.count()) if self.superbill.itemData(i)[0] == wanted),
+                -1,
+            )
+            self.superbill.setCurrentIndex(max(index, 0))
+        self.superbill.blockSignals(False)
+        self.none_issued.setVisible(self.superbill.count() == 0)
+        self._load_coverages()
 
     def _load_coverages(self) -> None:
         self.coverage.clear()
         data = self.superbill.currentData()
         if data is None:
             return
-        payers = {p.id: p.name for p in self.ws.payers.list()}
-        for coverage in self.ws.coverages.for_patient(data[1]):
-            payer = payers.get(coverage.payer_id, "?")
-            rank = coverage.rank.label.lower()
-            self.coverage.addItem(f"{payer} ({rank}, member {coverage.member_id})", coverage.id)
+        ws, patient_id = self.ws, data[1]
+
+        def read() -> list[tuple[str, int]]:
+            payers = {p.id: p.name for p in ws.payers.list()}
+            return [
+                (
+                    f"{payers.get(coverage.payer_id, '?')} ({coverage.rank.label.lower()}, "
+                    f"member {coverage.member_id})",
+                    coverage.id,
+                )
+                for coverage in ws.coverages.for_patient(patient_id)
+            ]
+
+        query(self, read, self._show_coverages, what="list coverages")
+
+    def _show_coverages(self, coverages: list[tuple[str, int]]) -> None:
+        self.coverage.clear()
+        for label, coverage_id in coverages:
+            self.coverage.addItem(label, coverage_id)
 
     def save(self) -> None:
         data = self.superbill.currentData()
@@ -144,20 +170,26 @@ class NewClaimDialog(QDialog):
         if problems:
             self.form.show_problems(problems)
             return
-        try:
-            self.claim_id = self.ws.claims.create(
-                NewClaim(
-                    coverage_id=self.coverage.currentData(),
-                    superbill_id=data[0],
-                    filer=Filer(self.filer.currentData()),
-                    method=SubmitMethod(self.method.currentData()),
-                    note=self.note.get(),
-                )
-            )
-        except InvalidInput as exc:
-            self.form.show_problems(exc.problems)
-            return
-        self.bus.announce(changes.CLAIM)
+        new = NewClaim(
+            coverage_id=self.coverage.currentData(),
+            superbill_id=data[0],
+            filer=Filer(self.filer.currentData()),
+            method=SubmitMethod(self.method.currentData()),
+            note=self.note.get(),
+        )
+        claims = self.ws.claims
+        change(
+            self,
+            lambda: claims.create(new),
+            self._created,
+            what="create claim",
+            bus=self.bus,
+            changes=(changes.CLAIM,),
+            form=self.form,
+        )
+
+    def _created(self, claim_id: int) -> None:
+        self.claim_id = claim_id
         self.accept()
 
 
@@ -166,8 +198,16 @@ class AdjustmentRows(QWidget):
 
     def __init__(self, ws: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        codes = ws.reason_codes.reason_codes()
-        self.carcs = [f"{c.code} – {c.description}" for c in codes if c.kind == "carc"]
+        # The reason codes a completer offers, read off the GUI thread; rows made before they are in
+        # get them when they arrive.
+        self.carcs = QStringListModel(self)
+        reason_codes = ws.reason_codes
+        query(
+            self,
+            lambda: [f"{c.code} – {c.description}" for c in reason_codes.reason_codes() if c.kind == "carc"],
+            self.carcs.setStringList,
+            what="read reason codes",
+        )
         self.grid = QGridLayout(self)
         self.grid.setContentsMargins(0, 0, 0, 0)
         for column, title in enumerate(
@@ -412,20 +452,27 @@ class EventDialog(QDialog):
     def save(self) -> None:
         try:
             event = self.build_event()
-            self.event_id = self.ws.claims.record(
-                self.claim_id,
-                event,
-                expected_events=self.expected_events,
-                attachments=[(p, "") for p in self.files],
-            )
-        except (InvalidInput, NotFound) as exc:
-            problems = exc.problems if isinstance(exc, InvalidInput) else [Problem("event", str(exc))]
-            self.form.show_problems(problems)
+        except InvalidInput as exc:
+            self.form.show_problems(exc.problems)
             return
-        except OSError as exc:
-            self.form.show_problems([Problem("file", exc.strerror or str(exc))])
-            return
-        self.bus.announce(changes.CLAIM)
+        claims, claim_id, expected = self.ws.claims, self.claim_id, self.expected_events
+        attachments = [(p, "") for p in self.files]
+        change(
+            self,
+            lambda: claims.record(claim_id, event, expected_events=expected, attachments=attachments),
+            self._recorded,
+            what=f"record claim event {event.kind.value}",
+            bus=self.bus,
+            changes=(changes.CLAIM,),
+            form=self.form,
+            handle={
+                NotFound: lambda exc: self.form.show_problems([Problem("event", str(exc))]),
+                OSError: lambda exc: self.form.show_problems([Problem("file", exc.strerror or str(exc))]),
+            },
+        )
+
+    def _recorded(self, event_id: int) -> None:
+        self.event_id = event_id
         self.accept()
 
 

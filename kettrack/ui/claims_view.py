@@ -1,5 +1,6 @@
 """The Claims section: every claim with its state, payer, money and next deadline, filtered by state,
-payer, patient, overdue and text; a claim opens in its own window with its timeline and actions."""
+payer, patient, overdue and text; a claim opens in its own window with its timeline and actions.
+The rows are read on the database worker (kettrack.ui.operations)."""
 
 from __future__ import annotations
 
@@ -22,14 +23,15 @@ from PySide6.QtWidgets import (
 from kettrack.core.claim_states import ClaimState
 from kettrack.core.claims import ClaimFilter, ClaimRow
 from kettrack.core.money import format_usd
+from kettrack.core.rows import Choice
 from kettrack.ui import changes
 from kettrack.ui.basics import fill_patient_filter, tr
 from kettrack.ui.changes import ChangeBus
+from kettrack.ui.operations import query
 from kettrack.ui.tables import Column, RecordTable, RecordTableModel
-from kettrack.ui.workers import Workers
 
 if TYPE_CHECKING:
-    from kettrack.store.workspace import Workspace
+    from kettrack.services.workspace import Workspace
 
 WATCHES = frozenset({changes.CLAIM, changes.PATIENT, changes.PAYER, changes.SUPERBILL})
 OVERDUE = QColor("#b71c1c")
@@ -77,13 +79,10 @@ class ClaimTableModel(RecordTableModel[ClaimRow]):
 class ClaimsView(QWidget):
     """Claims, soonest deadline first."""
 
-    def __init__(
-        self, ws: Workspace, bus: ChangeBus, *, workers: Workers | None = None, parent: QWidget | None = None
-    ) -> None:
+    def __init__(self, ws: Workspace, bus: ChangeBus, *, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ws = ws
         self.bus = bus
-        self.workers = workers
         self.setObjectName("claims_view")
 
         self.state = QComboBox()
@@ -145,12 +144,22 @@ class ClaimsView(QWidget):
         self.refresh()
 
     def _load_choices(self) -> None:
-        fill_patient_filter(self.patient, self.ws.patients.choices())
+        patients, payers = self.ws.patients, self.ws.payers
+        query(
+            self,
+            lambda: (patients.choices(), payers.choices()),
+            self._show_choices,
+            what="list patients and payers",
+        )
+
+    def _show_choices(self, choices: tuple[list[Choice], list[Choice]]) -> None:
+        patients, payers = choices
+        fill_patient_filter(self.patient, patients)
         current = self.payer.currentData()
         self.payer.blockSignals(True)
         self.payer.clear()
         self.payer.addItem(tr("All payers"), None)
-        for choice in self.ws.payers.choices():
+        for choice in payers:
             self.payer.addItem(choice.label, choice.id)
         self.payer.setCurrentIndex(max(self.payer.findData(current), 0))
         self.payer.blockSignals(False)
@@ -167,9 +176,12 @@ class ClaimsView(QWidget):
         )
 
     def refresh(self) -> None:
+        views, flt = self.ws.claim_views, self.current_filter()
+        query(self, lambda: views.rows(flt, limit=5000), self._show_rows, what="list claims")
+
+    def _show_rows(self, rows: list[ClaimRow]) -> None:
         selected = self.table.current_id()
         self.model.today = self.ws.today()
-        rows = self.ws.claim_views.rows(self.current_filter(), limit=5000)
         self.model.set_records(rows)
         if selected is not None and (row := self.model.row_of(selected)) >= 0:
             self.table.selectRow(row)
@@ -188,7 +200,7 @@ class ClaimsView(QWidget):
     def open_claim(self, claim_id: int) -> QWidget:
         from kettrack.ui.claim_detail import ClaimWindow
 
-        window = ClaimWindow(self.ws, self.bus, claim_id, workers=self.workers, parent=self)
+        window = ClaimWindow(self.ws, self.bus, claim_id, parent=self)
         window.show()
         return window
 

@@ -1,8 +1,8 @@
 """The Dashboard, first in the window: what to do now. Overdue first, then what is due within 7 and
 30 days; each row says what to do and opens its claim; the money billed, reimbursed and outstanding.
 
-It reads one query (claims keep their next deadline in an indexed column) off the GUI thread, and
-reloads whenever a claim, a payer or a patient changes."""
+It reads one query (claims keep their next deadline in an indexed column) on the database worker
+(kettrack.ui.operations), and reloads whenever a claim, a payer or a patient changes."""
 
 from __future__ import annotations
 
@@ -17,11 +17,11 @@ from kettrack.core.money import format_usd
 from kettrack.ui import changes
 from kettrack.ui.basics import tr
 from kettrack.ui.changes import ChangeBus
-from kettrack.ui.workers import Workers, shared_workers
+from kettrack.ui.operations import query
 
 if TYPE_CHECKING:
     from kettrack.core.claims import Dashboard, DueItem
-    from kettrack.store.workspace import Workspace
+    from kettrack.services.workspace import Workspace
 
 WATCHES = frozenset({changes.CLAIM, changes.PAYER, changes.PATIENT, changes.SETTINGS})
 OVERDUE_COLOR = QColor("#b71c1c")
@@ -128,13 +128,10 @@ class DashboardView(QWidget):
 
     open_claim = Signal(int)
 
-    def __init__(
-        self, ws: Workspace, bus: ChangeBus, *, workers: Workers | None = None, parent: QWidget | None = None
-    ) -> None:
+    def __init__(self, ws: Workspace, bus: ChangeBus, *, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ws = ws
         self.bus = bus
-        self.workers = workers or shared_workers()
         self.setObjectName("dashboard_view")
         self.dashboard: Dashboard | None = None
 
@@ -178,7 +175,14 @@ class DashboardView(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        self.workers.run(self.ws.claim_views.dashboard, self.show_dashboard, self._failed)
+        # A dashboard that cannot be read says so in its headline (the log has the failure).
+        query(
+            self,
+            self.ws.claim_views.dashboard,
+            self.show_dashboard,
+            what="read dashboard",
+            handle={Exception: self._failed},
+        )
 
     def show_dashboard(self, dashboard: Dashboard) -> None:
         self.dashboard = dashboard

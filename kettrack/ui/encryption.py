@@ -3,13 +3,18 @@ there is one, to remember it), the "Encryption…" dialog that encrypts, decrypt
 passphrase of the open database, and the passphrase fields the first-run assistant shares.
 
 The conversion itself (verified row for row, original kept beside the backups) is the store's; it
-runs on the GUI thread behind a wait cursor on purpose: while the file is being swapped nothing else
-may query it, and a patient's database converts in well under a second.
+runs on the database worker (kettrack.ui.operations) behind a wait cursor: that one thread does all of
+the window's database work, one operation after another, so nothing else queries the file while it is
+being swapped, and the window stays responsive meanwhile.
+
+Opening the database at start (``open_database``) comes before the window and its worker: it runs on
+the GUI thread, as the rest of start-up does (kettrack.ui.app).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,14 +32,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kettrack.store import keychain
-from kettrack.store.encryption import PASSPHRASE_VARIABLE, check_passphrase, looks_encrypted
+from kettrack.services.encryption import change_key
+from kettrack.services.opening import PASSPHRASE_VARIABLE, check_passphrase, keychain, looks_encrypted
+from kettrack.ui import changes
 from kettrack.ui.basics import tr
 from kettrack.ui.forms import error_label
+from kettrack.ui.operations import Handlers, Operation, change
 
 if TYPE_CHECKING:
-    from kettrack.store.database import Database
-    from kettrack.store.workspace import Workspace
+    from kettrack.services.opening import Database
+    from kettrack.services.workspace import Workspace
     from kettrack.ui.changes import ChangeBus
 
 MAX_TRIES = 5
@@ -112,19 +119,51 @@ def remember_choice(path: Path | None, phrase: str | None, remember: bool) -> No
         keychain.forget(path)
 
 
-def apply_key(ws: Workspace, new: str | None, *, remember: bool, bus: ChangeBus | None = None) -> str:
-    """Encrypt, decrypt or re-key the open database (the store verifies it); returns what was done."""
-    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-    try:
-        done = ws.db.change_key(new)
-    finally:
-        QApplication.restoreOverrideCursor()
-    remember_choice(ws.db.target.sqlite_path, new, remember)
-    if bus is not None:
-        from kettrack.ui import changes
+def apply_key(
+    owner: QWidget,
+    ws: Workspace,
+    new: str | None,
+    *,
+    remember: bool,
+    bus: ChangeBus | None = None,
+    on_done: Callable[[str], object] | None = None,
+    handle: Handlers | None = None,
+    after: Callable[[], object] | None = None,
+) -> Operation[str]:
+    """Encrypt, decrypt or re-key the open database (the store verifies it) on the database worker,
+    behind a wait cursor; ``on_done`` gets what was done ("encrypted", "decrypted", "passphrase
+    changed")."""
+    path = ws.db.target.sqlite_path
 
-        bus.announce(changes.SETTINGS)
-    return done
+    def convert() -> str:
+        done = change_key(ws.db, new)
+        remember_choice(path, new, remember)
+        return done
+
+    waiting = [True]
+
+    def restore_cursor() -> None:
+        if waiting:
+            waiting.clear()
+            QApplication.restoreOverrideCursor()
+
+    def finished() -> None:
+        restore_cursor()
+        if after is not None:
+            after()
+
+    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    owner.destroyed.connect(restore_cursor)  # closed while converting: the cursor comes back anyway
+    return change(
+        owner,
+        convert,
+        on_done,
+        what="change encryption",
+        bus=bus,
+        changes=(changes.SETTINGS,) if bus is not None else (),
+        handle=handle,
+        after=finished,
+    )
 
 
 class UnlockDialog(QDialog):
@@ -160,38 +199,37 @@ def open_database(location: str | None, *, ask: bool = True, read_only: bool = F
     """Open the database; for an encrypted one, with $KETTRACK_PASSPHRASE, the keyring, or the
     passphrase asked in a dialog (a few tries; never when ``ask`` is off). None when the person
     cancels. Wrong passphrases typed before the right one go to the audit log once it can be written."""
-    from kettrack.store.database import Database
-    from kettrack.store.encryption import WrongPassphrase
-    from kettrack.store.location import resolve
+    from kettrack.services import opening
+    from kettrack.services.opening import WrongPassphrase, resolve
 
     target = resolve(location)
     path = target.sqlite_path
     if path is None or not looks_encrypted(path):
-        return Database.open(location, read_only=read_only)
+        return opening.open_database(location, read_only=read_only)
     if phrase := os.environ.get(PASSPHRASE_VARIABLE):
-        return Database.open(location, read_only=read_only, passphrase=phrase)
+        return opening.open_database(location, read_only=read_only, passphrase=phrase)
     if remembered := keychain.recall(path):
         try:
-            return Database.open(location, read_only=read_only, passphrase=remembered)
+            return opening.open_database(location, read_only=read_only, passphrase=remembered)
         except WrongPassphrase:
             keychain.forget(path)  # changed elsewhere: ask, and remember the new one if wished
     if not ask:
         # Without it the open says the file is encrypted and how to give the passphrase.
-        return Database.open(location, read_only=read_only)
+        return opening.open_database(location, read_only=read_only)
     asking = UnlockDialog(path)
     failures = 0
     for _ in range(MAX_TRIES):
         if asking.exec() != QDialog.DialogCode.Accepted:
             break
         try:
-            db = Database.open(location, read_only=read_only, passphrase=asking.phrase.text())
+            db = opening.open_database(location, read_only=read_only, passphrase=asking.phrase.text())
         except WrongPassphrase:
             failures += 1
             asking.wrong()
             continue
         remember_choice(path, db.passphrase, asking.remember.isChecked())
         if failures and not db.read_only:
-            from kettrack.store.audit import AuditLog
+            from kettrack.services.audit import AuditLog
 
             for _ in range(failures):
                 AuditLog(db).record_now("failed_unlock", details="wrong passphrase when opening the database")
@@ -286,11 +324,29 @@ class EncryptionDialog(QDialog):
         return False
 
     def _run(self, new: str | None) -> None:
-        try:
-            done = apply_key(self.ws, new, remember=self.new.remember.isChecked(), bus=self.bus)
-        except Exception as exc:  # said in the dialog; the store left the file as it was
-            _show(self.current_error, tr("Not done: {0}").format(_first_message(exc)))
-            return
+        for button in (self.encrypt_button, self.change_button, self.decrypt_button):
+            button.setEnabled(False)
+        apply_key(
+            self,
+            self.ws,
+            new,
+            remember=self.new.remember.isChecked(),
+            bus=self.bus,
+            on_done=self._done,
+            # Said in the dialog; the store left the file as it was.
+            handle={Exception: self._not_done},
+        )
+
+    def _not_done(self, exc: Exception) -> None:
+        _show(self.current_error, tr("Not done: {0}").format(_first_message(exc)))
+        self._enable()
+
+    def _enable(self) -> None:
+        for button in (self.encrypt_button, self.change_button, self.decrypt_button):
+            button.setEnabled(True)
+
+    def _done(self, done: str) -> None:
+        self._enable()
         for field in (self.current, self.new.first, self.new.again):
             field.clear()
         self.done_label.setText(

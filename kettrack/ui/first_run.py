@@ -1,9 +1,11 @@
 """The first-run assistant: who uses kettrack, whether to encrypt the database (a SQLite file only),
 then the first patient, provider or clinic and insurance plan. Every page after the first may be
-skipped; a page the user filled must validate."""
+skipped; a page the user filled must validate. Each page saves on the database worker
+(kettrack.ui.operations) and moves on once its save has reported back."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -22,14 +24,72 @@ from PySide6.QtWidgets import (
 from kettrack.core.enums import ProviderKind, UserRole
 from kettrack.core.problems import InvalidInput, Problem
 from kettrack.core.records import CoverageRecord, PatientRecord, PayerRecord, ProviderRecord
-from kettrack.store.workspace import Workspace
+from kettrack.core.rows import Choice
+from kettrack.services.workspace import Workspace
 from kettrack.ui import changes
 from kettrack.ui.changes import ChangeBus
 from kettrack.ui.forms import ErrorForm, RecordEditor, align_labels, tr
+from kettrack.ui.operations import change, query
 from kettrack.ui.people import coverage_specs, patient_specs, payer_specs, provider_specs
 
 
-class RolePage(QWizardPage):
+class SavingPage(QWizardPage):
+    """A page whose Next (or Finish) saves first, on the database worker: Next waits for the save to
+    report back, and the page moves on by itself once it has (at once when the work runs inline). A
+    save that fails says why on the page, which stays."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._passed = False  # saved: the next validatePage lets the wizard move on
+        self._saving = False
+        self._inline = False
+        self._moved = False
+
+    def validatePage(self) -> bool:
+        if self._passed:
+            self._passed = False
+            return True
+        if self._saving:
+            return False  # pressed again while saving: the page moves on when that is done
+        self._moved, self._inline = False, True
+        try:
+            moving = self.start_save()
+        finally:
+            self._inline = False
+        return moving or self._moved
+
+    def start_save(self) -> bool:
+        """Start what Next saves (with ``write`` and ``read``, ending in ``move_on``); True to move on
+        without saving anything."""
+        return True
+
+    def write(self, work: Callable[[], Any], on_done: Callable[[Any], object], **options: Any) -> None:
+        self._saving = True
+        change(self, work, on_done, after=self._finished, **options)
+
+    def read(self, work: Callable[[], Any], on_done: Callable[[Any], object], **options: Any) -> None:
+        self._saving = True
+        query(self, work, on_done, after=self._finished, **options)
+
+    def _finished(self) -> None:
+        self._saving = False  # a next step sets it again
+
+    def move_on(self) -> None:
+        """Everything is saved: go to the next page (or finish)."""
+        if self._inline:
+            self._moved = True  # validatePage says so itself
+            return
+        wizard = self.wizard()
+        if wizard is None or wizard.currentPage() is not self:
+            return
+        self._passed = True
+        if wizard.nextId() == -1:
+            wizard.accept()
+        else:
+            wizard.next()
+
+
+class RolePage(SavingPage):
     """Who are you?"""
 
     def __init__(self, ws: Workspace, bus: ChangeBus) -> None:
@@ -47,19 +107,31 @@ class RolePage(QWizardPage):
             self.group.addButton(button)
             self.buttons[role] = button
             layout.addWidget(button)
-        self.buttons[ws.settings.role() or UserRole.PATIENT].setChecked(True)
+        self.buttons[UserRole.PATIENT].setChecked(True)
         layout.addStretch(1)
+        query(
+            self,
+            ws.settings.role,
+            lambda role: self.buttons[role or UserRole.PATIENT].setChecked(True),
+            what="read role",
+        )
 
     def role(self) -> UserRole:
         return next(role for role, button in self.buttons.items() if button.isChecked())
 
-    def validatePage(self) -> bool:
-        self.ws.settings.set_role(self.role())
-        self.bus.announce(changes.SETTINGS)
-        return True
+    def start_save(self) -> bool:
+        settings, role = self.ws.settings, self.role()
+        self.write(
+            lambda: settings.set_role(role),
+            lambda _saved: self.move_on(),
+            what="save role",
+            bus=self.bus,
+            changes=(changes.SETTINGS,),
+        )
+        return False
 
 
-class ProtectPage(QWizardPage):
+class ProtectPage(SavingPage):
     """Encrypt the new database? Done at once, while it is still (nearly) empty."""
 
     def __init__(self, ws: Workspace, bus: ChangeBus) -> None:
@@ -94,7 +166,7 @@ class ProtectPage(QWizardPage):
         self.choice.toggled.connect(self.fields.setEnabled)
         self.fields.setEnabled(False)
 
-    def validatePage(self) -> bool:
+    def start_save(self) -> bool:
         if not self.choice.isChecked() or self.ws.db.encrypted:
             return True
         phrase = self.fields.value()
@@ -102,16 +174,25 @@ class ProtectPage(QWizardPage):
             return False
         from kettrack.ui.encryption import apply_key
 
-        try:
-            apply_key(self.ws, phrase, remember=self.fields.remember.isChecked(), bus=self.bus)
-        except (InvalidInput, RuntimeError) as exc:
-            self.fields.error.setText(tr("Not encrypted: {0}").format(exc))
-            self.fields.error.show()
-            return False
-        return True
+        self._saving = True
+        apply_key(
+            self,
+            self.ws,
+            phrase,
+            remember=self.fields.remember.isChecked(),
+            bus=self.bus,
+            on_done=lambda _done: self.move_on(),
+            handle={(InvalidInput, RuntimeError): self._not_encrypted},
+            after=self._finished,
+        )
+        return False
+
+    def _not_encrypted(self, exc: Exception) -> None:
+        self.fields.error.setText(tr("Not encrypted: {0}").format(exc))
+        self.fields.error.show()
 
 
-class RecordPage(QWizardPage):
+class RecordPage(SavingPage):
     """A page saving one or more records from forms; an untouched page is skipped."""
 
     def __init__(self, title: str, subtitle: str) -> None:
@@ -128,12 +209,13 @@ class RecordPage(QWizardPage):
         raise NotImplementedError
 
     def save(self) -> None:
+        """Start saving the page's records (raises InvalidInput for what the form itself refuses)."""
         raise NotImplementedError
 
     def errors(self) -> ErrorForm:
         raise NotImplementedError
 
-    def validatePage(self) -> bool:
+    def start_save(self) -> bool:
         self.errors().clear_problems()
         if self.is_blank():
             return True
@@ -141,17 +223,34 @@ class RecordPage(QWizardPage):
             self.save()
         except InvalidInput as exc:
             self.errors().show_problems(exc.problems)
-            return False
-        return True
+        return False
 
-    def _upsert(self, key: str, repository: Any, record: Any) -> Any:
-        """Add the record, or update the one this page added before (after Back, then Next)."""
-        if key in self.saved_ids:
-            saved = repository.update(replace(record, id=self.saved_ids[key]))
-        else:
-            saved = repository.add(record)
-        self.saved_ids[key] = saved.id
-        return saved
+    def upsert(
+        self,
+        key: str,
+        repository: Any,
+        record: Any,
+        then: Callable[[Any], object],
+        *,
+        kind: str,
+        form: ErrorForm,
+    ) -> None:
+        """Add the record, or update the one this page added before (after Back, then Next); then
+        ``then(saved)``."""
+        known = self.saved_ids.get(key)
+
+        def save() -> Any:
+            return (
+                repository.update(replace(record, id=known)) if known is not None else repository.add(record)
+            )
+
+        def saved(result: Any) -> None:
+            self.saved_ids[key] = result.id
+            then(result)
+
+        self.write(save, saved, what=f"save first {kind}", bus=self.bus, changes=(kind,), form=form)
+
+    bus: ChangeBus
 
 
 class PatientPage(RecordPage):
@@ -174,8 +273,15 @@ class PatientPage(RecordPage):
         self.editor.load(PatientRecord(legal_name=""))
 
     def save(self) -> None:
-        self._upsert("patient", self.ws.patients, self.editor.read(PatientRecord(legal_name="")))
-        self.bus.announce(changes.PATIENT)
+        record = self.editor.read(PatientRecord(legal_name=""))
+        self.upsert(
+            "patient",
+            self.ws.patients,
+            record,
+            lambda _saved: self.move_on(),
+            kind=changes.PATIENT,
+            form=self.editor,
+        )
 
 
 class ProviderPage(RecordPage):
@@ -199,8 +305,15 @@ class ProviderPage(RecordPage):
         self.editor.load(ProviderRecord(name="", kind=ProviderKind.ORGANIZATION))
 
     def save(self) -> None:
-        self._upsert("provider", self.ws.providers, self.editor.read(ProviderRecord(name="")))
-        self.bus.announce(changes.PROVIDER)
+        record = self.editor.read(ProviderRecord(name=""))
+        self.upsert(
+            "provider",
+            self.ws.providers,
+            record,
+            lambda _saved: self.move_on(),
+            kind=changes.PROVIDER,
+            form=self.editor,
+        )
 
 
 class PlanPage(RecordPage):
@@ -238,41 +351,53 @@ class PlanPage(RecordPage):
         self.payer.load(PayerRecord(name=""))
         self.coverage.load(self._blank_coverage())
 
-    def validatePage(self) -> bool:
+    def start_save(self) -> bool:
         self.payer.clear_problems()
         self.coverage.clear_problems()
         if self.is_blank():
             return True
         try:
-            self.save()
-        except InvalidInput as exc:
-            if exc.problems:  # empty when save() already spread the problems over both forms
-                self.coverage.show_problems(exc.problems)
-            return False
-        return True
-
-    def save(self) -> None:
-        patients = self.ws.patients.choices()
-        try:
             payer_record = self.payer.read(PayerRecord(name=""))
             coverage = self.coverage.read(self._blank_coverage())
         except InvalidInput as exc:
             self._spread(exc.problems)
-            raise InvalidInput(()) from None
+            return False
+        # The patient first, then the payer, then the coverage with both: each step once the one
+        # before has reported back, each step's problems under its own form.
+        self.read(
+            self.ws.patients.choices,
+            lambda patients: self._save_payer(patients, payer_record, coverage),
+            what="list patients",
+        )
+        return False
+
+    def _save_payer(
+        self, patients: list[Choice], payer_record: PayerRecord, coverage: CoverageRecord
+    ) -> None:
         if not patients:
-            raise InvalidInput.single("member_id", tr("Add a patient first (go Back), or skip this page"))
-        try:
-            payer = self._upsert("payer", self.ws.payers, payer_record)
-        except InvalidInput as exc:
-            self.payer.show_problems(exc.problems)
-            raise InvalidInput(()) from None
-        self.bus.announce(changes.PAYER)
-        self._upsert(
+            self.coverage.show_problems(
+                [Problem("member_id", tr("Add a patient first (go Back), or skip this page"))]
+            )
+            return
+        patient_id = patients[0].id
+        self.upsert(
+            "payer",
+            self.ws.payers,
+            payer_record,
+            lambda payer: self._save_coverage(replace(coverage, patient_id=patient_id, payer_id=payer.id)),
+            kind=changes.PAYER,
+            form=self.payer,
+        )
+
+    def _save_coverage(self, coverage: CoverageRecord) -> None:
+        self.upsert(
             "coverage",
             self.ws.coverages,
-            replace(coverage, patient_id=patients[0].id, payer_id=payer.id),
+            coverage,
+            lambda _saved: self.move_on(),
+            kind=changes.COVERAGE,
+            form=self.coverage,
         )
-        self.bus.announce(changes.COVERAGE)
 
     def _spread(self, problems: tuple[Problem, ...]) -> None:
         self.payer.show_problems([p for p in problems if p.field in self.payer.fields])
@@ -319,8 +444,21 @@ class FirstRunWizard(QWizard):
                 self.next()
 
     def accept(self) -> None:
-        # QWizard.accept() would validate the page too; validate once, here, before marking done.
+        # QWizard.accept() would validate the page too; validate once, here, before marking done. A
+        # page still saving calls accept() again once it has.
         if not self.validateCurrentPage():
             return
-        self.ws.settings.mark_first_run_done()
-        QDialog.accept(self)
+        change(
+            self,
+            self.ws.settings.mark_first_run_done,
+            lambda _done: QDialog.accept(self),
+            what="finish first run",
+        )
+
+    def done(self, result: int) -> None:
+        if result == QDialog.DialogCode.Accepted:
+            # Validated (and saved) in accept(): QWizard.done would validate the page again, which
+            # saves it again, and on the worker that save would only report back later.
+            QDialog.done(self, result)
+        else:
+            super().done(result)

@@ -1,5 +1,6 @@
 """Forms with inline validation: each field gets a red message label under it, and a store
-``InvalidInput`` is spread over those labels by ``Problem.field`` (unknown fields go to the top).
+``InvalidInput`` is spread over those labels by ``Problem.field`` (unknown fields go to the top). Edit
+dialogs save through the operation helper (kettrack.ui.operations), off the GUI thread.
 
 Written once and used by every edit dialog and by the first-run assistant. A form is declared as a
 list of ``FieldSpec``s naming record attributes (dotted for nested ones, like ``address.city``).
@@ -38,6 +39,7 @@ from PySide6.QtWidgets import (
 from kettrack.core.problems import InvalidInput, Problem
 from kettrack.core.rows import Choice
 from kettrack.ui.basics import DATE_FORMAT, confirm, pydate, qdate, tell, tr  # noqa: F401 - re-exported
+from kettrack.ui.operations import change, query
 
 ERROR_STYLE = "color: #c62828;"
 
@@ -228,27 +230,36 @@ class EnumField(Field):
 
 
 class ChoiceField(Field):
-    """An id picked from ``Choice``s, optionally with a "none" entry."""
+    """An id picked from ``Choice``s, optionally with a "none" entry. The choices are read off the GUI
+    thread (``choices`` runs on the database worker); a value set before they arrive is picked then."""
 
     def __init__(self, choices: Callable[[], Sequence[Choice]], *, none_label: str | None = None) -> None:
         self.widget = self.combo = QComboBox()
         self._choices = choices
         self._none_label = none_label
+        self._wanted: Any = None  # the value to pick once the choices are in
+        self._filled = False
         self.reload()
 
     def reload(self) -> None:
-        current = self.combo.currentData()
+        if self._filled:
+            self._wanted = self.combo.currentData()
+        query(self.combo, self._choices, self._fill, what="read choices")
+
+    def _fill(self, choices: Sequence[Choice]) -> None:
         self.combo.clear()
         if self._none_label is not None:
             self.combo.addItem(self._none_label, None)
-        for choice in self._choices():
+        for choice in choices:
             self.combo.addItem(choice.label, choice.id)
-        self.set(current)
+        self._filled = True
+        self.set(self._wanted)
 
     def get(self) -> int | None:
-        return self.combo.currentData()
+        return self.combo.currentData() if self._filled else self._wanted
 
     def set(self, value: Any) -> None:
+        self._wanted = value
         index = self.combo.findData(value)
         if index >= 0:
             self.combo.setCurrentIndex(index)
@@ -430,7 +441,8 @@ class RecordEditor(ErrorForm):
 
 
 class RecordDialog(QDialog):
-    """An edit dialog: build the record from the form, hand it to ``save``; problems show inline."""
+    """An edit dialog: build the record from the form, then ``save`` it on the database worker (through
+    kettrack.ui.operations); problems show inline, and the dialog closes once the record is saved."""
 
     def __init__(
         self,
@@ -440,12 +452,21 @@ class RecordDialog(QDialog):
         build: Callable[[], Any],
         save: Callable[[Any], Any],
         parent: QWidget | None = None,
+        *,
+        bus: Any = None,
+        changes: Sequence[str] = (),
+        what: str = "save record",
     ) -> None:
+        """``save(record)`` runs off the GUI thread and returns the saved record; ``changes`` are the
+        kinds announced on ``bus`` once it has."""
         super().__init__(parent)
         self.setWindowTitle(title)
         self.errors = errors
         self._build = build
         self._save = save
+        self._bus = bus
+        self._changes = tuple(changes)
+        self._what = what
         self.saved: Any = None
         layout = QVBoxLayout(self)
         scroll = QScrollArea()
@@ -461,13 +482,30 @@ class RecordDialog(QDialog):
         layout.addWidget(self.buttons)
 
     def accept(self) -> None:
+        if not self.buttons.isEnabled():
+            return  # a save is on its way (Save is disabled meanwhile; a shortcut would still get here)
         try:
             record = self._build()
-            saved = self._save(record)
         except InvalidInput as exc:
             self.errors.show_problems(exc.problems)
             return
-        if saved is False:  # the save function asked the user and they chose not to
-            return
+        self.submit(record)
+
+    def submit(self, record: Any) -> None:
+        """Save ``record``; Save waits (disabled) until the database worker reports back."""
+        save = self._save
+        self.buttons.setEnabled(False)
+        change(
+            self,
+            lambda: save(record),
+            self._saved,
+            what=self._what,
+            bus=self._bus,
+            changes=self._changes,
+            form=self.errors,
+            after=lambda: self.buttons.setEnabled(True),
+        )
+
+    def _saved(self, saved: Any) -> None:
         self.saved = saved
         super().accept()

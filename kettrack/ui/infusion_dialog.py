@@ -4,6 +4,7 @@ or from parsing the dialog's own fields show in red under the field they concern
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -34,7 +35,7 @@ from kettrack.core.money import parse_amount
 from kettrack.core.problems import InvalidInput, Problem
 from kettrack.core.records import InfusionRecord, PaymentRecord
 from kettrack.core.validation import MAX_DOSE_MG, MAX_WEIGHT_KG, check_infusion, parse_date
-from kettrack.store.workspace import Workspace
+from kettrack.services.workspace import Workspace
 from kettrack.ui import changes
 from kettrack.ui.changes import ChangeBus
 from kettrack.ui.forms import (
@@ -50,6 +51,7 @@ from kettrack.ui.forms import (
     confirm,
     tr,
 )
+from kettrack.ui.operations import query
 from kettrack.ui.workers import Workers, shared_workers
 
 SEPARATOR = " — "
@@ -264,6 +266,12 @@ class PaymentsEditor(QWidget):
         return tuple(found)
 
 
+def session_saver(ws: Workspace) -> Callable[[InfusionRecord], InfusionRecord]:
+    """What saves a session (adds a new one, updates one on file), on the database worker."""
+    infusions = ws.infusions
+    return lambda record: infusions.update(record) if record.id is not None else infusions.add(record)
+
+
 class InfusionDialog(RecordDialog):
     """Add or edit one session."""
 
@@ -362,7 +370,17 @@ class InfusionDialog(RecordDialog):
         form.add_row("payments", tr("Payments:"), self.payments)
 
         title = tr("Edit session") if record is not None else tr("New session")
-        super().__init__(title, form, form, self.build_record, self.save_record, parent)
+        super().__init__(
+            title,
+            form,
+            form,
+            self.build_record,
+            session_saver(ws),
+            parent,
+            bus=bus,
+            changes=(changes.INFUSION,),
+            what="save session",
+        )
         self.setObjectName("infusion_dialog")
         self.resize(980, 680)
         self.dose.edit.textChanged.connect(self._show_per_kg)
@@ -474,13 +492,27 @@ class InfusionDialog(RecordDialog):
             raise InvalidInput(problems)
         return record
 
-    def save_record(self, record: InfusionRecord) -> InfusionRecord | bool:
-        if record.id is None and self.ws.infusions.possible_duplicates(record):
+    def submit(self, record: InfusionRecord) -> None:
+        """A new session like one already on file is saved only if the person says so."""
+        if record.id is not None:
+            super().submit(record)
+            return
+        infusions = self.ws.infusions
+        self.buttons.setEnabled(False)
+        query(
+            self,
+            lambda: infusions.possible_duplicates(record),
+            lambda duplicates: self._save_unless_duplicate(record, bool(duplicates)),
+            what="look for duplicate sessions",
+            form=self.form,
+            after=lambda: self.buttons.setEnabled(True),
+        )
+
+    def _save_unless_duplicate(self, record: InfusionRecord, duplicate: bool) -> None:
+        if duplicate:
             question = tr(
                 "A session for this patient on this date with this drug already exists. Save anyway?"
             )
             if not confirm(self, tr("Possible duplicate"), question):
-                return False
-        saved = self.ws.infusions.update(record) if record.id is not None else self.ws.infusions.add(record)
-        self.bus.announce(changes.INFUSION)
-        return saved
+                return
+        super().submit(record)

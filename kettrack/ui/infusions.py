@@ -2,7 +2,9 @@
 
 The model holds only the ordered id list of the matching sessions and fills a row cache lazily, a
 page at a time, as rows are painted (Anki's browser): 100,000 sessions cost one id query. Sorting
-asks the store for the ids in the new order; filtering asks for the matching ids.
+asks the store for the ids in the new order; filtering asks for the matching ids. Every question goes
+through the operation helper (kettrack.ui.operations) to the database worker: painting never waits
+for the database, a page shows once it has arrived.
 """
 
 from __future__ import annotations
@@ -37,8 +39,9 @@ from kettrack.ui.tables import ALIGNMENT_ROLE, DISPLAY_ROLE, ID_ROLE, LEFT, RIGH
 
 if TYPE_CHECKING:
     # Annotations only: the window shows its first rows before SQLAlchemy (under the store) is imported.
-    from kettrack.store.snapshot import Snapshot
-    from kettrack.store.workspace import Workspace
+    from kettrack.core.records import InfusionRecord
+    from kettrack.services.startup import Snapshot
+    from kettrack.services.workspace import Workspace
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -48,6 +51,19 @@ class RowSource(Protocol):
 
     def ids(self, flt: InfusionFilter, sort: str = "date", descending: bool = True) -> list[int]: ...
     def rows(self, ids: Sequence[int]) -> list[InfusionRow]: ...
+
+
+def _query(owner: Any, work: Any, on_done: Any, what: str, **options: Any) -> Any:
+    """The operation helper's query, imported on first use: the first paint does without it."""
+    from kettrack.ui.operations import query
+
+    return query(owner, work, on_done, what=what, **options)
+
+
+def _change(owner: Any, work: Any, on_done: Any, what: str, **options: Any) -> Any:
+    from kettrack.ui.operations import change
+
+    return change(owner, work, on_done, what=what, **options)
 
 
 class PreviewRows:
@@ -139,20 +155,33 @@ class InfusionTableModel(QAbstractTableModel):
         self.sort_column = DATE
         self.descending = True
         self.ids: list[int] = []
-        self.queried = False
+        self.queried = False  # the store was asked for the ids
         self.cache: dict[int, InfusionRow] = {}
         self._titles = _titles()
+        self._generation = 0
+        self._fetching: set[int] = set()  # first rows of the pages asked for
+        self._asking = False  # inside row(): a page delivered at once needs no dataChanged
 
-    # --- querying ---
+    # --- querying (through the operation helper: on the database worker, never while painting) ---
 
     def reload(self) -> None:
         """Ask the store again for the matching ids; cached rows are dropped (they may have changed)."""
-        self.beginResetModel()
-        self.ids = self.source.ids(self.filter, sort=SORT_KEYS[self.sort_column], descending=self.descending)
-        self.cache.clear()
+        source, flt, key, descending = self.source, self.filter, SORT_KEYS[self.sort_column], self.descending
         self.queried = True
+        _query(self, lambda: source.ids(flt, sort=key, descending=descending), self.take_ids, "list sessions")
+
+    def take_ids(self, ids: list[int]) -> None:
+        """Show ``ids`` (the store's answer to the current filter and order)."""
+        self.beginResetModel()
+        self._set_ids(ids)
+        self.cache.clear()
         self.endResetModel()
         self.loaded.emit()
+
+    def _set_ids(self, ids: list[int]) -> None:
+        self.ids = ids
+        self._generation += 1  # rows still being fetched belong to the old list
+        self._fetching.clear()
 
     def set_source(self, source: RowSource) -> None:
         self.source = source
@@ -167,23 +196,49 @@ class InfusionTableModel(QAbstractTableModel):
             return
         self.sort_column = column
         self.descending = order == QtCore.Qt.SortOrder.DescendingOrder
-        self.layoutAboutToBeChanged.emit()
-        self.ids = self.source.ids(self.filter, sort=SORT_KEYS[column], descending=self.descending)
+        source, flt, key, descending = self.source, self.filter, SORT_KEYS[column], self.descending
         self.queried = True
+        _query(self, lambda: source.ids(flt, sort=key, descending=descending), self._sorted, "sort sessions")
+
+    def _sorted(self, ids: list[int]) -> None:
+        self.layoutAboutToBeChanged.emit()
+        self._set_ids(ids)
         self.layoutChanged.emit()
         self.loaded.emit()
 
     def row(self, row: int) -> InfusionRow | None:
+        """The row if it is cached; else None, and its page is fetched (shown when it arrives)."""
         record_id = self.ids[row]
         cached = self.cache.get(record_id)
         if cached is None:
             # Fill the whole page around this row in one query.
             start = row - row % self.page_size
-            wanted = [i for i in self.ids[start : start + self.page_size] if i not in self.cache]
-            for fetched in self.source.rows(wanted):
-                self.cache[fetched.id] = fetched
+            if start not in self._fetching:
+                wanted = [i for i in self.ids[start : start + self.page_size] if i not in self.cache]
+                self._fetching.add(start)
+                source, generation = self.source, self._generation
+                self._asking = True
+                try:
+                    _query(
+                        self,
+                        lambda: source.rows(wanted),
+                        lambda rows: self._fetched(generation, start, rows),
+                        "read sessions",
+                    )
+                finally:
+                    self._asking = False
             cached = self.cache.get(record_id)
         return cached
+
+    def _fetched(self, generation: int, start: int, rows: list[InfusionRow]) -> None:
+        if generation != self._generation:
+            return  # the list changed meanwhile: these rows may be stale, and are asked again
+        self._fetching.discard(start)
+        for fetched in rows:
+            self.cache[fetched.id] = fetched
+        if not self._asking and self.ids:  # arrived later: the view asks for the cells again
+            last = min(start + self.page_size, len(self.ids)) - 1
+            self.dataChanged.emit(self.index(start, 0), self.index(last, len(SORT_KEYS) - 1))
 
     def row_of(self, record_id: int) -> int:
         try:
@@ -283,6 +338,7 @@ class InfusionsView(QWidget):
         self.ws = ws
         self.bus = bus
         self.preview = preview
+        self._kept: int | None = None
         preview_rows = preview.rows if preview else ()
         source = PreviewRows(preview_rows) if ws is None else None
         self.model = InfusionTableModel(
@@ -362,6 +418,8 @@ class InfusionsView(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.table)
 
+        self.model.modelAboutToBeReset.connect(self._remember_selection)
+        self.model.modelReset.connect(self._restore_selection)
         self.model.modelReset.connect(self._show_count)
         self.model.loaded.connect(self._show_count)
         bus.changed.connect(self._on_changed)
@@ -387,7 +445,8 @@ class InfusionsView(QWidget):
         self._show_count()
 
     def attach(self, ws: Workspace) -> None:
-        """Take the opened workspace: the table now reads from the store and everything is enabled."""
+        """Take the opened workspace: the table reads from the store and everything is enabled. The
+        preview stays on screen until the store's ids have arrived (no empty table in between)."""
         self.ws = ws
         self.preview = None
         self._load_patients()
@@ -395,10 +454,23 @@ class InfusionsView(QWidget):
             control.setEnabled(True)
         self.date_from.edit.setEnabled(self.date_from.check.isChecked())
         self.date_to.edit.setEnabled(self.date_to.check.isChecked())
+        if self.table.model() is not self.model:
+            header = self.table.horizontalHeader()
+            self.model.sort_column = header.sortIndicatorSection()
+            self.model.descending = header.sortIndicatorOrder() == QtCore.Qt.SortOrder.DescendingOrder
+        self.model.source = ws.infusions
+        source, flt = ws.infusions, self.model.filter
+        key, descending = SORT_KEYS[self.model.sort_column], self.model.descending
+        self.model.queried = True
+        _query(
+            self, lambda: source.ids(flt, sort=key, descending=descending), self._attached, "list sessions"
+        )
+
+    def _attached(self, ids: list[int]) -> None:
         selected = self.table.current_id()
         if self.table.model() is not self.model:
             self._show_store_model()
-        self.model.set_source(ws.infusions)
+        self.model.take_ids(ids)
         self._select(selected)
 
     def _show_store_model(self) -> None:
@@ -406,8 +478,6 @@ class InfusionsView(QWidget):
         preview = self.table.model()
         header = self.table.horizontalHeader()
         state = header.saveState()
-        self.model.sort_column = header.sortIndicatorSection()
-        self.model.descending = header.sortIndicatorOrder() == QtCore.Qt.SortOrder.DescendingOrder
         self.table.setModel(self.model)
         header.restoreState(state)
         preview.deleteLater()
@@ -415,7 +485,13 @@ class InfusionsView(QWidget):
     def _load_patients(self) -> None:
         if self.ws is None:
             return
-        fill_patient_filter(self.patient, self.ws.patients.choices())
+        patients = self.ws.patients
+        _query(
+            self,
+            patients.choices,
+            lambda choices: fill_patient_filter(self.patient, choices),
+            "list patients",
+        )
 
     def current_filter(self) -> InfusionFilter:
         return InfusionFilter(
@@ -427,9 +503,15 @@ class InfusionsView(QWidget):
 
     def apply_filter(self) -> None:
         self.debounce.stop()
-        selected = self.table.current_id()
         self.model.set_filter(self.current_filter())
-        self._select(selected)
+
+    def _remember_selection(self) -> None:
+        # A reload arrives later than it was asked for: the row selected when it arrives stays selected.
+        self._kept = self.table.current_id() if self.table.model() is self.model else None
+
+    def _restore_selection(self) -> None:
+        self._select(self._kept)
+        self._kept = None
 
     def _select(self, record_id: int | None) -> None:
         if record_id is not None and (row := self.model.row_of(record_id)) >= 0:
@@ -445,25 +527,32 @@ class InfusionsView(QWidget):
         if changes.PATIENT in kinds:
             self._load_patients()
         if kinds & WATCHES:
-            selected = self.table.current_id()
             self.model.reload()
-            self._select(selected)
 
     # --- actions (the Edit menu calls these on the current view) ---
 
     def open_dialog(self, record_id: int | None) -> QWidget | None:
+        """Open the session's dialog (a new session's for None); returns it once it is open (at once
+        when the database work runs inline, as in tests)."""
+        if self.ws is None:
+            return None  # still opening the database
+        if record_id is None:
+            return self._show_dialog(None)
+        infusions = self.ws.infusions
+        opening = _query(
+            self,
+            lambda: infusions.get(record_id),
+            self._show_dialog,
+            "open session",
+            handle={NotFound: lambda _gone: self.model.reload()},
+        )
+        return opening.returned  # type: ignore[no-any-return]
+
+    def _show_dialog(self, record: InfusionRecord | None) -> QWidget | None:
         from kettrack.ui.infusion_dialog import InfusionDialog  # imported lazily: not on the start-up path
 
         if self.ws is None:
-            return None  # still opening the database
-
-        record = None
-        if record_id is not None:
-            try:
-                record = self.ws.infusions.get(record_id)
-            except NotFound:
-                self.model.reload()
-                return None
+            return None
         dialog = InfusionDialog(self.ws, self.bus, record, parent=self, patient_id=self.patient.currentData())
         dialog.open()
         return dialog
@@ -486,24 +575,39 @@ class InfusionsView(QWidget):
             self, tr("Delete session"), tr("Delete the session of {0}? This cannot be undone.").format(what)
         ):
             return
-        try:
-            self.ws.infusions.delete(record_id)
-        except NotFound:
-            pass
-        self.bus.announce(changes.INFUSION)
+        infusions = self.ws.infusions
+        _change(
+            self,
+            lambda: infusions.delete(record_id),
+            None,
+            "delete session",
+            bus=self.bus,
+            changes=(changes.INFUSION,),
+            handle={NotFound: lambda _gone: self.bus.announce(changes.INFUSION)},  # deleted elsewhere
+        )
 
     def selected_ids(self) -> list[int]:
         return [int(index.data(ID_ROLE)) for index in self.table.selectionModel().selectedRows()]
 
     def create_superbill(self) -> QWidget | None:
-        """Open the superbill dialog for the selected sessions (they must be one patient's)."""
+        """Open the superbill dialog for the selected sessions (they must be one patient's); returns it
+        once open (at once when the database work runs inline)."""
         if self.ws is None:
             return None
         ids = self.selected_ids()
         if not ids:
             tell(self, tr("Create superbill"), tr("Select the sessions to put on the superbill first."))
             return None
-        patients = {row.patient_id for row in self.model.source.rows(ids)}
+        source = self.model.source
+        opening = _query(
+            self,
+            lambda: {row.patient_id for row in source.rows(ids)},
+            lambda patients: self._open_superbill(ids, patients),
+            "check superbill sessions",
+        )
+        return opening.returned  # type: ignore[no-any-return]
+
+    def _open_superbill(self, ids: list[int], patients: set[int]) -> QWidget | None:
         if len(patients) > 1:
             tell(
                 self,
@@ -511,8 +615,10 @@ class InfusionsView(QWidget):
                 tr("A superbill is for one patient: select sessions of one patient."),
             )
             return None
+        if self.ws is None:
+            return None
         # Imported lazily: the dialog brings in ReportLab and pypdfium2, which start-up does not need.
-        from kettrack.store.superbills import SuperbillRequest
+        from kettrack.services.superbills import SuperbillRequest
         from kettrack.ui.superbill_dialog import SuperbillDialog
 
         dialog = SuperbillDialog(
@@ -531,11 +637,11 @@ class InfusionsView(QWidget):
             return None
         from kettrack.ui.service_lines_dialog import ServiceLinesDialog  # not on the start-up path
 
-        try:
-            dialog = ServiceLinesDialog(self.ws, self.bus, record_id, parent=self)
-        except NotFound:
+        dialog = ServiceLinesDialog(self.ws, self.bus, record_id, parent=self)
+        if dialog.missing:  # deleted meanwhile (known at once when the database work runs inline)
             self.model.reload()
             return None
+        dialog.missing_found.connect(self.model.reload)
         dialog.open()
         return dialog
 

@@ -25,8 +25,8 @@ from kettrack.ui.infusions import InfusionsView
 if TYPE_CHECKING:
     from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 
-    from kettrack.store.snapshot import Snapshot
-    from kettrack.store.workspace import Workspace
+    from kettrack.services.startup import Snapshot
+    from kettrack.services.workspace import Workspace
 
 
 # Rows of the navigation list: what to do now first, then the records in the order they arise.
@@ -128,7 +128,7 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(3000, reminders.check)
 
     def _show_location(self, ws: Workspace) -> None:
-        info = ws.db.info()
+        info = ws.db.info()  # what the open database is (kept in memory: no query)
         where = self.tr("Shared database: {0}") if info.is_shared else self.tr("Database: {0}")
         text = where.format(info.location)
         if getattr(ws.db, "encrypted", False):
@@ -137,16 +137,27 @@ class MainWindow(QMainWindow):
             text += self.tr(" (read-only: nothing can be changed here)")
             for action in (self.new_action, self.edit_action, self.delete_action, self.encryption_action):
                 action.setEnabled(False)
-        path = ws.db.target.sqlite_path
-        from kettrack.store.location import network_warning
-
-        if path is not None and (warning := network_warning(path)):
-            text += " ⚠ " + warning
-            self.location.setStyleSheet("color: #b71c1c;")
-        for notice in getattr(ws, "notices", ()):
-            text += " · " + notice  # said once, at the open that did it (old documents moved in)
-        self.location.setText(text)
+        # Said once, at the open that did it (old documents moved in).
+        notices = "".join(" · " + notice for notice in getattr(ws, "notices", ()))
+        self.location.setText(text + notices)
         self.location.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+        path = ws.db.target.sqlite_path
+        if path is not None:
+            from kettrack.services.database_file import network_warning
+            from kettrack.ui.operations import query
+
+            # Which file system holds the file: a network share can hang, so asked off the GUI thread.
+            query(
+                self,
+                lambda: network_warning(path),
+                lambda warning: self._warn_network(text, warning, notices),
+                what="check database folder",
+            )
+
+    def _warn_network(self, text: str, warning: str | None, notices: str) -> None:
+        if warning:
+            self.location.setText(text + " ⚠ " + warning + notices)
+            self.location.setStyleSheet("color: #b71c1c;")
 
     # --- sections ---
 

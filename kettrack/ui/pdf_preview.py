@@ -50,7 +50,7 @@ def open_in_viewer(path: Path) -> bool:
 
 def viewer_copy(content: bytes, name: str) -> Path:
     """An owner-only temporary copy of a document held in the database, for an outside viewer."""
-    from kettrack.store.viewer_copies import write_copy
+    from kettrack.services.viewer_copies import write_copy
 
     return write_copy(content, name)
 

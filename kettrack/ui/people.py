@@ -1,10 +1,11 @@
 """The People section: patients, providers and clinics, payers, coverages and treatment history,
-each a table with New / Edit / Delete and an edit dialog with inline validation messages."""
+each a table with New / Edit / Delete and an edit dialog with inline validation messages. Every read
+and write goes through the operation helper (kettrack.ui.operations), off the GUI thread."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -23,7 +24,7 @@ from kettrack.core.enums import (
 from kettrack.core.problems import InvalidInput, NotFound
 from kettrack.core.records import CoverageRecord, PatientRecord, PayerRecord, ProviderRecord, TreatmentRecord
 from kettrack.core.rows import Choice
-from kettrack.store.workspace import Workspace
+from kettrack.services.workspace import Workspace
 from kettrack.ui import changes
 from kettrack.ui.changes import ChangeBus
 from kettrack.ui.forms import (
@@ -39,6 +40,7 @@ from kettrack.ui.forms import (
     tell,
     tr,
 )
+from kettrack.ui.operations import change, query
 from kettrack.ui.tables import Column, RecordTable, RecordTableModel
 
 
@@ -146,8 +148,17 @@ def treatment_specs(ws: Workspace) -> list[FieldSpec]:
     ]
 
 
-def _names(choices: Callable[[], Sequence[Choice]]) -> Callable[[], dict[int, str]]:
-    return lambda: {c.id: c.label for c in choices()}
+# The names a tab's columns show besides its own records' (a coverage's patient and payer), read with
+# the records off the GUI thread: kind -> {id: name}.
+Names = dict[str, dict[int, str]]
+
+
+def _names(**choices: Callable[[], Sequence[Choice]]) -> Callable[[], Names]:
+    return lambda: {kind: {c.id: c.label for c in read()} for kind, read in choices.items()}
+
+
+def _no_names() -> Names:
+    return {}
 
 
 @dataclass
@@ -158,39 +169,32 @@ class Section:
     title: str
     kind: str
     repository: Any
-    columns: Callable[[], list[Column[Any]]]
+    columns: Callable[[Names], list[Column[Any]]]
     specs: Callable[[], list[FieldSpec]]
     blank: Callable[[], Any]
     # Kinds whose change can alter what this tab shows (names of patients, payers...).
     watches: frozenset[str]
     widths: tuple[int, ...] = ()
+    # Read on the database worker with the records: the names the columns need.
+    names: Callable[[], Names] = _no_names
+    # A new record's values that come from the database (the first patient), read on the worker.
+    defaults: Callable[[Any], Any] | None = None
 
 
 def sections(ws: Workspace) -> list[Section]:
-    patient_names = _names(ws.patients.choices)
-    payer_names = _names(ws.payers.choices)
-    providers: dict[int, str] = {}
-
-    def clinic_name(record: ProviderRecord) -> str:
-        if record.clinic_id is None:
-            return ""
-        if record.clinic_id not in providers:
-            providers.update({c.id: c.label for c in ws.providers.choices(ProviderKind.ORGANIZATION)})
-        return providers.get(record.clinic_id, "")
-
-    def provider_columns() -> list[Column[Any]]:
-        providers.clear()
+    def provider_columns(names: Names) -> list[Column[Any]]:
+        clinics = names.get("clinics", {})
         return [
             Column(tr("Name"), lambda r: r.display_name),
             Column(tr("Kind"), lambda r: r.kind.label),
             Column(tr("NPI"), lambda r: r.npi),
             Column(tr("TIN"), lambda r: r.tin),
-            Column(tr("Clinic"), clinic_name),
+            Column(tr("Clinic"), lambda r: clinics.get(r.clinic_id, "") if r.clinic_id is not None else ""),
             Column(tr("Phone"), lambda r: r.phone),
         ]
 
-    def coverage_columns() -> list[Column[Any]]:
-        patients, payers = patient_names(), payer_names()
+    def coverage_columns(names: Names) -> list[Column[Any]]:
+        patients, payers = names.get("patients", {}), names.get("payers", {})
         return [
             Column(tr("Patient"), lambda r: patients.get(r.patient_id, "")),
             Column(tr("Payer"), lambda r: payers.get(r.payer_id, "")),
@@ -204,8 +208,8 @@ def sections(ws: Workspace) -> list[Section]:
             ),
         ]
 
-    def treatment_columns() -> list[Column[Any]]:
-        patients = patient_names()
+    def treatment_columns(names: Names) -> list[Column[Any]]:
+        patients = names.get("patients", {})
         return [
             Column(tr("Patient"), lambda r: patients.get(r.patient_id, "")),
             Column(tr("Kind"), lambda r: r.kind.label),
@@ -218,13 +222,21 @@ def sections(ws: Workspace) -> list[Section]:
     def first_id(choices: Sequence[Choice]) -> int:
         return choices[0].id if choices else 0
 
+    def coverage_defaults(blank: CoverageRecord) -> CoverageRecord:
+        return replace(
+            blank, patient_id=first_id(ws.patients.choices()), payer_id=first_id(ws.payers.choices())
+        )
+
+    def treatment_defaults(blank: TreatmentRecord) -> TreatmentRecord:
+        return replace(blank, patient_id=first_id(ws.patients.choices()))
+
     return [
         Section(
             "patients",
             tr("Patients"),
             changes.PATIENT,
             ws.patients,
-            lambda: [
+            lambda _names: [
                 Column(tr("Legal name"), lambda r: r.legal_name),
                 Column(tr("Date of birth"), lambda r: _date(r.date_of_birth)),
                 Column(tr("Sex"), lambda r: r.sex.label),
@@ -247,13 +259,14 @@ def sections(ws: Workspace) -> list[Section]:
             lambda: ProviderRecord(name=""),
             frozenset({changes.PROVIDER}),
             (230, 100, 110, 100, 250),
+            names=_names(clinics=lambda: ws.providers.choices(ProviderKind.ORGANIZATION)),
         ),
         Section(
             "payers",
             tr("Payers"),
             changes.PAYER,
             ws.payers,
-            lambda: [
+            lambda _names: [
                 Column(tr("Name"), lambda r: r.name),
                 Column(tr("Kind"), lambda r: r.kind.label),
                 Column(tr("Payer ID"), lambda r: r.payer_code),
@@ -271,13 +284,11 @@ def sections(ws: Workspace) -> list[Section]:
             ws.coverages,
             coverage_columns,
             lambda: coverage_specs(ws),
-            lambda: CoverageRecord(
-                patient_id=first_id(ws.patients.choices()),
-                payer_id=first_id(ws.payers.choices()),
-                member_id="",
-            ),
+            lambda: CoverageRecord(patient_id=0, payer_id=0, member_id=""),
             frozenset({changes.COVERAGE, changes.PATIENT, changes.PAYER}),
             (180, 180, 120, 100, 90, 100),
+            names=_names(patients=ws.patients.choices, payers=ws.payers.choices),
+            defaults=coverage_defaults,
         ),
         Section(
             "treatments",
@@ -286,11 +297,11 @@ def sections(ws: Workspace) -> list[Section]:
             ws.treatments,
             treatment_columns,
             lambda: treatment_specs(ws),
-            lambda: TreatmentRecord(
-                patient_id=first_id(ws.patients.choices()), kind=TreatmentKind.MEDICATION, name=""
-            ),
+            lambda: TreatmentRecord(patient_id=0, kind=TreatmentKind.MEDICATION, name=""),
             frozenset({changes.TREATMENT, changes.PATIENT}),
             (180, 110, 180, 100, 100),
+            names=_names(patients=ws.patients.choices),
+            defaults=treatment_defaults,
         ),
     ]
 
@@ -300,17 +311,34 @@ def edit_record_dialog(
 ) -> RecordDialog:
     """The edit dialog for one record of a section (a new one when ``record`` is None)."""
     editor = RecordEditor(section.specs())
-    base = record if record is not None else section.blank()
-    editor.load(base)
+    base = [record if record is not None else section.blank()]
+    editor.load(base[0])
+    repository = section.repository
 
     def save(new: Any) -> Any:
-        saved = section.repository.update(new) if record is not None else section.repository.add(new)
-        bus.announce(section.kind)
-        return saved
+        return repository.update(new) if record is not None else repository.add(new)
 
     title = tr("Edit {0}") if record is not None else tr("New {0}")
-    dialog = RecordDialog(title.format(section.kind), editor, editor, lambda: editor.read(base), save, parent)
+    dialog = RecordDialog(
+        title.format(section.kind),
+        editor,
+        editor,
+        lambda: editor.read(base[0]),
+        save,
+        parent,
+        bus=bus,
+        changes=(section.kind,),
+        what=f"save {section.kind}",
+    )
     dialog.resize(520, min(720, editor.sizeHint().height() + 90))
+    if record is None and section.defaults is not None:
+        blank, defaults = base[0], section.defaults
+
+        def preselect(filled: Any) -> None:
+            base[0] = filled
+            editor.load(filled)
+
+        query(dialog, lambda: defaults(blank), preselect, what=f"preselect new {section.kind}")
     return dialog
 
 
@@ -321,7 +349,7 @@ class RecordTab(QWidget):
         super().__init__(parent)
         self.section = section
         self.bus = bus
-        self.model: RecordTableModel[Any] = RecordTableModel(section.columns(), self)
+        self.model: RecordTableModel[Any] = RecordTableModel(section.columns({}), self)
         self.table = RecordTable(f"people_{section.name}")
         self.table.setModel(self.model)
         self.table.setAccessibleName(section.title.replace("&&", "&"))
@@ -344,9 +372,19 @@ class RecordTab(QWidget):
         self.table.restore_header(section.widths)
 
     def refresh(self) -> None:
+        section = self.section
+        query(
+            self,
+            lambda: (section.repository.list(), section.names()),
+            self._show,
+            what=f"list {section.name}",
+        )
+
+    def _show(self, loaded: tuple[list[Any], Names]) -> None:
+        records, names = loaded
         selected = self.table.current_id()
-        self.model.columns = self.section.columns()
-        self.model.set_records(self.section.repository.list())
+        self.model.columns = self.section.columns(names)
+        self.model.set_records(records)
         if selected is not None and (row := self.model.row_of(selected)) >= 0:
             self.table.selectRow(row)
 
@@ -364,12 +402,14 @@ class RecordTab(QWidget):
         record_id = self.table.current_id()
         if record_id is None:
             return
-        try:
-            record = self.section.repository.view(record_id)
-        except NotFound:
-            self.refresh()
-            return
-        self.open_dialog(record).open()
+        repository = self.section.repository
+        query(
+            self,
+            lambda: repository.view(record_id),
+            lambda record: self.open_dialog(record).open(),
+            what=f"open {self.section.kind}",
+            handle={NotFound: lambda _missing: self.refresh()},
+        )
 
     def delete_item(self) -> None:
         row = self.table.currentIndex().row()
@@ -379,14 +419,20 @@ class RecordTab(QWidget):
         shown = self.model.data(self.model.index(row, 0))
         if not confirm(self, tr("Delete"), tr("Delete {0} “{1}”?").format(self.section.kind, shown)):
             return
-        try:
-            self.section.repository.delete(record_id)
-        except InvalidInput as exc:
-            tell(self, tr("Cannot delete"), "\n".join(p.message for p in exc.problems))
-            return
-        except NotFound:
-            pass
-        self.bus.announce(self.section.kind)
+        repository, kind = self.section.repository, self.section.kind
+        change(
+            self,
+            lambda: repository.delete(record_id),
+            what=f"delete {kind}",
+            bus=self.bus,
+            changes=(kind,),
+            handle={
+                InvalidInput: lambda exc: tell(
+                    self, tr("Cannot delete"), "\n".join(p.message for p in exc.problems)
+                ),
+                NotFound: lambda _gone: self.bus.announce(kind),  # deleted elsewhere: show the list as it is
+            },
+        )
 
     def save_state(self) -> None:
         self.table.save_header()

@@ -9,16 +9,20 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QCheckBox, QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from kettrack.core.deadlines import DEFAULT_RULES, Period
+from kettrack.core.deadlines import DEFAULT_RULES, PayerRules, Period
+from kettrack.core.enums import PayerKind
 from kettrack.core.payer_rules import parse_period
 from kettrack.core.problems import InvalidInput, Problem
 from kettrack.ui import changes
 from kettrack.ui.basics import tr
 from kettrack.ui.changes import ChangeBus
 from kettrack.ui.forms import ErrorForm
+from kettrack.ui.operations import change, query
 
 if TYPE_CHECKING:
-    from kettrack.store.workspace import Workspace
+    from kettrack.core.payer_rules import RuleOverrides
+    from kettrack.core.records import PayerRecord
+    from kettrack.services.workspace import Workspace
 
 DAY_RULES = (
     ("presumed_receipt_days", "Notice counts as received after (days):"),
@@ -33,32 +37,65 @@ def _words(period: Period) -> str:
 
 
 class PayerRulesDialog(QDialog):
+    """The plan's rules, each beside its default and source; read and saved on the database worker."""
+
     def __init__(self, ws: Workspace, bus: ChangeBus, payer_id: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ws, self.bus, self.payer_id = ws, bus, payer_id
         self.setObjectName("payer_rules_dialog")
-        payer = ws.payers.get(payer_id)
+        self.setWindowTitle(tr("Rules"))
+        self.kind: PayerKind | None = None
+        self.overrides: RuleOverrides | None = None
+        self.intro = QLabel()
+        self.intro.setWordWrap(True)
+        self.form = ErrorForm(self, stretch=False)
+        self.filing = QLineEdit()
+        self.filing.setObjectName("rule_filing")
+        self.form.add_row("filing", tr("File the claim within:"), self.filing)
+        self.filing_default = QLabel()
+        self.filing_default.setWordWrap(True)
+        self.form.layout_.addRow("", self.filing_default)
+        self.source = QLineEdit()
+        self.source.setPlaceholderText(tr("where the plan says so, e.g. 'Member handbook 2026, p. 41'"))
+        self.form.add_row("filing_source", tr("Source:"), self.source)
+        self.levels: dict[str, QLineEdit] = {}
+        self.days: dict[str, QLineEdit] = {}
+        self.confirmed = QCheckBox(tr("These are the plan's own rules (confirmed)"))
+        self.confirmed.setObjectName("rules_confirmed")
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        self.buttons.setEnabled(False)  # until the rules are in
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.intro)
+        layout.addWidget(self.form)
+        layout.addWidget(self.buttons)
+        payers, claims = ws.payers, ws.claims
+        query(
+            self,
+            lambda: (payers.get(payer_id), *claims.rules(payer_id)),
+            self._loaded,
+            what="read payer rules",
+        )
+
+    def _loaded(self, loaded: tuple[PayerRecord, PayerRules, RuleOverrides]) -> None:
+        payer, rules, self.overrides = loaded
+        self.kind = payer.kind
         self.setWindowTitle(tr("Rules of {0}").format(payer.name))
-        rules, self.overrides = ws.claims.rules(payer_id)
         defaults = DEFAULT_RULES[payer.kind]
-        intro = QLabel(
+        self.intro.setText(
             tr(
                 "kettrack starts from the rules for {0} plans, with their sources. Check them against the "
                 "plan's documents (or your denial letter) and change what differs."
             ).format(payer.kind.label.lower())
         )
-        intro.setWordWrap(True)
-        self.form = ErrorForm(self, stretch=False)
-        self.filing = QLineEdit(_words(rules.filing))
-        self.filing.setObjectName("rule_filing")
-        self.form.add_row("filing", tr("File the claim within:"), self.filing)
-        source = QLabel(tr("Default: {0} ({1})").format(_words(defaults.filing), defaults.filing_source))
-        source.setWordWrap(True)
-        self.form.layout_.addRow("", source)
-        self.source = QLineEdit(self.overrides.filing_source)
-        self.source.setPlaceholderText(tr("where the plan says so, e.g. 'Member handbook 2026, p. 41'"))
-        self.form.add_row("filing_source", tr("Source:"), self.source)
-        self.levels: dict[str, QLineEdit] = {}
+        self.filing.setText(_words(rules.filing))
+        self.filing_default.setText(
+            tr("Default: {0} ({1})").format(_words(defaults.filing), defaults.filing_source)
+        )
+        self.source.setText(self.overrides.filing_source)
         for level, default in zip(rules.levels, defaults.levels, strict=True):
             edit = QLineEdit(_words(level.period))
             edit.setObjectName(f"rule_level_{level.key}")
@@ -71,30 +108,21 @@ class PayerRulesDialog(QDialog):
             )
             note.setWordWrap(True)
             self.form.layout_.addRow("", note)
-        self.days: dict[str, QLineEdit] = {}
         for name, label in DAY_RULES:
             value = getattr(rules, name)
             edit = QLineEdit("" if value is None else str(value))
             edit.setMaximumWidth(80)
             self.days[name] = edit
             self.form.add_row(name, tr(label), edit)
-        self.confirmed = QCheckBox(tr("These are the plan's own rules (confirmed)"))
-        self.confirmed.setObjectName("rules_confirmed")
         self.confirmed.setChecked(rules.confirmed)
         self.form.add_row("confirmed", "", self.confirmed)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.save)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addWidget(self.form)
-        layout.addWidget(buttons)
+        self.buttons.setEnabled(True)
 
     def save(self) -> None:
+        if self.kind is None or self.overrides is None:
+            return  # not loaded yet (Save is disabled until then)
         problems: list[Problem] = []
-        defaults = DEFAULT_RULES[self.ws.payers.get(self.payer_id).kind]
+        defaults = DEFAULT_RULES[self.kind]
         changes_: dict[str, object] = {"confirmed": self.confirmed.isChecked()}
         try:
             filing = parse_period(self.filing.text(), "filing")
@@ -126,10 +154,14 @@ class PayerRulesDialog(QDialog):
         if problems:
             self.form.show_problems(problems)
             return
-        try:
-            self.ws.claims.set_rules(self.payer_id, replace(self.overrides, **changes_))  # type: ignore[arg-type]
-        except InvalidInput as exc:
-            self.form.show_problems(exc.problems)
-            return
-        self.bus.announce(changes.PAYER, changes.CLAIM)
-        self.accept()
+        claims, payer_id = self.ws.claims, self.payer_id
+        overrides = replace(self.overrides, **changes_)  # type: ignore[arg-type]
+        change(
+            self,
+            lambda: claims.set_rules(payer_id, overrides),
+            lambda _saved: self.accept(),
+            what="save payer rules",
+            bus=self.bus,
+            changes=(changes.PAYER, changes.CLAIM),
+            form=self.form,
+        )

@@ -1,5 +1,6 @@
 """The service lines of one session: what it is billed as (code, modifiers, diagnosis pointers, units,
-charge, drug NDC and quantity), edited in a table and saved as a whole through the store.
+charge, drug NDC and quantity), edited in a table and saved as a whole through the store, read and
+written on the database worker (kettrack.ui.operations).
 
 The table edits text; the lines are built and parsed only on Save, so a half-typed value never
 blocks editing. The store's problems ("lines[2].units") mark their row and are listed above the table.
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
     QComboBox,
@@ -29,14 +30,16 @@ from PySide6.QtWidgets import (
 )
 
 from kettrack.core.billing_checks import NDC_UNITS
+from kettrack.core.codes import CodeCatalog
 from kettrack.core.money import format_usd, parse_amount
-from kettrack.core.problems import InvalidInput, Problem
+from kettrack.core.problems import InvalidInput, NotFound, Problem
 from kettrack.core.records import InfusionRecord
-from kettrack.core.service_lines import ServiceLine, pointers_for
-from kettrack.store.workspace import Workspace
+from kettrack.core.service_lines import Proposal, ServiceLine, pointers_for
+from kettrack.services.workspace import Workspace
 from kettrack.ui import changes
 from kettrack.ui.changes import ChangeBus
 from kettrack.ui.forms import ERROR_STYLE, error_label, tr
+from kettrack.ui.operations import change, query
 from kettrack.ui.tables import RecordTable
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -320,17 +323,19 @@ def _field_label(name: str) -> str:
 class ServiceLinesDialog(QDialog):
     """Edit one session's service lines; Save replaces them all at once."""
 
+    missing_found = Signal()  # the session was deleted before its lines could be read
+
     def __init__(
         self, ws: Workspace, bus: ChangeBus, infusion_id: int, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.ws, self.bus, self.infusion_id = ws, bus, infusion_id
-        self.record: InfusionRecord = ws.infusions.get(infusion_id)  # NotFound if it was deleted
-        self.patient_name = ws.patients.get(self.record.patient_id).legal_name
-        self.catalog = ws.codes.catalog()
-        self.setWindowTitle(
-            tr("Billing lines — {0}, {1}").format(self.patient_name, self.record.service_date.isoformat())
-        )
+        # Filled when the session arrives from the database worker; ``missing`` if it was deleted.
+        self.record: InfusionRecord | None = None
+        self.patient_name = ""
+        self.catalog = CodeCatalog(())
+        self.missing = False
+        self.setWindowTitle(tr("Billing lines"))
 
         self.summary = QLabel()
         self.summary.setObjectName("lines_summary")
@@ -346,7 +351,7 @@ class ServiceLinesDialog(QDialog):
         self.problems.setObjectName("lines_problems")
         self.problems.setStyleSheet(ERROR_STYLE + " font-weight: bold;")
 
-        self.model = ServiceLinesModel(self._describe, self.record.dose_mg, self)
+        self.model = ServiceLinesModel(self._describe, None, self)
         self.table = RecordTable("service_lines")
         self.table.setModel(self.model)
         self.table.setAccessibleName(tr("Service lines"))
@@ -389,6 +394,7 @@ class ServiceLinesDialog(QDialog):
         layout.addWidget(self.buttons)
         self.resize(980, 420)
         self.saved: list[ServiceLine] | None = None
+        self.buttons.setEnabled(False)  # until the lines are in
         self.load()
 
     def _describe(self, code: str) -> str:
@@ -397,16 +403,49 @@ class ServiceLinesDialog(QDialog):
 
     def load(self) -> None:
         """The saved lines; when there are none yet, the proposal (not saved until Save)."""
-        saved = self.ws.service_lines.for_infusion(self.infusion_id)
-        if saved:
+        ws, infusion_id = self.ws, self.infusion_id
+
+        def read() -> tuple[InfusionRecord, str, CodeCatalog, list[ServiceLine], Proposal | None]:
+            record = ws.infusions.get(infusion_id)  # NotFound if it was deleted
+            name = ws.patients.get(record.patient_id).legal_name
+            saved = ws.service_lines.for_infusion(infusion_id)
+            return (
+                record,
+                name,
+                ws.codes.catalog(),
+                saved,
+                None if saved else ws.service_lines.propose(infusion_id),
+            )
+
+        query(self, read, self._loaded, what="open billing lines", handle={NotFound: self._gone})
+
+    def _gone(self, _missing: NotFound) -> None:
+        self.missing = True
+        self.missing_found.emit()
+        self.reject()
+        self.deleteLater()
+
+    def _loaded(
+        self, loaded: tuple[InfusionRecord, str, CodeCatalog, list[ServiceLine], Proposal | None]
+    ) -> None:
+        self.record, self.patient_name, self.catalog, saved, proposal = loaded
+        self.model.dose = self.record.dose_mg
+        self.setWindowTitle(
+            tr("Billing lines — {0}, {1}").format(self.patient_name, self.record.service_date.isoformat())
+        )
+        self.buttons.setEnabled(True)
+        if proposal is None:
             self.model.set_lines(saved)
             self._show_warnings(())
             self._set_summary(proposed=False)
         else:
-            self.reset_to_proposal()
+            self._show_proposal(proposal)
 
     def reset_to_proposal(self) -> None:
-        proposal = self.ws.service_lines.propose(self.infusion_id)
+        lines, infusion_id = self.ws.service_lines, self.infusion_id
+        query(self, lambda: lines.propose(infusion_id), self._show_proposal, what="propose billing lines")
+
+    def _show_proposal(self, proposal: Proposal) -> None:
         self.model.set_lines(proposal.lines)
         self._show_warnings(proposal.warnings)
         self._set_summary(proposed=True)
@@ -414,6 +453,8 @@ class ServiceLinesDialog(QDialog):
 
     def _set_summary(self, *, proposed: bool) -> None:
         r = self.record
+        if r is None:
+            return
         diagnoses = "  ".join(
             f"{letter} {code}" for letter, code in zip("ABCDEFGHIJKL", r.diagnoses, strict=False)
         )
@@ -457,6 +498,8 @@ class ServiceLinesDialog(QDialog):
 
     def add_line(self) -> None:
         r = self.record
+        if r is None:
+            return  # not loaded yet
         line = ServiceLine(
             service_date=r.service_date,
             place_of_service=r.place_of_service,
@@ -480,9 +523,22 @@ class ServiceLinesDialog(QDialog):
     def accept(self) -> None:
         try:
             lines = self.model.lines()
-            self.saved = self.ws.service_lines.replace_lines(self.infusion_id, lines)
         except InvalidInput as exc:
             self._show_problems(list(exc.problems))
             return
-        self.bus.announce(changes.BILLING)
+        service_lines, infusion_id = self.ws.service_lines, self.infusion_id
+        self.buttons.setEnabled(False)
+        change(
+            self,
+            lambda: service_lines.replace_lines(infusion_id, lines),
+            self._saved,
+            what="save billing lines",
+            bus=self.bus,
+            changes=(changes.BILLING,),
+            handle={InvalidInput: lambda exc: self._show_problems(list(exc.problems))},
+            after=lambda: self.buttons.setEnabled(True),
+        )
+
+    def _saved(self, saved: list[ServiceLine]) -> None:
+        self.saved = saved
         super().accept()

@@ -1,5 +1,7 @@
 """The "Create superbill" dialog: what the superbill will say, what a payer would reject, and the PDF
 itself, then issuing it (complete, or as a draft) and saving, printing or opening the issued copy.
+Assembling, checking and issuing run on the database worker (kettrack.ui.operations); the preview
+renders on the global pool, in parallel.
 
 The dialog is not modal: the user may go to People to fix a provider while it stays open, and the
 change bus tells it that the records changed so "Check again" can assemble the superbill anew.
@@ -28,18 +30,24 @@ from PySide6.QtWidgets import (
 from kettrack.core.money import format_usd
 from kettrack.core.problems import InvalidInput
 from kettrack.core.superbill import Superbill
-from kettrack.reports.superbill import render_superbill
-from kettrack.store.files import write_private
-from kettrack.store.superbills import IssuedSuperbillRecord, PreflightFailed, RecordsChanged, SuperbillRequest
+from kettrack.services.previews import superbill_preview
+from kettrack.services.saving import write_private
+from kettrack.services.superbills import (
+    IssuedSuperbillRecord,
+    PreflightFailed,
+    RecordsChanged,
+    SuperbillRequest,
+)
 from kettrack.ui import changes
 from kettrack.ui.basics import tell, tr
 from kettrack.ui.changes import ChangeBus
+from kettrack.ui.operations import change, query
 from kettrack.ui.pdf_preview import PdfPreview, open_in_viewer, viewer_copy
 from kettrack.ui.superbills import SUPERBILL
 from kettrack.ui.workers import Workers, shared_workers
 
 if TYPE_CHECKING:
-    from kettrack.store.workspace import Workspace
+    from kettrack.services.workspace import Workspace
 
 # Kinds whose change can alter what the superbill says.
 WATCHES = frozenset(
@@ -202,19 +210,33 @@ class SuperbillDialog(QDialog):
     def check_again(self) -> None:
         """Assemble the superbill from the current records, check it, and render the preview."""
         self.changed_note.hide()
-        try:
-            bill = self.ws.superbills.assemble(self.request)
-        except InvalidInput as problem:
-            self.bill, self.problems = None, []
-            self._show_summary(None)
-            self.preflight.setText(
-                f"<p style='color:{ERROR_COLOR}'>{html.escape(str(problem))}</p>"
-            )  # e.g. sessions of two patients: nothing can be issued
-            self.preview.show_message(tr("There is no superbill to preview."))
-            self._update_buttons()
-            return
+        superbills, request = self.ws.superbills, self.request
+
+        def assemble() -> tuple[Superbill, list[str]]:
+            bill = superbills.assemble(request)
+            return bill, superbills.check(bill)
+
+        self.check_button.setEnabled(False)
+        query(
+            self,
+            assemble,
+            self._checked,
+            what="check superbill",
+            # e.g. sessions of two patients: nothing can be issued
+            handle={InvalidInput: self._not_assembled},
+            after=self._update_buttons,
+        )
+
+    def _not_assembled(self, problem: InvalidInput) -> None:
+        self.bill, self.problems = None, []
+        self._show_summary(None)
+        self.preflight.setText(f"<p style='color:{ERROR_COLOR}'>{html.escape(str(problem))}</p>")
+        self.preview.show_message(tr("There is no superbill to preview."))
+        self._update_buttons()
+
+    def _checked(self, checked: tuple[Superbill, list[str]]) -> None:
+        bill, self.problems = checked
         self.bill = bill
-        self.problems = self.ws.superbills.check(bill)
         self._show_summary(bill)
         if self.problems:
             hint = self.palette().color(QPalette.ColorRole.WindowText).name()  # follows dark mode
@@ -273,7 +295,7 @@ class SuperbillDialog(QDialog):
         generation = self._render_generation
         self.preview.show_message(tr("Preparing the preview…"))
         self.workers.run(
-            lambda: render_superbill(bill, draft=draft),
+            lambda: superbill_preview(bill, draft=draft),
             lambda pdf: self._rendered(generation, pdf),
             lambda error: self._render_failed(generation, error),
         )
@@ -295,15 +317,35 @@ class SuperbillDialog(QDialog):
     # --- issuing and after ---
 
     def issue(self, *, draft: bool) -> IssuedSuperbillRecord | None:
-        try:
-            record = self.ws.superbills.issue(self.request, draft=draft, expected=self.bill)
-        except (PreflightFailed, RecordsChanged):
-            # The records changed under us since the last check: show what is wrong now.
-            self.check_again()
-            return None
-        except InvalidInput as problem:
-            tell(self, tr("Superbill not issued"), str(problem))
-            return None
+        """Issue it on the database worker (rendering and storing the numbered PDF take a moment; the
+        window goes on meanwhile); returns the record once issued (at once when the work runs inline)."""
+        superbills, request, expected = self.ws.superbills, self.request, self.bill
+
+        def issue() -> tuple[IssuedSuperbillRecord, bytes]:
+            record = superbills.issue(request, draft=draft, expected=expected)
+            # Show what was issued, byte for byte; it carries the real statement number.
+            return record, superbills.pdf(record.id)
+
+        for button in (self.issue_button, self.draft_button, self.check_button):
+            button.setEnabled(False)
+        issued = change(
+            self,
+            issue,
+            self._issued,
+            what="issue superbill",
+            bus=self.bus,
+            changes=(SUPERBILL,),
+            handle={
+                # The records changed under us since the last check: show what is wrong now.
+                (PreflightFailed, RecordsChanged): lambda _changed: self.check_again(),
+                InvalidInput: lambda problem: tell(self, tr("Superbill not issued"), str(problem)),
+            },
+            after=self._update_buttons,
+        )
+        return issued.returned  # type: ignore[no-any-return]
+
+    def _issued(self, issued: tuple[IssuedSuperbillRecord, bytes]) -> IssuedSuperbillRecord:
+        record, self.issued_pdf = issued
         self.issued = record
         self.setWindowTitle(tr("Superbill {0}").format(record.number))
         what = tr("Issued as a draft") if record.draft else tr("Issued")
@@ -316,10 +358,7 @@ class SuperbillDialog(QDialog):
         self.issued_note.show()
         self._update_buttons()
         self._render_generation += 1  # a render still running shows the unnumbered preview: drop it
-        # Show what was issued, byte for byte; it carries the real statement number.
-        self.issued_pdf = self.ws.superbills.pdf(record.id)
         self.preview.show_pdf(self.issued_pdf)
-        self.bus.announce(SUPERBILL)
         return record
 
     def save_copy(self, path: Path | None = None) -> bool:

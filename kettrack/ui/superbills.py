@@ -1,6 +1,7 @@
 """The Superbills section: every issued superbill (each version of it), filtered by patient, with
 Open (the system's viewer), Preview (inside the app) and Re-issue (a new version from the current
-records; the old one stays on file, marked superseded)."""
+records; the old one stays on file, marked superseded). The list, the files and re-issuing go through
+the database worker (kettrack.ui.operations)."""
 
 from __future__ import annotations
 
@@ -25,13 +26,13 @@ from kettrack.core.problems import InvalidInput, NotFound
 from kettrack.ui import changes
 from kettrack.ui.basics import confirm, fill_patient_filter, tell, tr
 from kettrack.ui.changes import ChangeBus
+from kettrack.ui.operations import change, query
 from kettrack.ui.pdf_preview import PdfPreview, open_in_viewer, viewer_copy
 from kettrack.ui.tables import Column, RecordTable, RecordTableModel
-from kettrack.ui.workers import Workers, shared_workers
 
 if TYPE_CHECKING:
-    from kettrack.store.superbills import IssuedSuperbillRecord
-    from kettrack.store.workspace import Workspace
+    from kettrack.services.superbills import IssuedSuperbillRecord
+    from kettrack.services.workspace import Workspace
 
 # The change kind announced after a superbill is issued (belongs beside the others in ui.changes).
 SUPERBILL = changes.SUPERBILL  # kept importable from here
@@ -88,9 +89,9 @@ class IssuedPreviewDialog(QDialog):
         record: IssuedSuperbillRecord,
         load: Callable[[], bytes],
         *,
-        workers: Workers | None = None,
         parent: QWidget | None = None,
     ) -> None:
+        """``load()`` reads the PDF from the database; it runs on the database worker."""
         super().__init__(parent)
         self.record = record
         self.setObjectName("issued_superbill_preview")
@@ -114,8 +115,9 @@ class IssuedPreviewDialog(QDialog):
         layout.addWidget(self.preview, 1)
         layout.addLayout(buttons)
         self.pdf: bytes | None = None
-        # The PDF comes from the database, off the GUI thread.
-        (workers or shared_workers()).run(load, self._loaded, self._failed)
+        # The PDF comes from the database, off the GUI thread; a file that cannot be read (changed
+        # since it was issued, say) is said in the preview.
+        query(self, load, self._loaded, what="read issued superbill", handle={Exception: self._failed})
 
     def open_copy(self) -> bool:
         if self.pdf is None:
@@ -138,13 +140,10 @@ class IssuedPreviewDialog(QDialog):
 class SuperbillsView(QWidget):
     """Issued superbills, newest first."""
 
-    def __init__(
-        self, ws: Workspace, bus: ChangeBus, *, workers: Workers | None = None, parent: QWidget | None = None
-    ) -> None:
+    def __init__(self, ws: Workspace, bus: ChangeBus, *, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ws = ws
         self.bus = bus
-        self.workers = workers
         self.setObjectName("superbills_view")
 
         self.patient = QComboBox()
@@ -190,11 +189,20 @@ class SuperbillsView(QWidget):
         self.refresh()
 
     def _load_patients(self) -> None:
-        fill_patient_filter(self.patient, self.ws.patients.choices())
+        query(
+            self,
+            self.ws.patients.choices,
+            lambda choices: fill_patient_filter(self.patient, choices),
+            what="list patients",
+        )
 
     def refresh(self) -> None:
+        superbills, patient_id = self.ws.superbills, self.patient.currentData()
+        query(self, lambda: superbills.list(patient_id=patient_id), self._show, what="list superbills")
+
+    def _show(self, records: list[IssuedSuperbillRecord]) -> None:
         selected = self.table.current_id()
-        self.model.set_records(self.ws.superbills.list(patient_id=self.patient.currentData()))
+        self.model.set_records(records)
         if selected is not None and (row := self.model.row_of(selected)) >= 0:
             self.table.selectRow(row)
         self.count.setText(tr("{0:,} superbills").format(self.model.rowCount()))
@@ -223,27 +231,33 @@ class SuperbillsView(QWidget):
     # --- actions ---
 
     def open_item(self) -> bool:
+        """Hand an owner-only copy to the system's viewer; True once it is handed (at once when the
+        database work runs inline)."""
         record = self.current_record()
         if record is None:
             return False
-        try:
-            pdf = self.ws.superbills.pdf(record.id)
-        except InvalidInput as exc:
-            tell(self, tr("Document not found"), str(exc))
-            return False
-        return open_in_viewer(viewer_copy(pdf, record.file_name))
+        superbills = self.ws.superbills
+        opened = query(
+            self,
+            lambda: viewer_copy(superbills.pdf(record.id), record.file_name),
+            open_in_viewer,
+            what="open issued superbill",
+            handle={InvalidInput: lambda exc: tell(self, tr("Document not found"), str(exc))},
+        )
+        return bool(opened.returned)
 
     def preview_item(self) -> IssuedPreviewDialog | None:
         record = self.current_record()
         if record is None:
             return None
-        dialog = IssuedPreviewDialog(
-            record, lambda: self.ws.superbills.pdf(record.id), workers=self.workers, parent=self
-        )
+        superbills = self.ws.superbills
+        dialog = IssuedPreviewDialog(record, lambda: superbills.pdf(record.id), parent=self)
         dialog.show()
         return dialog
 
     def reissue_item(self) -> IssuedSuperbillRecord | None:
+        """Issue a new version after asking; returns it once issued (at once when the database work
+        runs inline)."""
         record = self.current_record()
         if record is None or record.superseded:
             return None
@@ -252,25 +266,39 @@ class SuperbillsView(QWidget):
         ).format(record.version + 1, record.number, record.version)
         if not confirm(self, tr("Re-issue superbill"), question):
             return None
-        from kettrack.store.superbills import PreflightFailed
+        return self._reissue(record, draft=False)
 
-        try:
-            new = self.ws.superbills.reissue(record.id)
-        except PreflightFailed as failed:
-            problems = "\n".join(f"• {message}" for message in failed.messages)
-            if not confirm(
-                self,
-                tr("Superbill not complete"),
-                tr("The records are not complete:\n{0}\n\nIssue the new version as a draft?").format(
-                    problems
-                ),
-            ):
-                return None
-            new = self.ws.superbills.reissue(record.id, draft=True)
-        except (InvalidInput, NotFound) as problem:
-            tell(self, tr("Superbill not re-issued"), str(problem))
-            return None
-        self.bus.announce(SUPERBILL)
+    def _reissue(self, record: IssuedSuperbillRecord, *, draft: bool) -> IssuedSuperbillRecord | None:
+        from kettrack.services.superbills import PreflightFailed
+
+        superbills = self.ws.superbills
+        handle: dict[Any, Callable[[Any], object]] = {
+            (InvalidInput, NotFound): lambda problem: tell(self, tr("Superbill not re-issued"), str(problem))
+        }
+        if not draft:
+            # Before InvalidInput, of which it is a kind: incomplete records may go out as a draft.
+            handle = {PreflightFailed: lambda failed: self._offer_draft(record, failed), **handle}
+        reissued = change(
+            self,
+            lambda: superbills.reissue(record.id, draft=draft),
+            self._reissued,
+            what="reissue superbill",
+            bus=self.bus,
+            changes=(SUPERBILL,),
+            handle=handle,
+        )
+        return reissued.returned  # type: ignore[no-any-return]
+
+    def _offer_draft(self, record: IssuedSuperbillRecord, failed: Any) -> None:
+        problems = "\n".join(f"• {message}" for message in failed.messages)
+        if confirm(
+            self,
+            tr("Superbill not complete"),
+            tr("The records are not complete:\n{0}\n\nIssue the new version as a draft?").format(problems),
+        ):
+            self._reissue(record, draft=True)
+
+    def _reissued(self, new: IssuedSuperbillRecord) -> IssuedSuperbillRecord:
         if (row := self.model.row_of(new.id)) >= 0:
             self.table.selectRow(row)
         return new

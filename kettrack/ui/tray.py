@@ -14,11 +14,11 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QApplication, QStyle, QSystemTrayIcon, QWidget
 
 from kettrack.ui.basics import tr
-from kettrack.ui.workers import Workers, shared_workers
+from kettrack.ui.operations import query
 
 if TYPE_CHECKING:
     from kettrack.core.claims import DueItem
-    from kettrack.store.workspace import Workspace
+    from kettrack.services.workspace import Workspace
 
 CHECK_EVERY_MS = 3 * 60 * 60 * 1000  # a few times a day: deadlines move by whole days
 
@@ -27,21 +27,23 @@ def _key(item: DueItem) -> str:
     return f"{item.claim_id or ''}/{item.auth_id or ''}/{item.kind.value}/{item.due.isoformat()}"
 
 
+def _ignore(_error: BaseException) -> None:
+    pass
+
+
 class Reminders(QObject):
-    """Announces what became due; ``check()`` runs off the GUI thread and returns through ``_show``."""
+    """Announces what became due; ``check()`` reads on the database worker and returns through ``_show``."""
 
     def __init__(
         self,
         ws: Workspace,
         window: QWidget,
         *,
-        workers: Workers | None = None,
         notify: Callable[[str, str], None] | None = None,
     ) -> None:
         super().__init__(window)
         self.ws = ws
         self.window = window
-        self.workers = workers or shared_workers()
         self.announced: dict[str, date] = {}
         self.tray: QSystemTrayIcon | None = None
         if notify is None and QSystemTrayIcon.isSystemTrayAvailable():
@@ -63,7 +65,9 @@ class Reminders(QObject):
 
     def check(self) -> None:
         if self.active:
-            self.workers.run(lambda: self.ws.claim_views.due(0), self._show, lambda _error: None)
+            views = self.ws.claim_views
+            # A check that fails is logged and tried again at the next; the Dashboard says what is due.
+            query(self, lambda: views.due(0), self._show, what="check reminders", handle={Exception: _ignore})
 
     def pending(self, items: list[DueItem]) -> list[DueItem]:
         """The items not yet announced today (and remember them as announced)."""

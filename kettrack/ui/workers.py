@@ -1,5 +1,7 @@
-"""Run slow work (loading the ICD-10-CM index, big queries) on a QThreadPool and deliver the result
-or the failure back on the GUI thread. Workers never touch widgets. Tests may run synchronously."""
+"""Run slow work that is not the database's (loading the ICD-10-CM index, rendering a PDF) on a
+QThreadPool and deliver the result or the failure back on the GUI thread. Workers never touch widgets.
+Tests may run synchronously. Database work goes through kettrack.ui.operations, which is built on the
+same delivery."""
 
 from __future__ import annotations
 
@@ -10,7 +12,12 @@ import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 
-class _Delivery(QObject):
+def alive(owner: object) -> bool:
+    """False for a Qt object closed and deleted meanwhile (calling it would crash); True otherwise."""
+    return not isinstance(owner, QObject) or shiboken6.isValid(owner)
+
+
+class Delivery(QObject):
     """Lives on the GUI thread; signals emitted from the worker thread are queued to it."""
 
     succeeded = Signal(object)
@@ -20,7 +27,7 @@ class _Delivery(QObject):
         self,
         on_done: Callable[[Any], None],
         on_failed: Callable[[BaseException], None] | None,
-        forget: Callable[[_Delivery], None],
+        forget: Callable[[Delivery], None],
     ) -> None:
         super().__init__()
         self._on_done = on_done
@@ -32,28 +39,39 @@ class _Delivery(QObject):
     @staticmethod
     def _gone(callback: Callable[..., None] | None) -> bool:
         """Whether the callback belongs to a widget closed and deleted while the work ran."""
-        owner = getattr(callback, "__self__", None)
-        return isinstance(owner, QObject) and not shiboken6.isValid(owner)
+        return not alive(getattr(callback, "__self__", None))
+
+    def _take(self) -> tuple[Callable[[Any], None], Callable[[BaseException], None] | None]:
+        """The callbacks, once: they are dropped here, so that a failure's traceback (which holds the
+        task, and through it this delivery) keeps no widget alive after it was reported."""
+        self._forget(self)
+        callbacks = self._on_done, self._on_failed
+        self._on_done, self._on_failed = _nothing, None
+        return callbacks
 
     @Slot(object)
     def _deliver_success(self, result: object) -> None:
-        self._forget(self)
-        if not self._gone(self._on_done):
-            self._on_done(result)
+        on_done, _on_failed = self._take()
+        if not self._gone(on_done):
+            on_done(result)
 
     @Slot(object)
     def _deliver_failure(self, error: object) -> None:
-        self._forget(self)
-        if self._gone(self._on_failed):
+        _on_done, on_failed = self._take()
+        if self._gone(on_failed):
             return
-        if self._on_failed is None:
+        if on_failed is None:
             assert isinstance(error, BaseException)
             raise error
-        self._on_failed(error)  # type: ignore[arg-type]
+        on_failed(error)  # type: ignore[arg-type]
 
 
-class _Task(QRunnable):
-    def __init__(self, work: Callable[[], Any], delivery: _Delivery) -> None:
+def _nothing(_result: object) -> None:
+    pass
+
+
+class Task(QRunnable):
+    def __init__(self, work: Callable[[], Any], delivery: Delivery) -> None:
         super().__init__()
         self._work = work
         self._delivery = delivery
@@ -83,7 +101,7 @@ class Workers:
         self._pool = pool or QThreadPool.globalInstance()
         self._synchronous = synchronous
         # Deliveries are kept alive here until they have reported back.
-        self._pending: set[_Delivery] = set()
+        self._pending: set[Delivery] = set()
 
     def run(
         self,
@@ -91,9 +109,9 @@ class Workers:
         on_done: Callable[[Any], None],
         on_failed: Callable[[BaseException], None] | None = None,
     ) -> None:
-        delivery = _Delivery(on_done, on_failed, self._pending.discard)
+        delivery = Delivery(on_done, on_failed, self._pending.discard)
         self._pending.add(delivery)
-        task = _Task(work, delivery)
+        task = Task(work, delivery)
         if self._synchronous:
             task.run()
         else:

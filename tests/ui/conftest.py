@@ -1,5 +1,6 @@
-"""Fixtures for the window's tests: QSettings in a temp folder (never the real home), a change bus,
-and a workspace seeded with a few people to pick from."""
+"""Fixtures for the window's tests: QSettings in a temp folder (never the real home), database work
+run inline (the operation helper's SynchronousPool, Picard's FakeThreadPool), a change bus, and a
+workspace seeded with a few people to pick from."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QCoreApplication, QSettings
+from PySide6.QtWidgets import QWidget
 
 from kettrack.core.enums import Drug, PayerKind, ProviderKind, Route
 from kettrack.core.records import InfusionRecord, PatientRecord, PayerRecord, PaymentRecord, ProviderRecord
-from kettrack.store.workspace import Workspace
+from kettrack.services.workspace import Workspace
+from kettrack.ui import operations
 from kettrack.ui.changes import ChangeBus
 
 
@@ -23,6 +26,35 @@ def temp_qsettings(tmp_path: Path) -> Iterator[Path]:
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
     yield folder
+
+
+@pytest.fixture(autouse=True)
+def inline_database_work() -> Iterator[None]:
+    """The database worker runs each operation at once on the test's thread: a click on Save has saved
+    when the click returns. Tests of the real worker thread switch it back (tests/ui/test_operations.py)."""
+    previous = operations.use_pool(operations.SynchronousPool())
+    yield
+    operations.use_pool(previous)
+
+
+@pytest.fixture
+def database_worker(qapp) -> Iterator[operations.Pool]:  # type: ignore[no-untyped-def]
+    """The real database worker thread instead of the inline one (ask for it after ``workspace``: the
+    work still running is waited for before the workspace closes)."""
+    previous = operations.use_pool(None)
+    pool = operations.database_pool()
+    yield pool
+    pool.waitForDone()
+    QCoreApplication.processEvents()  # what is left to deliver, to widgets still open or not
+    operations.use_pool(previous)
+
+
+@pytest.fixture
+def owner(qtbot) -> QWidget:  # type: ignore[no-untyped-def]
+    """A widget that asks for database work (the operations' owner)."""
+    widget = QWidget()
+    qtbot.addWidget(widget)
+    return widget
 
 
 @pytest.fixture

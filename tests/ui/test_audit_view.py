@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from pytestqt.qtbot import QtBot
 
-from kettrack.store.demo import fill_demo
-from kettrack.store.workspace import Workspace
+from kettrack.services.demo import fill_demo
+from kettrack.services.workspace import Workspace
 from kettrack.ui.audit_view import AuditDialog
 from kettrack.ui.changes import ChangeBus
 from kettrack.ui.main_window import MainWindow
-from kettrack.ui.workers import Workers
 from tests.store.test_audit_anchor import rewrite_from
 
 
@@ -21,7 +20,7 @@ def test_audit_window(qtbot: QtBot, workspace: Workspace, bus: ChangeBus) -> Non
     opened = window.show_audit_log()
     assert isinstance(opened, AuditDialog)
     opened.reject()
-    dialog = AuditDialog(workspace, workers=Workers(synchronous=True), parent=window)
+    dialog = AuditDialog(workspace, parent=window)
     records = dialog.model.records
     assert records[0].sequence > records[-1].sequence
     dialog.action.setCurrentIndex(dialog.action.findData("issue"))
@@ -32,7 +31,7 @@ def test_audit_window(qtbot: QtBot, workspace: Workspace, bus: ChangeBus) -> Non
 
 def test_the_window_gives_the_same_verdict_as_the_command(qtbot: QtBot, workspace: Workspace) -> None:
     fill_demo(workspace, claims=False)
-    dialog = AuditDialog(workspace, workers=Workers(synchronous=True))
+    dialog = AuditDialog(workspace)
     qtbot.addWidget(dialog)
     dialog.verify()
     shown = dialog.result.text()

@@ -12,9 +12,9 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from kettrack.services.demo import fill_demo
+from kettrack.services.workspace import Workspace
 from kettrack.store.audit import AuditLog
-from kettrack.store.demo import fill_demo
-from kettrack.store.workspace import Workspace
 from kettrack.ui.auto_lock import PIN_KEY, LockScreen, PinDialog, check_pin, hash_pin, pin_matches
 from kettrack.ui.changes import ChangeBus
 from kettrack.ui.main_window import MainWindow

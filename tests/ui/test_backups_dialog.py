@@ -8,11 +8,10 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from kettrack.core.records import PatientRecord
-from kettrack.store.demo import fill_demo
-from kettrack.store.workspace import Workspace
+from kettrack.services.demo import fill_demo
+from kettrack.services.workspace import Workspace
 from kettrack.ui import backups_dialog
 from kettrack.ui.backups_dialog import BackupsDialog
-from kettrack.ui.workers import Workers
 
 
 def test_back_up_check_and_restore(
@@ -20,7 +19,7 @@ def test_back_up_check_and_restore(
 ) -> None:
     fill_demo(workspace, claims=False)
     quits: list[bool] = []
-    dialog = BackupsDialog(workspace, workers=Workers(synchronous=True), quit_app=lambda: quits.append(True))
+    dialog = BackupsDialog(workspace, quit_app=lambda: quits.append(True))
     qtbot.addWidget(dialog)
     assert dialog.model.rowCount() == 0
     dialog.back_up()

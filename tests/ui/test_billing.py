@@ -15,8 +15,8 @@ from pytestqt.qtbot import QtBot
 from kettrack.core.codes import CodeKind
 from kettrack.core.enums import ProviderKind
 from kettrack.core.records import ProviderRecord
-from kettrack.store.demo import DemoSummary, fill_demo
-from kettrack.store.workspace import Workspace
+from kettrack.services.demo import DemoSummary, fill_demo
+from kettrack.services.workspace import Workspace
 from kettrack.ui import billing, changes
 from kettrack.ui.billing import BillingView, FeeDialog, RetireDialog
 from kettrack.ui.changes import ChangeBus
@@ -190,7 +190,7 @@ def test_lines_dialog_edits_and_saves_the_proposal(
 def test_lines_on_an_issued_superbill_cannot_be_saved(
     qtbot: QtBot, window: MainWindow, workspace: Workspace
 ) -> None:
-    from kettrack.store.superbills import SuperbillRequest
+    from kettrack.services.superbills import SuperbillRequest
 
     infusion_id = workspace.infusions.ids()[0]
     workspace.superbills.issue(SuperbillRequest(infusion_ids=(infusion_id,)))

@@ -18,23 +18,17 @@ from pytestqt.qtbot import QtBot
 from kettrack.core.claim_states import ClaimState, EventKind
 from kettrack.core.claims import DueItem
 from kettrack.core.records import InfusionRecord
-from kettrack.store.demo import fill_demo
-from kettrack.store.superbills import PreflightFailed, SuperbillRequest
-from kettrack.store.workspace import Workspace
-from kettrack.ui import claim_detail, dashboard_view, pdf_preview
+from kettrack.services.demo import fill_demo
+from kettrack.services.superbills import PreflightFailed, SuperbillRequest
+from kettrack.services.workspace import Workspace
+from kettrack.ui import claim_detail, pdf_preview
 from kettrack.ui.basics import qdate
 from kettrack.ui.changes import ChangeBus
 from kettrack.ui.claim_detail import AppealDialog, ClaimWindow
 from kettrack.ui.claim_dialogs import EventDialog, NewClaimDialog
 from kettrack.ui.main_window import CLAIMS, DASHBOARD, MainWindow
 from kettrack.ui.rules_dialog import PayerRulesDialog
-from kettrack.ui.workers import Workers
 from tests.store.stored_documents import pdf_text, tamper
-
-
-@pytest.fixture(autouse=True)
-def inline_work(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(dashboard_view, "shared_workers", lambda: Workers(synchronous=True))
 
 
 @pytest.fixture

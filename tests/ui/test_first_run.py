@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QWizard
 from pytestqt.qtbot import QtBot
 
 from kettrack.core.enums import CoverageRank, UserRole
-from kettrack.store.workspace import Workspace
+from kettrack.services.workspace import Workspace
 from kettrack.ui.changes import ChangeBus
 from kettrack.ui.first_run import FirstRunWizard
 

@@ -7,7 +7,7 @@ from datetime import date
 from PySide6.QtCore import Qt
 
 from kettrack.core.rows import InfusionFilter
-from kettrack.store.workspace import Workspace
+from kettrack.services.workspace import Workspace
 from kettrack.ui.infusions import DATE, DOSE, PAID, PATIENT, InfusionTableModel
 from kettrack.ui.tables import ID_ROLE
 from tests.ui.conftest import make_sessions

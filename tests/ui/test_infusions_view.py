@@ -10,7 +10,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from kettrack.store.workspace import Workspace
+from kettrack.services.workspace import Workspace
 from kettrack.ui import infusion_dialog, infusions
 from kettrack.ui.changes import ChangeBus
 from kettrack.ui.infusion_dialog import InfusionDialog

@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from kettrack.core.enums import ProviderKind
-from kettrack.store.workspace import Workspace
+from kettrack.services.workspace import Workspace
 from kettrack.ui import people as people_module
 from kettrack.ui.changes import ChangeBus
 from kettrack.ui.people import PeopleView

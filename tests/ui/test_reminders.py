@@ -7,14 +7,13 @@ from datetime import date
 
 from pytestqt.qtbot import QtBot
 
-from kettrack.store.demo import fill_demo
-from kettrack.store.workspace import Workspace
+from kettrack.services.demo import fill_demo
+from kettrack.services.workspace import Workspace
 from kettrack.ui.changes import ChangeBus
 from kettrack.ui.claim_dialogs import NewClaimDialog
 from kettrack.ui.main_window import PEOPLE, SUPERBILLS, MainWindow
 from kettrack.ui.rules_dialog import PayerRulesDialog
 from kettrack.ui.tray import Reminders
-from kettrack.ui.workers import Workers
 
 
 def test_due_items_are_announced_once_a_day(qtbot: QtBot, workspace: Workspace, bus: ChangeBus) -> None:
@@ -22,9 +21,7 @@ def test_due_items_are_announced_once_a_day(qtbot: QtBot, workspace: Workspace, 
     window = MainWindow(workspace, bus)
     qtbot.addWidget(window)
     shown: list[tuple[str, str]] = []
-    reminders = Reminders(
-        workspace, window, workers=Workers(synchronous=True), notify=lambda t, x: shown.append((t, x))
-    )
+    reminders = Reminders(workspace, window, notify=lambda t, x: shown.append((t, x)))
     reminders.check()
     assert len(shown) == 1
     title, text = shown[0]

@@ -11,8 +11,8 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from kettrack.services.workspace import Workspace
 from kettrack.store import snapshot
-from kettrack.store.workspace import Workspace
 from kettrack.ui.changes import ChangeBus
 from kettrack.ui.infusions import DATE, PATIENT
 from kettrack.ui.main_window import MainWindow

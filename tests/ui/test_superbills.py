@@ -16,8 +16,8 @@ from PySide6.QtCore import QItemSelectionModel, Qt
 from pytestqt.qtbot import QtBot
 
 from kettrack.core.validation import npi_problem
-from kettrack.store.demo import DemoSummary, fill_demo
-from kettrack.store.workspace import Workspace
+from kettrack.services.demo import DemoSummary, fill_demo
+from kettrack.services.workspace import Workspace
 from kettrack.ui import changes, infusions, superbill_dialog, superbills
 from kettrack.ui.changes import ChangeBus
 from kettrack.ui.main_window import PEOPLE, SUPERBILLS, MainWindow
@@ -31,7 +31,6 @@ from tests.store.stored_documents import assert_no_document_files, tamper
 def inline_work(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     """Render and read on the test's thread, and keep the system's PDF viewer closed."""
     monkeypatch.setattr(superbill_dialog, "shared_workers", lambda: Workers(synchronous=True))
-    monkeypatch.setattr(superbills, "shared_workers", lambda: Workers(synchronous=True))
     opened: list[Path] = []
     monkeypatch.setattr(superbill_dialog, "open_in_viewer", lambda path: opened.append(path) or True)
     monkeypatch.setattr(superbills, "open_in_viewer", lambda path: opened.append(path) or True)
@@ -216,7 +215,7 @@ def test_a_changed_document_is_not_opened_or_shown(
     inline_work: list[Path],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from kettrack.store.superbills import SuperbillRequest
+    from kettrack.services.superbills import SuperbillRequest
 
     issued = workspace.superbills.issue(SuperbillRequest(infusion_ids=(workspace.infusions.ids()[0],)))
     database = workspace.db.target.sqlite_path
@@ -292,7 +291,7 @@ def test_preview_renders_on_a_worker_thread(
 ) -> None:
     from PySide6.QtCore import QThreadPool
 
-    from kettrack.store.superbills import SuperbillRequest
+    from kettrack.services.superbills import SuperbillRequest
 
     pool = QThreadPool()
     dialog = SuperbillDialog(
