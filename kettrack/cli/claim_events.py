@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from kettrack.cli.copies import copy_out, output_target
 from kettrack.cli.kit import Handler, UsageError, Values, claim_id, iso
+from kettrack.core.claim_states import EventKind
 
 if TYPE_CHECKING:
     from kettrack.core.claims import Adjustment, NewEvent
@@ -44,18 +45,19 @@ def _adjustments(v: Values, texts: list[str] | None) -> tuple[Adjustment, ...]:
     return tuple(found)
 
 
-def _record(ws: Workspace, args: argparse.Namespace, event: NewEvent) -> int:
+def _record(ws: Workspace, args: argparse.Namespace, event: NewEvent, stated: EventKind | None = None) -> int:
     attachments = [(Path(p), "") for p in (getattr(args, "attach", None) or [])]
     claim = claim_id(args.id)
-    ws.claims.record(claim, event, attachments=attachments)
+    ws.claims.record(claim, ws.claims.with_outcome(claim, event, stated=stated), attachments=attachments)
     row = ws.claim_views.row(claim)
     nxt = f"; next: {row.next_action} by {iso(row.next_due)}" if row.next_due else ""
     print(f"{row.number}: {row.status_text}{nxt}")
     return 0
 
 
-def _event(ws: Workspace, args: argparse.Namespace, kind_name: str, **extra: Any) -> int:
-    from kettrack.core.claim_states import EventKind
+def _event(
+    ws: Workspace, args: argparse.Namespace, kind_name: str, stated: EventKind | None = None, **extra: Any
+) -> int:
     from kettrack.core.claims import NewEvent
 
     v = Values()
@@ -69,6 +71,7 @@ def _event(ws: Workspace, args: argparse.Namespace, kind_name: str, **extra: Any
         NewEvent(
             EventKind(kind_name), on, note=getattr(args, "note", None) or "", received_on=received, **extra
         ),
+        stated,
     )
 
 
@@ -98,26 +101,21 @@ def claims_eob(ws: Workspace, args: argparse.Namespace) -> int:
     }
     adjustments = _adjustments(v, args.adjust)
     v.done()
-    from kettrack.core.claim_states import EventKind
-    from kettrack.core.eob_outcome import eob_kind
-
-    detail = ws.claim_views.row(claim_id(args.id))
-    eob = EobAmounts(**amounts)
     stated = EventKind.PAID if args.full else EventKind.PARTIALLY_PAID if args.partial else None
-    # Paid in full or partly: decided in core (kettrack.core.eob_outcome), the window decides the same.
-    kind = eob_kind(detail.billed - detail.paid, eob, adjustments, stated)
-    return _event(ws, args, kind.value, amounts=eob, adjustments=adjustments)
+    # Paid in full or partly: decided by the claims service (ClaimService.with_outcome), for the
+    # window too; the command passes what was typed.
+    return _event(ws, args, "paid", amounts=EobAmounts(**amounts), adjustments=adjustments, stated=stated)
 
 
 def claims_deny(ws: Workspace, args: argparse.Namespace) -> int:
-    from kettrack.core.eob_outcome import denial_amounts
-
     v = Values()
     adjustments = _adjustments(v, args.adjust)
     allowed = v.amount(args.allowed, "allowed") if args.allowed else None
     v.done()
-    # What a denial records is decided in core: nothing paid, whether or not an allowed amount is given.
-    return _event(ws, args, "denied", amounts=denial_amounts(allowed), adjustments=adjustments)
+    from kettrack.core.claims import EobAmounts
+
+    # What a denial records (paid 0.00) is decided by the claims service, with or without --allowed.
+    return _event(ws, args, "denied", amounts=EobAmounts(allowed=allowed), adjustments=adjustments)
 
 
 def claims_appeal(ws: Workspace, args: argparse.Namespace) -> int:

@@ -12,6 +12,7 @@ the two still agree. Beside this module: ``claim_creation`` (a new claim's lines
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 from kettrack.core.claim_states import ClaimState, CloseReason, EventKind
 from kettrack.core.claims import ZERO, AttachmentInfo, ClaimEvent, NewClaim, NewEvent
 from kettrack.core.deadlines import PayerRules
+from kettrack.core.eob_outcome import denial_amounts, eob_kind
 from kettrack.core.payer_rules import RuleOverrides, check_overrides
 from kettrack.core.problems import InvalidInput, NotFound
 from kettrack.core.validation import text_problem
@@ -153,6 +155,21 @@ class ClaimService:
             for item in incoming:
                 session.add(_attachment_row(session, claim_id, event_id, item))
             return event_id
+
+    def with_outcome(self, claim_id: int, event: NewEvent, *, stated: EventKind | None = None) -> NewEvent:
+        """``event`` as it is to be recorded, for an EOB or a denial: decided here for both faces
+        (kettrack.core.eob_outcome). A denial records paid 0.00; an EOB is paid in full or partly paid
+        as the person ``stated``, else from its amounts against what is still open on the claim."""
+        if event.kind is EventKind.DENIED:
+            return replace(event, amounts=denial_amounts(event.amounts.allowed))
+        if event.kind not in (EventKind.PAID, EventKind.PARTIALLY_PAID):
+            return event
+        with self.db.reader() as session:
+            claim = session.get(Claim, claim_id)
+            if claim is None:
+                raise NotFound("claim", claim_id)
+            outstanding = claim.billed - claim.paid
+        return replace(event, kind=eob_kind(outstanding, event.amounts, event.adjustments, stated))
 
     def record_in(
         self, session: Session, claim_id: int, event: NewEvent, *, expected_events: int | None = None

@@ -301,6 +301,7 @@ class EventDialog(QDialog):
         self.number: QLineEdit | None = None
         self.outcome_overturned: QRadioButton | None = None
         self.paid_in_full: QRadioButton | None = None
+        self.from_amounts: QRadioButton | None = None
         self.reason: QComboBox | None = None
 
         if kind is EventKind.SUBMITTED:
@@ -338,11 +339,19 @@ class EventDialog(QDialog):
             choice = QWidget()
             row = QHBoxLayout(choice)
             row.setContentsMargins(0, 0, 0, 0)
+            # Decided from the amounts unless the person says (the same rule as the command line:
+            # kettrack.core.eob_outcome, applied by the claims service).
+            self.from_amounts = QRadioButton(tr("From the amounts"))
+            self.from_amounts.setObjectName("outcome_from_amounts")
+            self.from_amounts.setToolTip(
+                tr("In full when payment, write-offs (CO) and the patient's share cover what was open")
+            )
             self.paid_in_full = QRadioButton(tr("Paid in full"))
-            partly = QRadioButton(tr("Partially paid"))
-            (self.paid_in_full if kind is EventKind.PAID else partly).setChecked(True)
+            self.partly_paid = QRadioButton(tr("Partially paid"))
+            self.from_amounts.setChecked(True)
+            row.addWidget(self.from_amounts)
             row.addWidget(self.paid_in_full)
-            row.addWidget(partly)
+            row.addWidget(self.partly_paid)
             row.addStretch(1)
             self.form.add_row("kind", tr("Outcome:"), choice)
         if kind in DECISIONS:
@@ -410,11 +419,15 @@ class EventDialog(QDialog):
         if name:
             self.attach_file(Path(name))
 
+    def stated_outcome(self) -> EventKind | None:
+        """Paid in full or partly paid when the person said so; None: decided from the amounts."""
+        if self.paid_in_full is None or self.from_amounts is None or self.from_amounts.isChecked():
+            return None
+        return EventKind.PAID if self.paid_in_full.isChecked() else EventKind.PARTIALLY_PAID
+
     def build_event(self) -> NewEvent:
         problems: list[Problem] = []
         kind = self.kind
-        if self.paid_in_full is not None:
-            kind = EventKind.PAID if self.paid_in_full.isChecked() else EventKind.PARTIALLY_PAID
         if self.outcome_overturned is not None:
             kind = (
                 EventKind.APPEAL_OVERTURNED
@@ -431,8 +444,6 @@ class EventDialog(QDialog):
                 values[name] = parse_amount(text, name)
             except InvalidInput as exc:
                 problems.extend(exc.problems)
-        if kind is EventKind.DENIED:
-            values["paid"] = Decimal("0.00")
         adjustments = self.adjustments.values(problems) if self.adjustments is not None else ()
         if problems:
             raise InvalidInput(problems)
@@ -457,9 +468,15 @@ class EventDialog(QDialog):
             return
         claims, claim_id, expected = self.ws.claims, self.claim_id, self.expected_events
         attachments = [(p, "") for p in self.files]
+        stated = self.stated_outcome()
         change(
             self,
-            lambda: claims.record(claim_id, event, expected_events=expected, attachments=attachments),
+            lambda: claims.record(
+                claim_id,
+                claims.with_outcome(claim_id, event, stated=stated),
+                expected_events=expected,
+                attachments=attachments,
+            ),
             self._recorded,
             what=f"record claim event {event.kind.value}",
             bus=self.bus,

@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from kettrack.core.claim_states import ClaimState, EventKind
-from kettrack.core.claims import DueItem
+from kettrack.core.claims import DueItem, GroupCode
 from kettrack.core.records import InfusionRecord
 from kettrack.services.demo import fill_demo
 from kettrack.services.superbills import PreflightFailed, SuperbillRequest
@@ -250,3 +250,45 @@ def test_claims_list_filters_and_payer_rules(qtbot: QtBot, window: MainWindow, w
     bad.filing.setText("a while")
     bad.save()
     assert "days or months" in bad.form.error_for("filing").text()
+
+
+def _submitted_claim(qtbot: QtBot, window: MainWindow, ws: Workspace) -> tuple[ClaimWindow, int]:
+    new = NewClaimDialog(ws, window.bus, superbill_id=_april_superbill(ws), parent=window)
+    new.save()
+    assert new.claim_id is not None, new.form.top_errors.text()
+    claim = window.open_claim(new.claim_id)
+    assert isinstance(claim, ClaimWindow)
+    qtbot.addWidget(claim)
+    _event(claim, EventKind.SUBMITTED, date(2026, 4, 10)).save()
+    return claim, new.claim_id
+
+
+def test_the_window_decides_an_eob_and_a_denial_as_the_command_line_does(
+    qtbot: QtBot, window: MainWindow, workspace: Workspace
+) -> None:
+    """Paid in full is decided from the amounts (payment + CO write-off + patient's share) unless the
+    person says; a denial records paid 0.00 even when no allowed amount was typed."""
+    ws = workspace
+    claim, claim_id = _submitted_claim(qtbot, window, ws)
+    billed = ws.claim_views.row(claim_id).billed
+    denial = _event(claim, EventKind.DENIED, date(2026, 5, 20))
+    denial.adjustments.rows[0][3].setText(str(billed))  # type: ignore[union-attr]
+    denial.save()
+    assert denial.result() == EventDialog.DialogCode.Accepted, denial.form.top_errors.text()
+    recorded = ws.claim_views.get(claim_id).events[-1]
+    assert recorded.kind is EventKind.DENIED and recorded.amounts.paid == Decimal("0.00")
+
+    # Another claim: the plan pays the allowed amount less coinsurance; CO-45 and PR-2 cover the rest.
+    claim, claim_id = _submitted_claim(qtbot, window, ws)
+    billed = ws.claim_views.row(claim_id).billed
+    share, write_off = Decimal("20.00"), Decimal("30.00")
+    eob = _event(claim, EventKind.PAID, date(2026, 5, 20), paid=billed - share - write_off)
+    assert eob.from_amounts is not None and eob.from_amounts.isChecked()
+    adjustments = eob.adjustments
+    assert adjustments is not None
+    adjustments.rows[0][1].setText("45")
+    adjustments.rows[0][3].setText(str(write_off))
+    adjustments.add_row(GroupCode.PR, "2", str(share))
+    eob.save()
+    assert eob.result() == EventDialog.DialogCode.Accepted, eob.form.top_errors.text()
+    assert ws.claim_views.get(claim_id).events[-1].kind is EventKind.PAID
