@@ -2,7 +2,9 @@
 window. Errors opening the database become a clear message box and exit status 2, never a traceback.
 
 ``--quit-after-startup`` (for start-up timing) shows the window, prints ``startup_ms=<int>`` once the
-Infusions view shows its data and ``ready_ms=<int>`` once the workspace is open, and exits 0.
+Infusions view shows its data, ``ready_ms=<int>`` once the window takes input (its GUI thread handles
+events: the database opens on the database worker meanwhile) and ``open_ms=<int>`` once the workspace
+is open for editing, and exits 0.
 """
 
 from __future__ import annotations
@@ -146,6 +148,35 @@ def _backup_later(ws: Any) -> None:
     QTimer.singleShot(4000, lambda: shared_workers().run(work, lambda _made: None, lambda _error: None))
 
 
+class _PauseMeter:
+    """For start-up timing: the longest time the GUI thread went without handling its events (a 5 ms
+    timer that notes how late each tick comes) while the database opened on the worker."""
+
+    def __init__(self) -> None:
+        self.longest = 0.0
+        self._last = 0.0
+        self._timer: Any = None
+
+    def start(self) -> None:
+        from PySide6.QtCore import QTimer
+
+        self._last = time.perf_counter()
+        self._timer = QTimer()
+        self._timer.setInterval(5)
+        self._timer.timeout.connect(self._tick)
+        self._timer.start()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.longest = max(self.longest, now - self._last)
+        self._last = now
+
+    def stop(self) -> int:
+        if self._timer is not None:
+            self._timer.stop()
+        return round(self.longest * 1000)
+
+
 def run(location: str | None, *, quit_after_startup: bool = False, started_at: float | None = None) -> int:
     """Run the window on the database at ``location`` (None: the default); returns the exit status.
 
@@ -176,35 +207,63 @@ def run(location: str | None, *, quit_after_startup: bool = False, started_at: f
 
     bus = ChangeBus()
     opened: list[Any] = []
+    pauses = _PauseMeter()
     preview = _preview(location, setup_needed_ok=quit_after_startup)
     if preview is not None:
         window = MainWindow(None, bus, preview=preview)
 
-        def open_workspace() -> None:
-            if quit_after_startup:
+        def open_workspace(read_only: bool = False) -> None:
+            """Open the database on the database worker: the window keeps taking input (scrolling,
+            picking a section) while SQLAlchemy loads and the file is opened, and the views attach when
+            it is ready. Only a plain SQLite file at the current schema gets here (see _preview), so no
+            passphrase needs asking on the GUI thread; a file held by another kettrack is offered
+            read-only in a message box, on the GUI thread, when the worker says so."""
+            if quit_after_startup and not read_only:
                 _report(f"startup_ms={elapsed()}")
-            _start_log()  # after the first paint: the rows never wait for it
-            from kettrack.services.workspace import Workspace
+                # The first event the GUI thread handles after the first paint: it takes input again.
+                QTimer.singleShot(0, lambda: _report(f"ready_ms={elapsed()}"))
+                pauses.start()
+            if not read_only:
+                _start_log()  # after the first paint: the rows never wait for it
+            from kettrack.ui.operations import query
 
-            try:
-                db = _open(location, quietly=quit_after_startup)
-            except _open_errors() as exc:
+            def work() -> Any:
+                from kettrack.services.opening import open_database
+                from kettrack.services.workspace import Workspace
+
+                db = open_database(location, read_only=read_only)
+                try:
+                    return Workspace(db)
+                except BaseException:
+                    db.close()
+                    raise
+
+            def opened_here(ws: Any) -> None:
+                opened.append(ws)
+                window.attach(ws)
+                _backup_later(ws)
+                if quit_after_startup:
+                    window.infusions.table.viewport().repaint()
+                    _report(f"pause_ms={pauses.stop()}")
+                    _report(f"open_ms={elapsed()}")
+                    window.close()
+                    app.quit()
+
+            def refused(exc: BaseException) -> None:
+                # Imported only now (the worker has loaded SQLAlchemy by then): naming the open errors
+                # up front would import the database layer on the GUI thread and hold it up.
+                from kettrack.services.opening import DatabaseLocked
+
+                if not isinstance(exc, _open_errors()):
+                    sys.excepthook(type(exc), exc, exc.__traceback__)  # the global handler
+                    return
+                if isinstance(exc, DatabaseLocked) and not quit_after_startup and _read_only_instead(exc):
+                    open_workspace(read_only=True)
+                    return
                 window.hide()
                 app.exit(_refuse(exc, quietly=quit_after_startup))
-                return
-            if db is None:  # declined: nothing was opened
-                window.hide()
-                app.exit(EXIT_CANNOT_OPEN)
-                return
-            ws = Workspace(db)
-            opened.append(ws)
-            window.attach(ws)
-            _backup_later(ws)
-            if quit_after_startup:
-                window.infusions.table.viewport().repaint()
-                _report(f"ready_ms={elapsed()}")
-                window.close()
-                app.quit()
+
+            query(window, work, opened_here, what="open the database", handle={BaseException: refused})
 
         # Right after the table's first paint: its rows are on screen, then the workspace opens.
         window.infusions.table.after_first_paint(open_workspace)
@@ -242,6 +301,8 @@ def run(location: str | None, *, quit_after_startup: bool = False, started_at: f
                 window.infusions.table.viewport().repaint()
                 _report(f"startup_ms={elapsed()}")
                 _report(f"ready_ms={elapsed()}")
+                _report("pause_ms=0")
+                _report(f"open_ms={elapsed()}")
                 window.close()
                 app.quit()
 

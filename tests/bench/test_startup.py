@@ -2,9 +2,11 @@
 
 Each run is a fresh process, timed from launch until it says what it shows: the bare window prints
 ``shown`` once it is shown and painted; kettrack (``--quit-after-startup``) prints ``startup_ms`` once
-the Infusions view shows its data and ``ready_ms`` once the database is open for editing. Runs
-alternate so machine noise hits both sides alike; medians count. Target (issue 2): data on screen
-within 1.5x the bare window.
+the Infusions view shows its data, ``ready_ms`` once its GUI thread handles events again (the window
+takes input while the database opens on the database worker), ``pause_ms=N``, the longest the GUI
+thread went without handling events meanwhile, and ``open_ms`` once the database is open for
+editing. Runs alternate so machine noise hits both sides alike; medians count. Targets: data on
+screen within 1.5x the bare window, ready for input within 3x.
 """
 
 from __future__ import annotations
@@ -37,15 +39,19 @@ window.close()
 """
 
 
-def _timed_lines(command: list[str]) -> dict[str, float]:
-    """Seconds from launch until each line's first word (before '=') was printed, and until exit."""
+def _timed_lines(command: list[str], values: dict[str, float] | None = None) -> dict[str, float]:
+    """Seconds from launch until each line's first word (before '=') was printed, and until exit;
+    ``values`` gets what each ``name=number`` line said."""
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     assert process.stdout is not None
     seen: dict[str, float] = {}
     for line in process.stdout:
-        seen[line.strip().split("=")[0]] = time.perf_counter() - start
+        name, _, said = line.strip().partition("=")
+        seen[name] = time.perf_counter() - start
+        if values is not None and said.isdigit():
+            values[name] = float(said)
     _, errors = process.communicate(timeout=120)
     seen["exit"] = time.perf_counter() - start
     assert process.returncode == 0, errors[-2000:]
@@ -60,16 +66,22 @@ def _measure(db: Path, script: Path) -> dict[str, float]:
         [sys.executable, "-m", "compileall", "-q", str(Path(kettrack.__file__).parent)], check=True
     )
     _timed_lines(command)  # warm the page cache once
-    bare, data, ready = [], [], []
+    bare, data, ready, opened, pause = [], [], [], [], []
     for _ in range(RUNS):
         bare.append(_timed_lines([sys.executable, str(script)])["shown"])
-        app = _timed_lines(command)
+        said: dict[str, float] = {}
+        app = _timed_lines(command, said)
         data.append(app["startup_ms"])
         ready.append(app["ready_ms"])
+        opened.append(app["open_ms"])
+        pause.append(said["pause_ms"] / 1000)
     return {
         "bare": statistics.median(bare),
         "data": statistics.median(data),
         "ready": statistics.median(ready),
+        "open": statistics.median(opened),
+        "pause": statistics.median(pause),
+        "worst_pause": max(pause),
     }
 
 
@@ -89,8 +101,11 @@ def test_startup_ratio(
         lines.append(
             f"start-up, {label}: bare window {m['bare'] * 1000:.0f} ms; kettrack data on screen "
             f"{m['data'] * 1000:.0f} ms (ratio {m['data'] / m['bare']:.2f}x, target 1.5x), ready for input "
-            f"{m['ready'] * 1000:.0f} ms ({m['ready'] / m['bare']:.2f}x); medians of {RUNS}"
+            f"{m['ready'] * 1000:.0f} ms ({m['ready'] / m['bare']:.2f}x, target 3x), database open for "
+            f"editing {m['open'] * 1000:.0f} ms ({m['open'] / m['bare']:.2f}x), longest GUI-thread pause "
+            f"while it opened {m['pause'] * 1000:.0f} ms (worst run {m['worst_pause'] * 1000:.0f} ms); "
+            f"medians of {RUNS}"
         )
-        assert 0 < m["data"] <= m["ready"]
+        assert 0 < m["data"] <= m["ready"] <= m["open"]
     with capsys.disabled():
         print("\n" + "\n".join(lines))
