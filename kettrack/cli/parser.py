@@ -99,7 +99,8 @@ def _creates_database(action: Callable[..., int]) -> bool:
 
 
 def _open_workspace(args: argparse.Namespace, *, create: bool = True) -> Workspace:
-    """The workspace on the database the options name; warns (stderr) about a file on a network share."""
+    """The workspace on the database the options name; warns (stderr) about a file on a network share
+    and says what opening did (old documents moved into the database)."""
     from kettrack.services.opening import network_warning, open_database
     from kettrack.services.workspace import Workspace
 
@@ -114,6 +115,8 @@ def _open_workspace(args: argparse.Namespace, *, create: bool = True) -> Workspa
     path = ws.db.target.sqlite_path
     if path is not None and (warning := network_warning(path)):
         print(f"{PROG}: warning: {warning}", file=sys.stderr)
+    for notice in ws.notices:  # said once, by the open that did it (old documents moved in)
+        print(f"{PROG}: note: {notice}", file=sys.stderr)
     return ws
 
 

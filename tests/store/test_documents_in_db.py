@@ -640,3 +640,23 @@ def test_an_old_style_backup_on_another_disk_is_restored_with_its_documents(
             assert _content_of(ws, sub, record_id) == content
     finally:
         ws.close()
+
+
+def test_the_command_line_says_when_old_documents_were_moved_in(
+    with_backup: tuple[Path, Path], capsys: pytest.CaptureFixture[str], icd10: Any
+) -> None:
+    db, backup = with_backup
+    named = _named_documents(backup)
+    _old_style(backup)
+    assert main(["--db", str(db), "restore", str(backup), "--yes"]) == 0, capsys.readouterr().err
+    capsys.readouterr()
+    assert main(["--db", str(db), "patients", "list"]) == 0
+    said = capsys.readouterr().err
+    assert f"note: {len(named)} document(s) from " in said and "can be deleted" in said
+    ws = _open(db, icd10)
+    try:
+        assert ws.notices == []  # moved once: the next open has nothing to say
+        for sub, record_id, _name, _sha, content in named:
+            assert _content_of(ws, sub, record_id) == content
+    finally:
+        ws.close()
