@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
-from kettrack.core.claim_states import ClaimState, CloseReason, EventKind, Outcome, Status, Transition, derive
+from kettrack.core.claim_states import ClaimState, CloseReason, EventKind, Outcome, Status, derive
 from kettrack.core.claims import DECISION_EVENTS, NextStep
 from kettrack.core.deadlines import (
     Deadline,
@@ -35,6 +35,17 @@ _PRIORITY = (
 )
 
 
+class EventFact(NamedTuple):
+    """Just what deadline derivation reads of an event: whole-database work (the calendar, the due
+    list, 100,000 claims' deadlines) loads these instead of whole recorded events."""
+
+    kind: EventKind
+    on: date
+    received_on: date | None
+    appeal_level: str | None
+    close_reason: CloseReason | None
+
+
 class EventFacts(Protocol):
     """What deadline derivation needs of an event (ClaimEvent and NewEvent both have it)."""
 
@@ -50,12 +61,9 @@ class EventFacts(Protocol):
     def close_reason(self) -> CloseReason | None: ...
 
 
-def _transition(event: EventFacts) -> Transition:
-    return Transition(event.kind, event.appeal_level, event.close_reason)
-
-
 def status_of(events: Sequence[EventFacts]) -> Status:
-    return derive(_transition(e) for e in events)
+    # The events themselves are what the state machine reads (kind, level, reason): no copy of each.
+    return derive(events)
 
 
 def level_names(rules: PayerRules) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
 from kettrack.core.enums import LabeledEnum
 
@@ -84,6 +85,17 @@ class Transition:
     close_reason: CloseReason | None = None
 
 
+class TransitionFacts(Protocol):
+    """What the state machine reads of an event: a Transition, and a recorded or new event alike."""
+
+    @property
+    def kind(self) -> EventKind: ...
+    @property
+    def appeal_level(self) -> str | None: ...
+    @property
+    def close_reason(self) -> CloseReason | None: ...
+
+
 class IllegalTransition(ValueError):
     """An event that cannot happen to a claim in its current state; the message says why."""
 
@@ -137,7 +149,12 @@ _WHY_NOT = {
 }
 
 
-def apply(status: Status, event: Transition) -> Status:
+# A state with nothing more to say (no level, outcome or reason): one shared, frozen Status each, so
+# folding a whole database's histories does not build a new one per event.
+_PLAIN = {state: Status(state) for state in ClaimState}
+
+
+def apply(status: Status, event: TransitionFacts) -> Status:
     """The status after ``event``, or IllegalTransition saying why it cannot happen now."""
     if event.kind is E.NOTE:
         return status
@@ -172,10 +189,10 @@ def apply(status: Status, event: Transition) -> Status:
         return Status(S.CLOSED, close_reason=event.close_reason)
     target = allowed[event.kind]
     assert target is not None
-    return Status(target)
+    return _PLAIN[target]
 
 
-def derive(events: Iterable[Transition]) -> Status:
+def derive(events: Iterable[TransitionFacts]) -> Status:
     """The status a history of events leads to; raises IllegalTransition on an impossible history."""
     status = Status()
     for event in events:

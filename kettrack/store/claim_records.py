@@ -18,6 +18,7 @@ from sqlalchemy import select, type_coerce
 from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
 
+from kettrack.core.claim_deadlines import EventFact
 from kettrack.core.claim_states import CloseReason, EventKind
 from kettrack.core.claims import (
     Adjustment,
@@ -140,7 +141,10 @@ class ValueConverter:
     def moment(value: object) -> datetime:
         if isinstance(value, datetime):
             return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-        return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
+        text = str(value)
+        # SQLite keeps the UTC moment without its offset (store.types.UTCDateTime); parsing it with the
+        # offset appended is several times faster than parsing and then replacing the tzinfo.
+        return datetime.fromisoformat(text if "+" in text[19:] else text + "+00:00")
 
 
 @contextmanager
@@ -224,7 +228,7 @@ def _build_events(
             Adjustment(groups[group], reason, convert.amount(amount), remarks)  # type: ignore[arg-type]
         )
     found: dict[int, list[ClaimEvent]] = {} if claim_ids is None else {i: [] for i in claim_ids}
-    day, amount_of, moment = convert.day, convert.amount, convert.moment
+    day, amount_of, moment, days = convert.day, convert.amount, convert.moment, convert.days
     for (
         claim_id,
         event_id,
@@ -262,11 +266,11 @@ def _build_events(
             ClaimEvent(
                 event_id,
                 kinds[kind],
-                day(on),  # type: ignore[arg-type]
+                days.get(on) or day(on),  # type: ignore[arg-type]
                 moment(at),
                 by,
                 note,
-                day(received),
+                None if received is None else day(received),
                 level,
                 reasons[reason] if reason is not None else None,
                 number,
@@ -275,6 +279,48 @@ def _build_events(
                 tuple(adjusted) if adjusted else (),
             )
         )
+    return found
+
+
+def load_event_facts(session: Session, claim_ids: Sequence[int] | None = None) -> dict[int, list[EventFact]]:
+    """What deadline derivation reads of every event (kind, dates, level, reason) of the given claims,
+    or of all claims, in one query: the calendar and the due list derive 100,000 claims' deadlines
+    from these, without building whole recorded events."""
+    e = ClaimEventEntry
+    query = select(
+        e.claim_id,
+        raw_column(e.kind),
+        raw_column(e.business_date),
+        raw_column(e.received_on),
+        e.appeal_level,
+        raw_column(e.close_reason),
+    )
+    if claim_ids is not None:
+        wanted = list(claim_ids)
+        if not wanted:
+            return {}
+        query = query.where(e.claim_id.in_(wanted))
+    convert = ValueConverter()
+    day, days = convert.day, convert.days
+    kinds = {k.value: k for k in EventKind}
+    reasons = {r.value: r for r in CloseReason}
+    found: dict[int, list[EventFact]] = {} if claim_ids is None else {i: [] for i in claim_ids}
+    with bulk_allocation():
+        for claim_id, kind, on, received, level, reason in driver_rows(
+            session, query.order_by(e.claim_id, e.sequence)
+        ):
+            history = found.get(claim_id)
+            if history is None:
+                history = found[claim_id] = []
+            history.append(
+                EventFact(
+                    kinds[kind],
+                    days.get(on) or day(on),  # type: ignore[arg-type]
+                    None if received is None else day(received),
+                    level,
+                    None if reason is None else reasons[reason],
+                )
+            )
     return found
 
 

@@ -32,7 +32,7 @@ from kettrack.core.problems import NotFound
 from kettrack.store.claim_records import (
     attachment_of,
     auth_of,
-    load_event_sets,
+    load_event_facts,
     load_events,
     payer_rules,
     service_dates_of,
@@ -381,7 +381,7 @@ class ClaimViews:
             for start in range(0, len(claims), 5000):
                 chunk = claims[start : start + 5000]
                 ids = [c.id for c, _, _ in chunk]
-                events = load_event_sets(session, ids)
+                events = load_event_facts(session, ids)
                 dates = service_dates_of(session, ids)
                 for claim, patient, payer in chunk:
                     if claim.payer_id not in rules:

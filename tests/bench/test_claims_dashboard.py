@@ -32,7 +32,7 @@ from kettrack.core.enums import CoverageRank, Network, PayerKind, Relationship, 
 from kettrack.core.payer_rules import effective_rules
 from kettrack.services.claims import ClaimService
 from kettrack.services.workspace import Workspace
-from kettrack.store.claim_records import load_event_sets, load_events, payer_rules
+from kettrack.store.claim_records import load_event_facts, load_events, payer_rules
 from kettrack.store.claim_views import DUE_HORIZON_DAYS
 from kettrack.store.database import Database
 from kettrack.store.models import (
@@ -380,8 +380,9 @@ def test_deadline_derivation_for_100k_claims(
         with db.reader() as session:
             facts = session.execute(select(Claim.id, Claim.payer_id, Claim.first_service)).all()
             rules = {payer: payer_rules(session, payer) for payer in session.scalars(select(Payer.id))}
-            # In sets, as the check and the calendar read them: every claim's events in two queries.
-            histories: dict[int, list[ClaimEvent]] = load_event_sets(session)
+            # In sets, as the calendar and the due list read them: what derivation needs of every
+            # claim's events, in one query.
+            histories = load_event_facts(session)
         loading = time.perf_counter() - start
 
         def derive_all() -> tuple[int, int]:
