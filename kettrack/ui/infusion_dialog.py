@@ -1,43 +1,29 @@
 """The add/edit dialog for one infusion session, with an ICD-10-CM picker that completes as you
 type (the code index loads off the GUI thread) and a small payments table. Problems from the store
-or from parsing the dialog's own fields show in red under the field they concern."""
+or from parsing the dialog's own fields show in red under the field they concern.
+
+The picker and the payments table are in kettrack.ui.diagnosis_picker and kettrack.ui.payments_editor
+(their names are re-exported here)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, QStringListModel, Qt
-from PySide6.QtGui import QKeySequence, QShortcut, QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QComboBox,
-    QCompleter,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QLineEdit,
-    QListView,
-    QPushButton,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
-    QTableView,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
 
-from kettrack.core.enums import PLACES_OF_SERVICE, Drug, PaymentMethod, Route
-from kettrack.core.icd10 import Icd10Index, normalize
-from kettrack.core.money import parse_amount
+from kettrack.core.enums import PLACES_OF_SERVICE, Drug, Route
+from kettrack.core.icd10 import Icd10Index
 from kettrack.core.problems import InvalidInput, Problem
-from kettrack.core.records import InfusionRecord, PaymentRecord
-from kettrack.core.validation import MAX_DOSE_MG, MAX_WEIGHT_KG, check_infusion, parse_date
+from kettrack.core.records import InfusionRecord
+from kettrack.core.validation import MAX_DOSE_MG, MAX_WEIGHT_KG, check_infusion
 from kettrack.services.workspace import Workspace
 from kettrack.ui import changes
 from kettrack.ui.changes import ChangeBus
+from kettrack.ui.diagnosis_picker import SEPARATOR, DiagnosisPicker
 from kettrack.ui.forms import (
     ChoiceField,
     DecimalField,
@@ -52,218 +38,28 @@ from kettrack.ui.forms import (
     tr,
 )
 from kettrack.ui.operations import query
+from kettrack.ui.payments_editor import (
+    PAY_AMOUNT,
+    PAY_DATE,
+    PAY_METHOD,
+    PAY_REFERENCE,
+    MethodDelegate,
+    PaymentsEditor,
+)
 from kettrack.ui.workers import Workers, shared_workers
 
-SEPARATOR = " — "
-_Index = QModelIndex | QPersistentModelIndex
-
-
-class DiagnosisPicker(QWidget):
-    """A code entry that completes "code — description" and a list of the codes chosen."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.entry = QLineEdit()
-        self.entry.setObjectName("diagnosis_entry")
-        self.entry.setAccessibleName(tr("Diagnosis code"))
-        self.entry.setPlaceholderText(tr("Type a code or words, e.g. F33.2 or major depressive"))
-        self.completer = QCompleter([], self)
-        self.completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.completer.setFilterMode(Qt.MatchFlag.MatchContains)
-        self.completer.setMaxVisibleItems(12)
-        self.entry.setCompleter(self.completer)
-        self.completer.activated.connect(self._completed)
-        self.entry.returnPressed.connect(self.add_entry)
-        self.add_button = QPushButton(tr("Add"))
-        self.add_button.clicked.connect(self.add_entry)
-        self.remove_button = QPushButton(tr("Remove"))
-        self.remove_button.clicked.connect(self.remove_selected)
-        self.status = QLabel(tr("Loading the ICD-10-CM code list…"))
-        self.status.setStyleSheet("color: palette(mid);")
-        self.codes = QStringListModel(self)
-        self.list = QListView()
-        self.list.setModel(self.codes)
-        self.list.setAccessibleName(tr("Chosen diagnoses"))
-        self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.list.setMaximumHeight(self.list.fontMetrics().lineSpacing() * 4 + 10)
-        self._icd: Icd10Index | None = None
-
-        top = QHBoxLayout()
-        top.setContentsMargins(0, 0, 0, 0)
-        top.addWidget(self.entry, 1)
-        top.addWidget(self.add_button)
-        below = QHBoxLayout()
-        below.setContentsMargins(0, 0, 0, 0)
-        below.addWidget(self.list, 1)
-        below.addWidget(self.remove_button, 0, Qt.AlignmentFlag.AlignTop)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(4)
-        layout.addLayout(top)
-        layout.addWidget(self.status)
-        layout.addLayout(below)
-
-    def set_index(self, icd: Icd10Index) -> None:
-        self._icd = icd
-        self.completer.setModel(
-            QStringListModel([f"{c}{SEPARATOR}{d}" for c, d in icd.items()], self.completer)
-        )
-        self.status.hide()
-        self._refresh_labels()
-
-    def index_failed(self, error: BaseException) -> None:
-        self.status.setText(tr("The code list could not be loaded; codes can still be typed."))
-
-    def _completed(self, text: str) -> None:
-        self.entry.setText(text)
-        self.add_entry()
-
-    def _label(self, code: str) -> str:
-        description = self._icd.describe(code) if self._icd is not None else None
-        return f"{code}{SEPARATOR}{description}" if description else code
-
-    def _refresh_labels(self) -> None:
-        self.codes.setStringList([self._label(c) for c in self.chosen()])
-
-    def chosen(self) -> list[str]:
-        return [text.split(SEPARATOR)[0].strip() for text in self.codes.stringList()]
-
-    def set_chosen(self, codes: tuple[str, ...] | list[str]) -> None:
-        self.codes.setStringList([self._label(c) for c in codes])
-
-    def add_entry(self) -> None:
-        code = self.entry.text().split(SEPARATOR)[0].strip()
-        if not code:
-            return
-        code = normalize(code) if len(code) <= 8 else code
-        if code not in self.chosen():
-            self.set_chosen([*self.chosen(), code])
-        # The completer re-fills the entry after activated() returns: clear it once that is done.
-        self.entry.clear()
-        from PySide6.QtCore import QTimer
-
-        QTimer.singleShot(0, self.entry.clear)
-
-    def remove_selected(self) -> None:
-        index = self.list.currentIndex()
-        if index.isValid():
-            self.codes.removeRow(index.row())
-
-    def is_blank(self) -> bool:
-        return not self.chosen() and not self.entry.text().strip()
-
-
-PAY_DATE, PAY_AMOUNT, PAY_METHOD, PAY_REFERENCE = range(4)
-
-
-class MethodDelegate(QStyledItemDelegate):
-    """Edits the payment method column with a combo of the known methods."""
-
-    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: _Index) -> QWidget:
-        combo = QComboBox(parent)
-        for method in PaymentMethod:
-            combo.addItem(method.label, method)
-        return combo
-
-    def setEditorData(self, editor: QWidget, index: _Index) -> None:
-        assert isinstance(editor, QComboBox)
-        found = editor.findText(str(index.data()))
-        editor.setCurrentIndex(max(found, 0))
-
-    def setModelData(self, editor: QWidget, model: QAbstractItemModel, index: _Index) -> None:
-        assert isinstance(editor, QComboBox)
-        model.setData(index, editor.currentText())
-
-
-class PaymentsEditor(QWidget):
-    """A small editable table of payments: date, amount, method, reference."""
-
-    def __init__(self, today: date, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.today = today
-        self.model = QStandardItemModel(0, 4, self)
-        self.model.setHorizontalHeaderLabels([tr("Date"), tr("Amount"), tr("Method"), tr("Reference")])
-        self.table = QTableView()
-        self.table.setObjectName("payments_table")
-        self.table.setAccessibleName(tr("Payments"))
-        self.table.setModel(self.model)
-        self.table.setItemDelegateForColumn(PAY_METHOD, MethodDelegate(self.table))
-        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 10)
-        self.table.horizontalHeader().setSectionResizeMode(PAY_REFERENCE, QHeaderView.ResizeMode.Stretch)
-        self.table.setColumnWidth(PAY_DATE, 100)
-        self.table.setColumnWidth(PAY_AMOUNT, 90)
-        self.table.setColumnWidth(PAY_METHOD, 120)
-        self.table.setMinimumHeight(110)
-        self.table.setMaximumHeight(150)
-        add = QPushButton(tr("Add payment"))
-        add.clicked.connect(lambda: self.add_payment())
-        remove = QPushButton(tr("Remove payment"))
-        remove.clicked.connect(self.remove_selected)
-        buttons = QVBoxLayout()
-        buttons.addWidget(add)
-        buttons.addWidget(remove)
-        buttons.addStretch(1)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.table, 1)
-        layout.addLayout(buttons)
-
-    def add_payment(self, payment: PaymentRecord | None = None) -> int:
-        paid_on = payment.paid_on if payment else self.today
-        amount = payment.amount if payment else Decimal("0.00")
-        cells = [
-            QStandardItem(paid_on.isoformat()),
-            QStandardItem(f"{amount:.2f}" if payment else ""),
-            QStandardItem((payment.method if payment else PaymentMethod.CARD).label),
-            QStandardItem(payment.reference if payment else ""),
-        ]
-        cells[PAY_AMOUNT].setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.model.appendRow(cells)
-        return self.model.rowCount() - 1
-
-    def set_cell(self, row: int, column: int, text: str) -> None:
-        self.model.item(row, column).setText(text)
-
-    def remove_selected(self) -> None:
-        index = self.table.currentIndex()
-        if index.isValid():
-            self.model.removeRow(index.row())
-
-    def set_payments(self, payments: tuple[PaymentRecord, ...]) -> None:
-        self.model.removeRows(0, self.model.rowCount())
-        for payment in payments:
-            self.add_payment(payment)
-
-    def payments(self) -> tuple[PaymentRecord, ...]:
-        """The payments typed in; the dialog's own parse problems name ``payments[n].field``."""
-        problems: list[Problem] = []
-        found: list[PaymentRecord] = []
-        for row in range(self.model.rowCount()):
-            number = row + 1
-
-            def text(column: int, row: int = row) -> str:
-                item = self.model.item(row, column)
-                return item.text().strip() if item is not None else ""
-
-            if not any(text(c) for c in (PAY_AMOUNT, PAY_REFERENCE)):
-                continue  # an untouched new row is not a payment
-            record: dict[str, Any] = {}
-            for name, parse in (
-                ("paid_on", lambda n=number: parse_date(text(PAY_DATE), f"payments[{n}].paid_on")),
-                ("amount", lambda n=number: parse_amount(text(PAY_AMOUNT), f"payments[{n}].amount")),
-                ("method", lambda: PaymentMethod.parse(text(PAY_METHOD) or "card")),
-            ):
-                try:
-                    record[name] = parse()
-                except InvalidInput as exc:
-                    problems.extend(exc.problems)
-                except ValueError as exc:
-                    problems.append(Problem(f"payments[{number}].{name}", str(exc)))
-            if len(record) == 3:
-                found.append(PaymentRecord(reference=text(PAY_REFERENCE), **record))
-        if problems:
-            raise InvalidInput(problems)
-        return tuple(found)
+__all__ = [
+    "PAY_AMOUNT",
+    "PAY_DATE",
+    "PAY_METHOD",
+    "PAY_REFERENCE",
+    "SEPARATOR",
+    "DiagnosisPicker",
+    "InfusionDialog",
+    "MethodDelegate",
+    "PaymentsEditor",
+    "session_saver",
+]
 
 
 def session_saver(ws: Workspace) -> Callable[[InfusionRecord], InfusionRecord]:
