@@ -51,9 +51,9 @@ class AuditDialog(QDialog):
             tr("Check every entry's link and seal, and the log against the copies of its end kept elsewhere")
         )
         self.verify_button.clicked.connect(self.verify)
-        self.result = QLabel()
-        self.result.setObjectName("audit_result")
-        self.result.setWordWrap(True)
+        self.verdict = QLabel()
+        self.verdict.setObjectName("audit_result")
+        self.verdict.setWordWrap(True)
         self.model: RecordTableModel[AuditEntry] = RecordTableModel(columns(), self)
         self.table = RecordTable("audit_log")
         self.table.setModel(self.model)
@@ -65,7 +65,7 @@ class AuditDialog(QDialog):
         top.addWidget(self.verify_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addWidget(self.result)
+        layout.addWidget(self.verdict)
         layout.addWidget(self.table, 1)
         self.refresh()
 
@@ -80,7 +80,7 @@ class AuditDialog(QDialog):
 
     def verify(self) -> None:
         self.verify_button.setEnabled(False)
-        self.result.setText(tr("Checking every entry…"))
+        self.verdict.setText(tr("Checking every entry…"))
         # A log that cannot be read is said in the dialog (the failure's type; the log file has it too).
         query(
             self, self.log.report, self._verified, what="verify audit log", handle={Exception: self._failed}
@@ -92,12 +92,12 @@ class AuditDialog(QDialog):
         shown = verdict.lines()
         if len(shown) > 16:
             shown = [*shown[:15], tr("… and more: kettrack audit verify lists them all")]
-        self.result.setText("\n".join(shown))
-        self.result.setStyleSheet("" if verdict.ok else "color: #b71c1c;")
+        self.verdict.setText("\n".join(shown))
+        self.verdict.setStyleSheet("" if verdict.ok else "color: #b71c1c;")
 
     def _failed(self, error: BaseException) -> None:
         self.verify_button.setEnabled(True)
-        self.result.setText(tr("The audit log could not be read: {0}").format(type(error).__name__))
+        self.verdict.setText(tr("The audit log could not be read: {0}").format(type(error).__name__))
 
     def done(self, result: int) -> None:
         self.table.save_header()

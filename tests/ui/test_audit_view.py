@@ -26,7 +26,7 @@ def test_audit_window(qtbot: QtBot, workspace: Workspace, bus: ChangeBus) -> Non
     dialog.action.setCurrentIndex(dialog.action.findData("issue"))
     assert {e.action for e in dialog.model.records} == {"issue"}
     dialog.verify()
-    assert "intact" in dialog.result.text()
+    assert "intact" in dialog.verdict.text()
 
 
 def test_the_window_gives_the_same_verdict_as_the_command(qtbot: QtBot, workspace: Workspace) -> None:
@@ -34,16 +34,16 @@ def test_the_window_gives_the_same_verdict_as_the_command(qtbot: QtBot, workspac
     dialog = AuditDialog(workspace)
     qtbot.addWidget(dialog)
     dialog.verify()
-    shown = dialog.result.text()
+    shown = dialog.verdict.text()
     assert "intact" in shown and "seals: every entry sealed with this database's key" in shown
     assert "the anchor kept in" in shown
     path = workspace.db.target.sqlite_path
     assert path is not None
     rewrite_from(path, 4, "nothing happened")
     dialog.verify()
-    shown = dialog.result.text()
+    shown = dialog.verdict.text()
     assert (
         shown.startswith("the audit log is broken")
         and "entry 4 was rewritten (its seal does not match)" in shown
     )
-    assert "#b71c1c" in dialog.result.styleSheet() and dialog.verify_button.isEnabled()
+    assert "#b71c1c" in dialog.verdict.styleSheet() and dialog.verify_button.isEnabled()
