@@ -17,9 +17,7 @@ from kettrack.core.enums import ProviderKind
 from kettrack.core.icd10 import Icd10Index
 from kettrack.core.problems import InvalidInput, NotFound
 from kettrack.core.records import InfusionRecord, ProviderRecord
-from kettrack.core.rows import InfusionFilter
-from kettrack.core.service_lines import POINTER_LETTERS, ServiceLine
-from kettrack.core.superbill import MAX_DIAGNOSES, Diagnosis, Superbill, preflight
+from kettrack.core.superbill import Diagnosis, Superbill, preflight
 from kettrack.reports.batch import render_superbills
 from kettrack.reports.superbill import render_superbill
 from kettrack.services.superbill_reads import SharedReads, primary
@@ -75,18 +73,19 @@ class SuperbillService:
 
     # --- gathering ----------------------------------------------------------------------------
 
-    def sessions_for(self, request: SuperbillRequest) -> list[InfusionRecord]:
+    def sessions_for(
+        self, request: SuperbillRequest, reads: SharedReads | None = None
+    ) -> list[InfusionRecord]:
+        """The request's sessions, by date; read through ``reads`` (in its read session, if one is open)."""
+        reads = reads or SharedReads(self)
         if request.infusion_ids:
-            sessions = [self.infusions.get(i) for i in request.infusion_ids]
+            sessions = reads.sessions(request.infusion_ids)
         else:
             if request.patient_id is None or request.date_from is None or request.date_to is None:
                 raise InvalidInput.single("request", "give the patient and the date range, or the sessions")
             if request.date_to < request.date_from:
                 raise InvalidInput.single("date_to", "the range ends before it starts")
-            flt = InfusionFilter(
-                patient_id=request.patient_id, date_from=request.date_from, date_to=request.date_to
-            )
-            sessions = self.infusions.list(flt)
+            sessions = reads.sessions_between(request.patient_id, request.date_from, request.date_to)
             if request.provider_id is not None:
                 sessions = [s for s in sessions if request.provider_id in (s.provider_id, s.clinic_id)]
         if not sessions:
@@ -118,67 +117,55 @@ class SuperbillService:
             clinic = provider
         return provider, clinic
 
-    def _lines(self, session: InfusionRecord, diagnoses: list[str], reads: SharedReads) -> list[ServiceLine]:
-        assert session.id is not None
-        lines = reads.lines.for_infusion(session.id) or list(
-            reads.lines.propose(session.id, record=session, catalog=reads.catalog()).lines
-        )
-        remapped = []
-        for line in lines:
-            letters = ""
-            for letter in line.pointers:
-                index = POINTER_LETTERS.index(letter)
-                if index < len(session.diagnoses) and session.diagnoses[index] in diagnoses:
-                    position = diagnoses.index(session.diagnoses[index])
-                    if position < MAX_DIAGNOSES:
-                        letters += POINTER_LETTERS[position]
-            remapped.append(replace(line, pointers=letters))
-        return remapped
-
     def assemble(self, request: SuperbillRequest, *, number: str = "PREVIEW", version: int = 1) -> Superbill:
-        return self._assemble(self.sessions_for(request), request, number, version, SharedReads(self))
+        return self._assemble(request, number, version, SharedReads(self))[0]
 
     def assemble_many(self, requests: Iterable[SuperbillRequest]) -> Iterator[Superbill]:
         """Preview superbills for many requests, one after the other as they are asked for (so a
         caller can render the first while the next are read); what they share is read once."""
-        reads = SharedReads(self)
+        reads = SharedReads(self, batch=True)
         for request in requests:
-            yield self._assemble(self.sessions_for(request), request, "PREVIEW", 1, reads)
+            yield self._assemble(request, "PREVIEW", 1, reads)[0]
 
     def _assemble(
-        self,
-        sessions: list[InfusionRecord],
-        request: SuperbillRequest,
-        number: str,
-        version: int,
-        reads: SharedReads,
-    ) -> Superbill:
-        patient = reads.patient(sessions[0].patient_id)
-        provider, clinic = self._provider_and_clinic(sessions, request.provider_id, reads)
-        codes: list[str] = []
-        for session in sessions:
-            codes += [c for c in session.diagnoses if c not in codes]
-        icd = self.icd()
-        diagnoses = tuple(Diagnosis(code, icd.describe(code) or "") for code in codes)
-        lines = [line for session in sessions for line in self._lines(session, codes, reads)]
-        coverage = primary(reads.coverages(patient.id or 0), sessions[-1].service_date)
-        payer = reads.payer(coverage.payer_id) if coverage else None
-        payments = tuple(p for session in sessions for p in session.payments)
-        return Superbill(
-            statement_number=number,
-            issued_on=self.today(),
-            provider=provider,
-            patient=patient,
-            lines=tuple(lines),
-            diagnoses=diagnoses,
-            payments=payments,
-            clinic=clinic,
-            coverage=coverage,
-            payer=payer,
-            version=version,
-        )
+        self, request: SuperbillRequest, number: str, version: int, reads: SharedReads
+    ) -> tuple[Superbill, list[InfusionRecord]]:
+        """The superbill and its sessions, all read in one read session."""
+        with reads.reading():
+            sessions = self.sessions_for(request, reads)
+            reads.prefetch(sessions, request.provider_id)
+            patient = reads.patient(sessions[0].patient_id)
+            provider, clinic = self._provider_and_clinic(sessions, request.provider_id, reads)
+            codes: list[str] = []
+            for session in sessions:
+                codes += [c for c in session.diagnoses if c not in codes]
+            icd = self.icd()
+            diagnoses = tuple(Diagnosis(code, icd.describe(code) or "") for code in codes)
+            lines = [line for session in sessions for line in reads.billed_lines(session, codes)]
+            coverage = primary(reads.coverages(patient.id or 0), sessions[-1].service_date)
+            payer = reads.payer(coverage.payer_id) if coverage else None
+            payments = tuple(p for session in sessions for p in session.payments)
+            bill = Superbill(
+                statement_number=number,
+                issued_on=self.today(),
+                provider=provider,
+                patient=patient,
+                lines=tuple(lines),
+                diagnoses=diagnoses,
+                payments=payments,
+                clinic=clinic,
+                coverage=coverage,
+                payer=payer,
+                version=version,
+            )
+        return bill, sessions
 
     def check(self, bill: Superbill, catalog: CodeCatalog | None = None) -> list[str]:
+        """What keeps ``bill`` from being issued, against the code list as it is now (or ``catalog``).
+
+        No state is kept between ``assemble`` and ``check``: the service is shared by the window's
+        database worker and the command line, and a code list remembered from an earlier read could be
+        stale."""
         return preflight(bill, self.icd(), catalog or self.codes.catalog())
 
     # --- issuing ------------------------------------------------------------------------------
@@ -212,9 +199,8 @@ class SuperbillService:
         previous = self._row(replaces) if replaces is not None else None
         number = previous.number if previous else self._number(self._issued_this_year() + 1)
         version = previous.version + 1 if previous else 1
-        sessions = self.sessions_for(request)  # read once: assembled and locked below alike
-        reads = SharedReads(self)
-        bill = self._assemble(sessions, request, number, version, reads)
+        reads = SharedReads(self)  # the sessions read once: assembled and locked below alike
+        bill, sessions = self._assemble(request, number, version, reads)
         if expected is not None and _content(bill) != _content(expected):
             raise RecordsChanged()
         problems = self.check(bill, reads.catalog())
@@ -240,15 +226,14 @@ class SuperbillService:
         """
         if not requests:
             return []
-        reads = SharedReads(self)
+        reads = SharedReads(self, batch=True)
         first = self._issued_this_year() + 1
         assembled: list[tuple[Superbill, list[InfusionRecord]]] = []
         problems: list[str] = []
 
         def checked() -> Iterator[Superbill]:
             for offset, request in enumerate(requests):
-                sessions = self.sessions_for(request)
-                bill = self._assemble(sessions, request, self._number(first + offset), 1, reads)
+                bill, sessions = self._assemble(request, self._number(first + offset), 1, reads)
                 found = [] if draft else self.check(bill, reads.catalog())
                 problems.extend(f"{bill.patient.legal_name}: {problem}" for problem in found)
                 assembled.append((bill, sessions))
@@ -390,7 +375,7 @@ class SuperbillService:
             if patient_id is not None:
                 query = query.where(IssuedSuperbill.patient_id == patient_id)
             ids = list(session.scalars(query))
-        return self._records(ids, SharedReads(self))
+        return self._records(ids, SharedReads(self, batch=True))
 
     def get(self, superbill_id: int) -> IssuedSuperbillRecord:
         with self.db.reader() as session:

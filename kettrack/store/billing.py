@@ -254,3 +254,40 @@ class ServiceLineRepository:
                 .order_by(ServiceLineRow.service_date, ServiceLineRow.infusion_id, ServiceLineRow.position)
             )
         )
+
+
+# --- reads inside a caller's read session (one superbill reads all it needs in one transaction) ---
+
+
+def catalog_in(session: Session) -> CodeCatalog:
+    """The code list in use, as ``CodeRepository.catalog`` gives it, read in ``session``."""
+    own = [code_of(row) for row in session.scalars(select(ProcedureCodeEntry))]
+    merged = {c.code: c for c in STARTER_CODES}
+    merged.update({c.code: c for c in own})
+    return CodeCatalog(merged.values())
+
+
+def fees_in(session: Session, provider_ids: Sequence[int]) -> dict[int, dict[str, tuple[Decimal, str]]]:
+    """Each provider's fee schedule (code -> (amount per unit, usual NDC)), read in ``session`` in one
+    statement; a provider without fees gets an empty one."""
+    found: dict[int, dict[str, tuple[Decimal, str]]] = {i: {} for i in provider_ids}
+    rows = session.scalars(
+        select(FeeScheduleEntry).where(FeeScheduleEntry.provider_id.in_(list(provider_ids)))
+    )
+    for row in rows:
+        found[row.provider_id][row.code] = (row.amount, row.ndc)
+    return found
+
+
+def lines_in(session: Session, infusion_ids: Sequence[int]) -> dict[int, list[ServiceLine]]:
+    """Each session's saved lines in order, as ``ServiceLineRepository.for_infusion`` gives them, read
+    in ``session`` in one statement; a session without saved lines gets an empty list."""
+    found: dict[int, list[ServiceLine]] = {i: [] for i in infusion_ids}
+    rows = session.scalars(
+        select(ServiceLineRow)
+        .where(ServiceLineRow.infusion_id.in_(list(infusion_ids)))
+        .order_by(ServiceLineRow.infusion_id, ServiceLineRow.position)
+    )
+    for row in rows:
+        found[row.infusion_id].append(_line_of(row))
+    return found

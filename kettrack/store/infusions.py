@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, String, and_, delete, func, or_, select, type_coerce
-from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from kettrack.core import validation
 from kettrack.core.enums import ProviderKind
@@ -309,3 +309,18 @@ class InfusionRepository:
                 by_id = {row.id: row for row in rows}
                 records.extend(to_record(by_id[i]) for i in chunk)
             return records
+
+
+def records_in(session: Session, *conditions: Any) -> list[InfusionRecord]:
+    """Whole records of the sessions meeting ``conditions``, read in the caller's ``session`` in one
+    statement (their diagnoses and payments joined: a session has few of each), in no particular order."""
+    rows = (
+        session.scalars(
+            select(Infusion)
+            .where(*conditions)
+            .options(joinedload(Infusion.diagnoses), joinedload(Infusion.payments))
+        )
+        .unique()
+        .all()
+    )
+    return [to_record(row) for row in rows]
