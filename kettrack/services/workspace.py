@@ -62,27 +62,6 @@ class Workspace:
             # Entries written before seals existed (or while the key was away) are sealed once here;
             # it never raises and does nothing on a server database.
             seal_on_open(db)
-            self._sweep_key_leftovers()
-
-    def _sweep_key_leftovers(self) -> None:
-        """A kettrack killed while writing this database's audit key leaves its temporary file in the
-        config folder: named after this database's id, so under this database's lock it is ours."""
-        from sqlalchemy import select
-
-        from kettrack.store.audit_anchor import DATABASE_ID_SETTING, config_dir
-        from kettrack.store.models import AppSetting
-
-        if not self.db.is_sqlite:
-            return
-        with self.db.reader() as session:
-            database_id = session.scalar(
-                select(AppSetting.value).where(AppSetting.key == DATABASE_ID_SETTING)
-            )
-        folder = config_dir() / "audit-keys"
-        if not database_id or not folder.is_dir():
-            return
-        for leftover in folder.glob(f".{database_id}.key.*.tmp"):
-            leftover.unlink(missing_ok=True)
 
     def _adopt_old_documents(self) -> None:
         """Move the files of the old ``<database>-documents/`` folder (kettrack before documents lived in
