@@ -17,6 +17,7 @@ from kettrack.core.enums import ProviderKind
 from kettrack.core.icd10 import Icd10Index
 from kettrack.core.problems import InvalidInput, NotFound
 from kettrack.core.records import InfusionRecord, ProviderRecord
+from kettrack.core.service_lines import ServiceLine
 from kettrack.core.superbill import Diagnosis, Superbill, preflight
 from kettrack.reports.batch import render_superbills
 from kettrack.reports.superbill import render_superbill
@@ -206,10 +207,11 @@ class SuperbillService:
         problems = self.check(bill, reads.catalog())
         if problems and not draft:
             raise PreflightFailed(problems)
-        self._keep_lines(sessions)
+        keep = self._lines_to_keep(sessions)
         pdf = render_superbill(bill, draft=draft)
-        # The PDF, the record and its lines commit together or not at all: no file is left behind.
+        # The PDF, the record and the lines it prints commit together or not at all.
         with self.db.session() as session:
+            self._write_lines(session, keep)
             new_id = self._store(session, bill, pdf, sessions, draft=draft, previous=previous)
         return self.get(new_id)
 
@@ -243,19 +245,30 @@ class SuperbillService:
         pdfs = render_superbills(checked(), draft=draft, workers=workers)
         if problems:
             raise PreflightFailed(problems)
-        self._keep_lines([visit for _, sessions in assembled for visit in sessions])
+        keep = self._lines_to_keep([visit for _, sessions in assembled for visit in sessions])
         with self.db.session() as session:
+            self._write_lines(session, keep)
             ids = [
                 self._store(session, bill, pdf, sessions, draft=draft)
                 for (bill, sessions), pdf in zip(assembled, pdfs, strict=True)
             ]
         return self._records(ids, reads)
 
-    def _keep_lines(self, sessions: Iterable[InfusionRecord]) -> None:
-        """Save each session's lines as printed (proposed lines are saved; saved ones are kept)."""
+    def _lines_to_keep(self, sessions: Iterable[InfusionRecord]) -> list[tuple[int, list[ServiceLine]]]:
+        """The proposed lines to save for sessions that have none saved (saved ones are kept as they
+        are), checked now and written with the superbill, so a failed issue saves nothing."""
+        keep = []
         for infusion_id in dict.fromkeys(visit.id for visit in sessions):
             assert infusion_id is not None
-            self.lines.ensure_lines(infusion_id)
+            proposal = self.lines.proposal_to_keep(infusion_id)
+            if proposal is not None:
+                keep.append((infusion_id, proposal))
+        return keep
+
+    def _write_lines(self, session: Session, keep: list[tuple[int, list[ServiceLine]]]) -> None:
+        for infusion_id, lines in keep:
+            self.lines.write_lines(session, infusion_id, lines)
+        session.flush()  # the superbill's covered lines are read back in this transaction
 
     def _store(
         self,

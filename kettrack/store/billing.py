@@ -208,6 +208,13 @@ class ServiceLineRepository:
 
     def replace_lines(self, infusion_id: int, lines: Sequence[ServiceLine]) -> list[ServiceLine]:
         """Set a session's lines (validated); refused once any of them is on an issued superbill."""
+        cleaned = self.checked_lines(infusion_id, lines)
+        with self.db.session() as session:
+            self.write_lines(session, infusion_id, cleaned)
+        return cleaned
+
+    def checked_lines(self, infusion_id: int, lines: Sequence[ServiceLine]) -> list[ServiceLine]:
+        """``lines`` validated for the session (InvalidInput naming each line's field otherwise)."""
         record = self.session_of(infusion_id)
         cleaned: list[ServiceLine] = []
         problems = []
@@ -226,12 +233,21 @@ class ServiceLineRepository:
                 )
         if problems:
             raise InvalidInput(problems)
-        with self.db.session() as session:
-            self._refuse_if_issued(session, infusion_id)
-            session.execute(delete(ServiceLineRow).where(ServiceLineRow.infusion_id == infusion_id))
-            for position, line in enumerate(cleaned):
-                session.add(line_row(line, infusion_id, position))
         return cleaned
+
+    def write_lines(self, session: Session, infusion_id: int, cleaned: Sequence[ServiceLine]) -> None:
+        """Replace a session's lines with ``cleaned`` (from ``checked_lines``) in the caller's unit of
+        work: the superbill that prints them saves them in its own transaction."""
+        self._refuse_if_issued(session, infusion_id)
+        session.execute(delete(ServiceLineRow).where(ServiceLineRow.infusion_id == infusion_id))
+        for position, line in enumerate(cleaned):
+            session.add(line_row(line, infusion_id, position))
+
+    def proposal_to_keep(self, infusion_id: int) -> list[ServiceLine] | None:
+        """The checked proposal to save for a session that has no saved lines yet; None when it has."""
+        if self.for_infusion(infusion_id):
+            return None
+        return self.checked_lines(infusion_id, self.propose(infusion_id).lines)
 
     def ensure_lines(self, infusion_id: int) -> list[ServiceLine]:
         """The session's lines; if it has none yet, the proposal is saved and returned."""
