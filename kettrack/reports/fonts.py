@@ -81,18 +81,25 @@ class EmbeddedFont(TTFont):  # type: ignore[misc]  # ReportLab's classes are unt
     def _subset_pieces(self, number: int, subset: list[int], base_font: str, compress: bool) -> _SubsetPieces:
         key = (number, compress, tuple(subset))
         pieces = self._pieces.get(key)
-        if pieces is None:
-            face: Any = self.face
-            widths = pdfdoc.PDFArray([face.getCharWidth(code) for code in subset]).format(pdfdoc.DummyDoc())
-            cmap = makeToUnicodeCMap(base_font, subset).encode("utf-8")
-            font_file = face.makeSubset(subset)
-            pieces = _SubsetPieces(
-                widths=widths,
-                cmap=zlib.compress(cmap) if compress else cmap,
-                font_file=zlib.compress(font_file) if compress else font_file,
-                font_file_length=len(font_file),
-            )
-            with self._pieces_lock:
+        if pieces is not None:
+            return pieces
+        # Built under the lock: the font face's subsetting reads shared tables that are not safe to
+        # walk from two threads at once (a preview rendering while a superbill issues raised KeyError).
+        with self._pieces_lock:
+            pieces = self._pieces.get(key)
+            if pieces is None:
+                face: Any = self.face
+                widths = pdfdoc.PDFArray([face.getCharWidth(code) for code in subset]).format(
+                    pdfdoc.DummyDoc()
+                )
+                cmap = makeToUnicodeCMap(base_font, subset).encode("utf-8")
+                font_file = face.makeSubset(subset)
+                pieces = _SubsetPieces(
+                    widths=widths,
+                    cmap=zlib.compress(cmap) if compress else cmap,
+                    font_file=zlib.compress(font_file) if compress else font_file,
+                    font_file_length=len(font_file),
+                )
                 if len(self._pieces) >= _CACHED_SUBSETS:
                     self._pieces.clear()
                 self._pieces[key] = pieces
