@@ -43,25 +43,6 @@ from kettrack.store.models import (
 )
 
 
-def event_of(row: ClaimEventEntry, adjustments: Sequence[Adjustment] = (), attachments=()) -> ClaimEvent:  # type: ignore[no-untyped-def]
-    return ClaimEvent(
-        id=row.id,
-        kind=row.kind,
-        on=row.business_date,
-        recorded_at=row.recorded_at,
-        recorded_by=row.recorded_by,
-        note=row.note,
-        received_on=row.received_on,
-        appeal_level=row.appeal_level,
-        close_reason=row.close_reason,
-        payer_claim_number=row.payer_claim_number,
-        method=row.method,
-        amounts=EobAmounts(row.allowed, row.paid, row.deductible, row.coinsurance, row.copay),
-        adjustments=tuple(adjustments),
-        attachments=tuple(attachments),
-    )
-
-
 def attachment_of(row: ClaimAttachment) -> AttachmentInfo:
     return AttachmentInfo(
         row.id,
@@ -164,7 +145,9 @@ def bulk_allocation() -> Iterator[None]:
 def driver_rows(session: Session, statement: Any) -> list[tuple[Any, ...]]:
     """The rows of a SELECT as the database driver returns them (plain tuples), in the session's
     transaction: for whole-database reads, where SQLAlchemy's Row objects alone cost a second per
-    million values. Parameters are rendered into the statement, so use it with ids and constants only."""
+    million values. Parameters are rendered into the statement, so use it with ids and constants only.
+    What the session holds unwritten is flushed first, as the ORM's own queries do (autoflush)."""
+    session.flush()
     connection = session.connection()
     sql = str(statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
@@ -338,28 +321,9 @@ def service_dates_of(session: Session, claim_ids: Sequence[int]) -> dict[int, li
 
 
 def load_events(session: Session, claim_ids: Sequence[int]) -> dict[int, list[ClaimEvent]]:
-    rows = session.scalars(
-        select(ClaimEventEntry)
-        .where(ClaimEventEntry.claim_id.in_(claim_ids))
-        .order_by(ClaimEventEntry.claim_id, ClaimEventEntry.sequence)
-    ).all()
-    adjustments: dict[int, list[Adjustment]] = {}
-    if rows:
-        for adj in session.scalars(
-            select(ClaimAdjustmentEntry)
-            .where(ClaimAdjustmentEntry.event_id.in_([r.id for r in rows]))
-            .order_by(ClaimAdjustmentEntry.event_id, ClaimAdjustmentEntry.position)
-        ):
-            adjustments.setdefault(adj.event_id, []).append(
-                Adjustment(adj.group_code, adj.reason, adj.amount, adj.remarks)
-            )
-    found: dict[int, list[ClaimEvent]] = {claim_id: [] for claim_id in claim_ids}
-    for row in rows:
-        found[row.claim_id].append(event_of(row, adjustments.get(row.id, ())))
-    return found
+    """Each claim's events with their adjustments (an empty list for a claim without any)."""
+    return load_event_sets(session, claim_ids)
 
 
 def service_dates(session: Session, claim_id: int) -> list[date]:
-    return list(
-        session.scalars(select(ClaimLineEntry.service_date).where(ClaimLineEntry.claim_id == claim_id))
-    )
+    return service_dates_of(session, [claim_id])[claim_id]
