@@ -164,7 +164,7 @@ def export_patient(ws: Workspace, patient_id: int, destination: Path, *, overwri
             with zipfile.ZipFile(temp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
                 for name, content in contents.items():
                     archive.writestr(name, content)
-            os.chmod(temp, 0o600)
+            # mkstemp made it 0600 from its first byte.
             os.replace(temp, destination)
         finally:
             Path(temp).unlink(missing_ok=True)

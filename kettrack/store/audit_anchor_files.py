@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from kettrack.core.audit import AuditHead
+from kettrack.store.location import own_private_dir
 
 __all__ = [
     "CONFIG_DIR_VARIABLE",
@@ -61,11 +62,7 @@ def config_dir() -> Path:
 
 def private_folder(name: str) -> Path:
     """The owner-only folder ``name`` of the config folder, made if missing."""
-    folder = config_dir() / name
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    # mkdir's mode only applies to a folder it creates (and passes through the umask): make sure.
-    os.chmod(folder, 0o700)
-    return folder
+    return own_private_dir(config_dir() / name)
 
 
 def valid_database_id(value: str | None) -> bool:

@@ -44,6 +44,22 @@ def make_private_dir(path: Path) -> Path:
     return path
 
 
+def own_private_dir(path: Path) -> Path:
+    """A folder that is kettrack's own (its log, its audit keys and anchors) made owner-only, and kept
+    so: mkdir's mode only applies to a folder it creates, so one found wider (made by an older
+    kettrack, or by hand) is narrowed to 0700. A link or a file in its place is refused. Never used
+    for a folder the person chose (the one holding their database)."""
+    import stat
+
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    info = path.lstat()
+    if not stat.S_ISDIR(info.st_mode):
+        raise NotADirectoryError(f"{path} is not a folder")
+    if stat.S_IMODE(info.st_mode) != 0o700:
+        path.chmod(0o700)
+    return path
+
+
 class DatabaseMissing(RuntimeError):
     """A command that only reads was pointed at a path where there is no database; nothing was created."""
 

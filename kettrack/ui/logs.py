@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import os
-import stat
 from pathlib import Path
 from typing import Any
 
@@ -35,17 +34,6 @@ def log_dir() -> Path:
     from platformdirs import user_log_dir
 
     return Path(user_log_dir("kettrack", appauthor=False))
-
-
-def _private_dir(folder: Path) -> Path:
-    """``folder`` made (with its parents) and owner-only; a link or a file there is refused."""
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    info = folder.lstat()
-    if not stat.S_ISDIR(info.st_mode):
-        raise NotADirectoryError(f"{folder} is not a folder")
-    if stat.S_IMODE(info.st_mode) != 0o700:
-        folder.chmod(0o700)
-    return folder
 
 
 class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
@@ -67,7 +55,9 @@ def start(folder: Path | None = None) -> Path:
     global _handler
     if _handler is not None:
         return Path(_handler.baseFilename)
-    target = _private_dir(folder or log_dir()) / FILE_NAME
+    from kettrack.services.location import own_private_dir
+
+    target = own_private_dir(folder or log_dir()) / FILE_NAME
     handler = PrivateRotatingFileHandler(target, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
     handler.setFormatter(logging.Formatter(FORMAT))
     logger = logging.getLogger("kettrack")
