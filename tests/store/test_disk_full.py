@@ -16,7 +16,6 @@ import resource
 import shutil
 import signal
 import sqlite3
-import subprocess
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -30,6 +29,7 @@ from kettrack.services.demo import fill_demo
 from kettrack.services.workspace import Workspace
 from kettrack.store.database import Database
 from tests.store.stored_documents import assert_no_document_files, sha256
+from tests.store.tmpfs import mounted_tmpfs
 
 TODAY = date(2026, 11, 23)
 NOTE = "Felt calm; slept well. " * 150  # about 3.5 kB a session, so a few hundred fill 2 MB
@@ -67,21 +67,8 @@ def _check(path: Path, committed: int) -> None:
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    mount_point = tmp_path / "disk"
-    mount_point.mkdir()
-    if shutil.which("mount") is None or os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root")
-    made = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=2m,mode=0700", "tmpfs", str(mount_point)],
-        capture_output=True,
-        check=False,
-    )
-    if made.returncode != 0:
-        pytest.skip(f"this machine does not allow mounting a tmpfs: {made.stderr.decode().strip()}")
-    try:
-        yield mount_point
-    finally:
-        subprocess.run(["umount", str(mount_point)], check=False)
+    with mounted_tmpfs(tmp_path / "disk", "2m") as mounted:
+        yield mounted
 
 
 def test_a_full_tmpfs_stops_writing_and_keeps_the_database_whole(

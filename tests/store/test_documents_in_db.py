@@ -21,7 +21,6 @@ import random
 import shutil
 import sqlite3
 import string
-import subprocess
 import zipfile
 from collections.abc import Iterator
 from dataclasses import replace
@@ -56,6 +55,7 @@ from tests.store.stored_documents import (
     sha256,
     tamper,
 )
+from tests.store.tmpfs import mounted_tmpfs
 
 PASS = "correct horse battery staple"
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -610,21 +610,8 @@ def test_check_backup_accepts_a_good_backup_and_the_restore_is_whole(
 @pytest.fixture
 def other_disk(tmp_path: Path) -> Iterator[Path]:
     """A small tmpfs: another file system, as a USB stick holding a backup is."""
-    mount_point = tmp_path / "usb"
-    mount_point.mkdir()
-    if shutil.which("mount") is None or os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root")
-    made = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=64m,mode=0700", "tmpfs", str(mount_point)],
-        capture_output=True,
-        check=False,
-    )
-    if made.returncode != 0:
-        pytest.skip(f"this machine does not allow mounting a tmpfs: {made.stderr.decode().strip()}")
-    try:
-        yield mount_point
-    finally:
-        subprocess.run(["umount", str(mount_point)], check=False)
+    with mounted_tmpfs(tmp_path / "usb", "64m") as mounted:
+        yield mounted
 
 
 def test_an_old_style_backup_on_another_disk_is_restored_with_its_documents(
