@@ -9,8 +9,12 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
+
+if TYPE_CHECKING:
+    from kettrack.services.workspace import Workspace
 
 
 @dataclass
@@ -127,11 +131,11 @@ def _refuse_foreign(path: Path, passphrase: str | None) -> None:
     refuse_if_newer(peek_sqlite(path, passphrase, check=True), str(path))
 
 
-def _document_problems(ws: object) -> list[str]:
+def _document_problems(ws: Workspace) -> list[str]:
     from kettrack.store import documents
     from kettrack.store.models import AppealLetterEntry, IssuedSuperbill
 
-    db = ws.db  # type: ignore[attr-defined]
+    db = ws.db
     with db.reader() as session:
         named = [
             (f"superbill {number} version {version}", sha)
