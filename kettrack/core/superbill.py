@@ -91,6 +91,22 @@ def _provider_problems(provider: ProviderRecord, who: str) -> list[str]:
     return problems
 
 
+def diagnosis_problems(bill: Superbill, icd: Icd10Index | None) -> list[str]:
+    """Each diagnosis checked against the ICD-10-CM release in force on the dates of service of the
+    lines that point to it (all the superbill's dates when none points to it)."""
+    if icd is None:
+        return []
+    problems: list[str] = []
+    for number, diagnosis in enumerate(bill.diagnoses):
+        letter = POINTER_LETTERS[number] if number < len(POINTER_LETTERS) else ""
+        dates = sorted({ln.service_date for ln in bill.lines if letter and letter in ln.pointers})
+        dates = dates or sorted({ln.service_date for ln in bill.lines})
+        for problem in dict.fromkeys(icd.problem_with(diagnosis.code) for _ in dates or [None]):
+            if problem:
+                problems.append(problem)
+    return problems
+
+
 def preflight(bill: Superbill, icd: Icd10Index | None, catalog: CodeCatalog) -> list[str]:
     """Every missing or invalid field, in plain words; an empty list means the superbill is complete."""
     problems: list[str] = []
@@ -117,10 +133,7 @@ def preflight(bill: Superbill, icd: Icd10Index | None, catalog: CodeCatalog) -> 
         problems.append("No diagnosis: add the ICD-10-CM code the treatment was for")
     if len(bill.diagnoses) > MAX_DIAGNOSES:
         problems.append(f"A superbill holds at most {MAX_DIAGNOSES} diagnoses (A to L)")
-    if icd is not None:
-        for diagnosis in bill.diagnoses:
-            if problem := icd.problem_with(diagnosis.code):
-                problems.append(problem)
+    problems += diagnosis_problems(bill, icd)
     if not bill.lines:
         problems.append("There are no services to bill")
     pointer_letters = POINTER_LETTERS[: len(bill.diagnoses)]

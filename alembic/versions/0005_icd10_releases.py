@@ -1,0 +1,17 @@
+"""ICD-10-CM releases (issue 15): filled in as the work lands
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-11-30 02:00:00
+"""
+
+from __future__ import annotations
+
+revision = "0005"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
