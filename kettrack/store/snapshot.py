@@ -22,7 +22,7 @@ from kettrack.store.location import read_only_uri
 # The newest revision in alembic/versions. Reading it from the scripts (kettrack.store.migrate) costs
 # milliseconds this fast path exists to save; a test keeps the two equal. A stale value only turns
 # the fast path off (the window then waits for the workspace, which migrates as usual).
-SCHEMA_REVISION = "0007"
+SCHEMA_REVISION = "0008"
 
 _FIRST_PAGE = """
 SELECT i.id, i.service_date, i.patient_id, p.legal_name, r.name, r.credentials, i.drug, i.route,

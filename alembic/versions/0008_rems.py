@@ -1,0 +1,17 @@
+"""Spravato REMS (issue 11): filled in as the work lands
+
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-11-30 02:00:00
+"""
+
+from __future__ import annotations
+
+revision = "0008"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
