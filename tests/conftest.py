@@ -77,7 +77,9 @@ def workspace(db_path: Path, icd10):  # type: ignore[no-untyped-def]
     from kettrack.services.workspace import Workspace
 
     ws = Workspace.open(db_path, today=lambda: TODAY)
-    ws._icd = icd10  # share the session's index instead of reloading it per test
+    from kettrack.core.icd10_releases import Icd10Releases
+
+    ws._icd = Icd10Releases([icd10])  # share the session's index instead of reloading it per test
     yield ws
     ws.close()
 

@@ -6,6 +6,7 @@ patient's complete record, ``export --patient``).
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -62,6 +63,13 @@ def import_file(ws: Workspace, args: argparse.Namespace) -> int:
 
     summary = import_from_file(ws, Path(args.file))
     print(f"imported {summary.describe()} into {ws.db.target.display}")
+    if summary.counts.get("infusions"):
+        from kettrack.services.code_sets import session_code_findings
+
+        # Each session's codes were checked against the release of its date; say once which dates no
+        # loaded release covers.
+        for note in session_code_findings(ws)[1]:
+            print(f"warning: {note}", file=sys.stderr)
     return 0
 
 

@@ -6,15 +6,20 @@ and cached as a small gzip file that loads in a fraction of a second; see ``load
 
 from __future__ import annotations
 
+import bisect
 import gzip
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
-_CODE_SHAPE = re.compile(r"^[A-Z][0-9][0-9A-Z](?:\.?[0-9A-Z]{1,4})?$")
-_CACHE_FORMAT = 2  # 2: chapter and block ranges (e.g. C00-C75) are no longer taken for codes
+# A letter, then a digit and a letter or digit, or (since FY2026's genetic disorders, QA0) a letter and a
+# digit; then up to four more characters after the dot.
+_CODE_SHAPE = re.compile(r"^[A-Z](?:[0-9][0-9A-Z]|[A-Z][0-9])(?:\.?[0-9A-Z]{1,4})?$")
+# 2: chapter and block ranges (e.g. C00-C75) are no longer taken for codes; 3: QA0 codes are codes
+_CACHE_FORMAT = 3
 
 
 def normalize(code: str) -> str:
@@ -30,12 +35,36 @@ def has_code_shape(code: str) -> bool:
 
 
 class Icd10Index:
-    """Billable ICD-10-CM codes with their descriptions, for one code-set release."""
+    """Billable ICD-10-CM codes with their descriptions, for one code-set release.
 
-    def __init__(self, entries: dict[str, str], version: str) -> None:
+    ``label`` names the release (``FY2027``, ``FY2026 April``); ``effective_from`` is the first date of
+    service it applies to and ``fiscal_year`` the federal fiscal year it belongs to (it ends on
+    September 30 of that year); ``version`` is the longer text shown to people."""
+
+    def __init__(
+        self,
+        entries: dict[str, str],
+        version: str,
+        *,
+        label: str = "",
+        effective_from: date | None = None,
+        fiscal_year: int | None = None,
+    ) -> None:
         self._entries = entries
         self.version = version
+        self.label = label or version
+        self.effective_from = effective_from
+        self.fiscal_year = fiscal_year
         self._sorted: list[str] | None = None
+
+    @property
+    def nominal_end(self) -> date | None:
+        """The last date of service of its fiscal year (a release is replaced every October 1)."""
+        return date(self.fiscal_year, 9, 30) if self.fiscal_year else None
+
+    def entries(self) -> dict[str, str]:
+        """Code -> description (the index's own dict: do not change it)."""
+        return self._entries
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -61,7 +90,15 @@ class Icd10Index:
     def billable_under(self, prefix: str, limit: int = 12) -> list[str]:
         """Billable codes below a category (``F43.1`` -> ``F43.10``, ``F43.11``, ``F43.12``)."""
         stem = normalize(prefix)
-        return [c for c in self.codes() if c.startswith(stem) and c != stem][:limit]
+        codes = self.codes()
+        found: list[str] = []
+        # The codes are sorted, so those below a stem form one run starting where the stem would sort.
+        for code in codes[bisect.bisect_left(codes, stem) :]:
+            if not code.startswith(stem) or len(found) >= limit:
+                break
+            if code != stem:
+                found.append(code)
+        return found
 
     def problem_with(self, code: str) -> str | None:
         """Why a code cannot go on a claim, in plain words; None when it can."""
@@ -101,36 +138,6 @@ class Icd10Index:
         return hits
 
 
-def parse_release_lines(lines: Iterable[str]) -> dict[str, str]:
-    """Parse a CDC order file or a plain "CODE<sep>DESCRIPTION" file into billable entries.
-
-    The CDC ``icd10cm_order_YYYY.txt`` file has fixed columns: order number (5), code (7, no dot),
-    a billable flag (1: 1 = billable), a short and a long description. A plain file holds one
-    billable code per line followed by white space or a tab and its description.
-    """
-    entries: dict[str, str] = {}
-    for raw in lines:
-        line = raw.rstrip("\r\n")
-        if not line.strip() or line.startswith("#"):
-            continue
-        if len(line) > 16 and line[:5].strip().isdigit() and line[14] in "01":
-            if line[14] != "1":
-                continue
-            code = line[6:13].strip()
-            description = line[77:].strip() or line[16:76].strip()
-        else:
-            parts = line.split("\t", 1) if "\t" in line else line.split(None, 1)
-            if len(parts) != 2:
-                raise ValueError(f"line {line[:40]!r} has no description")
-            code, description = parts[0].strip(), parts[1].strip()
-        if not has_code_shape(code):
-            raise ValueError(f"{code!r} is not an ICD-10-CM code")
-        entries[normalize(code)] = description
-    if not entries:
-        raise ValueError("the file holds no billable codes")
-    return entries
-
-
 def _package_version() -> str:
     from importlib import metadata  # deferred: it is slow to import and start-up does not need it
 
@@ -145,13 +152,26 @@ def build_from_package() -> Icd10Index:
     import simple_icd_10_cm as icd  # deferred: importing it costs seconds and ~190 MB
 
     entries = {
-        normalize(code): icd.get_description(code)
+        # One space between words, as in the CDC files: the package joins some notes with "/\t".
+        normalize(code): " ".join(icd.get_description(code).split())
         for code in icd.get_all_codes(with_dots=True)
         # A block with no codes under it counts as a leaf in the package; only real codes are billable.
         if icd.is_leaf(code) and has_code_shape(code)
     }
     version = f"FY2026 (CDC April 2026 release, simple-icd-10-cm {_package_version()})"
-    return Icd10Index(entries, version)
+    return bundled_release(entries, version)
+
+
+# The release simple-icd-10-cm ships (the CDC's April 2026 files) serves the whole of FY2026.
+BUNDLED_LABEL = "FY2026"
+BUNDLED_FROM = date(2025, 10, 1)
+BUNDLED_FISCAL_YEAR = 2026
+
+
+def bundled_release(entries: dict[str, str], version: str) -> Icd10Index:
+    return Icd10Index(
+        entries, version, label=BUNDLED_LABEL, effective_from=BUNDLED_FROM, fiscal_year=BUNDLED_FISCAL_YEAR
+    )
 
 
 def _write_cache(path: Path, index: Icd10Index) -> None:
@@ -175,18 +195,14 @@ def _read_cache(path: Path) -> Icd10Index | None:
             if len(header) != 3 or header[0] != "#kettrack-icd10" or header[1] != str(_CACHE_FORMAT):
                 return None
             entries = dict(line.rstrip("\n").split("\t", 1) for line in handle)
-        return Icd10Index(entries, header[2])
+        return bundled_release(entries, header[2])
     except (OSError, EOFError, ValueError):
         return None
 
 
 def load_index(cache_dir: Path) -> Icd10Index:
-    """The active code set: a user-loaded release if there is one, else the packaged one (cached)."""
-    custom = cache_dir / "icd10cm-custom.tsv.gz"
-    if custom.exists():
-        loaded = _read_cache(custom)
-        if loaded is not None:
-            return loaded
+    """The bundled release (FY2026, from simple-icd-10-cm), cached in ``cache_dir`` after the first build.
+    Releases a user loads live in the database (see ``kettrack.core.icd10_releases``)."""
     cached = cache_dir / f"icd10cm-package-{_package_version()}.tsv.gz"
     index = _read_cache(cached)
     if index is None:
@@ -198,12 +214,5 @@ def load_index(cache_dir: Path) -> Icd10Index:
     return index
 
 
-def install_release(cache_dir: Path, source: Path, version: str) -> Icd10Index:
-    """Make a newer CDC release file the active code set (validated before it replaces anything)."""
-    with source.open(encoding="utf-8", errors="strict") as handle:
-        entries = parse_release_lines(handle)
-    # The version is written into the cache's tab-separated header line: no tabs or line breaks.
-    version = " ".join(version.split()) or source.name
-    index = Icd10Index(entries, version)
-    _write_cache(cache_dir / "icd10cm-custom.tsv.gz", index)
-    return index
+# Before releases lived in the database, a loaded release replaced the bundled one in this file.
+LEGACY_CUSTOM_FILE = "icd10cm-custom.tsv.gz"

@@ -36,7 +36,8 @@ from kettrack.core.field_checks import (
     plausible_date_problem,
     text_problem,
 )
-from kettrack.core.icd10 import Icd10Index, normalize
+from kettrack.core.icd10 import normalize
+from kettrack.core.icd10_releases import Icd10Releases
 from kettrack.core.money import parse_amount
 from kettrack.core.problems import InvalidInput, Problem
 from kettrack.core.records import (
@@ -278,7 +279,7 @@ def check_infusion(
     record: InfusionRecord,
     *,
     today: date,
-    icd: Icd10Index | None,
+    icd: Icd10Releases | None,
     date_of_birth: date | None = None,
 ) -> InfusionRecord:
     """Validate a session. ``icd`` may be None only where codes were validated already."""
@@ -315,7 +316,7 @@ def check_infusion(
         if norm in codes:
             ck.add("diagnoses", f"{norm} is listed twice")
             continue
-        if icd is not None and (problem := icd.problem_with(code)):
+        if icd is not None and (problem := icd.problem_with(code, dos)):
             ck.add("diagnoses", problem)
         codes.append(norm)
     for field_name, (label, top) in _SCORE_RANGES.items():

@@ -1,5 +1,6 @@
 """Check database: SQLite's own checks (``integrity_check``, ``foreign_key_check``) and kettrack's
-invariants (each claim's state equals the one its events give, totals add up, every attachment,
+invariants (each claim's state equals the one its events give, totals add up, each session's
+diagnoses are billable in the ICD-10-CM release in force on its date of service, every attachment,
 letter and issued superbill is in the database with its recorded SHA-256, the audit chain is unbroken),
 reported in words. A damaged file is never repaired in place: the report says so and names the
 newest backup that passes its own check."""
@@ -113,6 +114,12 @@ def check_database(location: str | Path | None, passphrase: str | None = None) -
         report.problems += ws.claims.invariant_problems()
         report.checked.append("claims against their events, attachments")
         report.problems += _document_problems(ws)
+        from kettrack.services.code_sets import session_code_findings
+
+        code_problems, code_notes = session_code_findings(ws)
+        report.problems += code_problems
+        report.notes += code_notes
+        report.checked.append("diagnoses against the ICD-10-CM release of each date of service")
         report.checked.append("issued superbills and letters")
         from kettrack.store.audit import AuditLog
 

@@ -1,4 +1,4 @@
-"""A workspace: an open database with its repositories and the ICD-10-CM index, as the window and
+"""A workspace: an open database with its repositories and the ICD-10-CM releases, as the window and
 the command line use it. The index loads lazily (and thread-safely) the first time it is needed."""
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kettrack.core.icd10 import Icd10Index, load_index
+from kettrack.core.icd10 import load_index
+from kettrack.core.icd10_releases import Icd10Releases
 from kettrack.store.billing import CodeRepository, FeeScheduleRepository, ServiceLineRepository
 from kettrack.store.database import Database
 from kettrack.store.infusions import InfusionRepository
@@ -41,7 +42,7 @@ class Workspace:
         self.db = db
         self.today = today
         self._icd_cache = icd_cache
-        self._icd: Icd10Index | None = None
+        self._icd: Icd10Releases | None = None
         self._icd_lock = threading.Lock()
         self.patients = PatientRepository(db, today)
         self.providers = ProviderRepository(db, today)
@@ -148,12 +149,21 @@ class Workspace:
         """``create`` False: a path with no database is refused (DatabaseMissing), nothing is made."""
         return cls(Database.open(location, create=create), **kwargs)  # type: ignore[arg-type]
 
-    def icd10(self) -> Icd10Index:
-        """The ICD-10-CM index; the first call may take seconds (call it off the GUI thread)."""
+    def icd10(self) -> Icd10Releases:
+        """The ICD-10-CM releases: the bundled one and those loaded into the database, each in force for
+        its own dates of service. The first call may take seconds (call it off the GUI thread)."""
         with self._icd_lock:
             if self._icd is None:
-                self._icd = load_index(self._icd_cache or cache_dir())
+                from kettrack.store.code_sets import CodeSetRepository
+
+                bundled = load_index(self._icd_cache or cache_dir())
+                self._icd = Icd10Releases([bundled, *CodeSetRepository(self.db).indexes()])
             return self._icd
+
+    def forget_icd10(self) -> None:
+        """Read the releases again at the next use (after one was loaded or removed)."""
+        with self._icd_lock:
+            self._icd = None
 
     @property
     def icd10_loaded(self) -> bool:

@@ -13,7 +13,7 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
 from kettrack.core.codes import ProcedureCode
-from kettrack.core.icd10 import Icd10Index
+from kettrack.core.icd10_releases import Icd10Releases
 from kettrack.services.workspace import Workspace
 from kettrack.ui import changes
 from kettrack.ui.changes import ChangeBus
@@ -90,11 +90,26 @@ class CodesTab(QWidget):
         # The index can take seconds to load the first time: never on the GUI thread.
         (workers or shared_workers()).run(ws.icd10, self._show_icd, self._icd_failed)
 
-    def _show_icd(self, index: Icd10Index) -> None:
+    def _show_icd(self, releases: Icd10Releases) -> None:
         if not shiboken6.isValid(self.icd):
-            return  # the section was closed while the index loaded
-        text = tr("ICD-10-CM code set in use: {0}, {1:,} billable diagnosis codes")
-        self.icd.setText(text.format(index.version, len(index)))
+            return  # the section was closed while the releases loaded
+        from kettrack.services.code_sets import release_periods
+
+        parts = [
+            tr("{0}: {1} to {2}, {3:,} codes").format(
+                r.label,
+                r.starts.isoformat() if r.starts else "…",
+                r.ends.isoformat() if r.ends else "…",
+                r.codes,
+            )
+            for r in release_periods(releases)
+        ]
+        text = tr("ICD-10-CM releases (each checks the sessions of its own dates): {0}").format(
+            "; ".join(parts)
+        )
+        if warning := releases.coverage_warning(self.ws.today()):
+            text += "\n⚠ " + warning
+        self.icd.setText(text)
 
     def _icd_failed(self, error: BaseException) -> None:
         if not shiboken6.isValid(self.icd):

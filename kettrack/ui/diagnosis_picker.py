@@ -1,8 +1,12 @@
 """The diagnosis picker of the session dialog: an ICD-10-CM code entry that completes "code —
-description" as you type (once the code index, loaded off the GUI thread, is handed in) and the list
-of the codes chosen."""
+description" as you type from the release in force on the session's date of service (once the
+releases, loaded off the GUI thread, are handed in), and the list of the codes chosen. A code that is
+not billable on that date is named with the codes that replace it, and a date past the newest release
+loaded gets the warning that says which release to load."""
 
 from __future__ import annotations
+
+from datetime import date
 
 from PySide6.QtCore import QStringListModel, Qt
 from PySide6.QtWidgets import (
@@ -17,7 +21,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kettrack.core.icd10 import Icd10Index, normalize
+from kettrack.core.icd10 import Icd10Index, has_code_shape, normalize
+from kettrack.core.icd10_releases import Icd10Releases
 from kettrack.ui.basics import tr
 
 # Between a code and its words ("F33.2 — Major depressive ..."): here, and in the session dialog's
@@ -53,7 +58,12 @@ class DiagnosisPicker(QWidget):
         self.list.setAccessibleName(tr("Chosen diagnoses"))
         self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.list.setMaximumHeight(self.list.fontMetrics().lineSpacing() * 4 + 10)
-        self._icd: Icd10Index | None = None
+        self.status.setWordWrap(True)
+        self.status.setObjectName("diagnosis_status")
+        self._icd: Icd10Releases | None = None
+        self._day: date | None = None
+        self._completing: Icd10Index | None = None  # the release the completer lists
+        self.entry.textEdited.connect(self._typed)
 
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
@@ -70,13 +80,45 @@ class DiagnosisPicker(QWidget):
         layout.addWidget(self.status)
         layout.addLayout(below)
 
-    def set_index(self, icd: Icd10Index) -> None:
+    def set_index(self, icd: Icd10Releases) -> None:
         self._icd = icd
-        self.completer.setModel(
-            QStringListModel([f"{c}{SEPARATOR}{d}" for c, d in icd.items()], self.completer)
-        )
-        self.status.hide()
+        self._follow_release()
+
+    def set_service_date(self, day: date | None) -> None:
+        """Complete and check codes against the release in force on ``day``."""
+        self._day = day
+        if self._icd is not None:
+            self._follow_release()
+
+    def _follow_release(self) -> None:
+        assert self._icd is not None
+        release = self._icd.in_force(self._day)
+        if release is not self._completing:
+            self._completing = release
+            self.completer.setModel(
+                QStringListModel([f"{c}{SEPARATOR}{d}" for c, d in release.items()], self.completer)
+            )
         self._refresh_labels()
+        self._show_status(self._icd.coverage_warning(self._day))
+
+    def _show_status(self, message: str | None) -> None:
+        """The coverage warning, or what is wrong with the code typed; hidden when there is neither."""
+        if message:
+            self.status.setText(message)
+            self.status.setStyleSheet("color: #9a5b00;")
+            self.status.show()
+        else:
+            self.status.hide()
+
+    def _typed(self, text: str) -> None:
+        if self._icd is None:
+            return
+        code = text.split(SEPARATOR)[0].strip()
+        problem = None
+        # Only a complete-looking code is judged: "F3" is a start, not a mistake.
+        if has_code_shape(code) and len(code.replace(".", "")) >= 4:
+            problem = self._icd.problem_with(code, self._day)
+        self._show_status(problem or self._icd.coverage_warning(self._day))
 
     def index_failed(self, error: BaseException) -> None:
         self.status.setText(tr("The code list could not be loaded; codes can still be typed."))
@@ -86,8 +128,12 @@ class DiagnosisPicker(QWidget):
         self.add_entry()
 
     def _label(self, code: str) -> str:
-        description = self._icd.describe(code) if self._icd is not None else None
-        return f"{code}{SEPARATOR}{description}" if description else code
+        if self._icd is None:
+            return code
+        description = self._icd.describe(code, self._day)
+        label = f"{code}{SEPARATOR}{description}" if description else code
+        problem = self._icd.problem_with(code, self._day) if has_code_shape(code) else None
+        return f"{label}{SEPARATOR}{problem}" if problem else label
 
     def _refresh_labels(self) -> None:
         self.codes.setStringList([self._label(c) for c in self.chosen()])
@@ -105,6 +151,10 @@ class DiagnosisPicker(QWidget):
         code = normalize(code) if len(code) <= 8 else code
         if code not in self.chosen():
             self.set_chosen([*self.chosen(), code])
+        if self._icd is not None and has_code_shape(code):
+            self._show_status(
+                self._icd.problem_with(code, self._day) or self._icd.coverage_warning(self._day)
+            )
         # The completer re-fills the entry after activated() returns: clear it once that is done.
         self.entry.clear()
         from PySide6.QtCore import QTimer

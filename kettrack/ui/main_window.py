@@ -88,6 +88,10 @@ class MainWindow(QMainWindow):
         self.location = QLabel(self.tr("Opening the database…"))
         self.location.setObjectName("database_location")
         self.statusBar().addWidget(self.location, 1)
+        from kettrack.ui.code_set_notice import CodeSetNotice
+
+        self.code_set_notice = CodeSetNotice(bus, self)
+        self.statusBar().addPermanentWidget(self.code_set_notice)
 
         self._build_menus()
         self._restore()
@@ -128,6 +132,7 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(3000, reminders.check)
 
     def _show_location(self, ws: Workspace) -> None:
+        self.code_set_notice.attach(ws)
         info = ws.db.info()  # what the open database is (kept in memory: no query)
         where = self.tr("Shared database: {0}") if info.is_shared else self.tr("Database: {0}")
         text = where.format(info.location)

@@ -1,5 +1,6 @@
-"""The ICD-10-CM index: lookups, billable-leaf suggestions, search, and loading a newer CDC release
-(both the CDC order file's fixed columns and a plain tab-separated file) into a cache folder."""
+"""The ICD-10-CM index: lookups, billable-leaf suggestions, search, the bundled release's cache, and
+the text layouts of the CDC's release files (the order file's fixed columns, the code-descriptions
+file). Releases side by side are tested in test_icd10_releases; the files whole in test_icd10_files."""
 
 from __future__ import annotations
 
@@ -10,14 +11,8 @@ from typing import Any
 
 import pytest
 
-from kettrack.core.icd10 import (
-    Icd10Index,
-    has_code_shape,
-    install_release,
-    load_index,
-    normalize,
-    parse_release_lines,
-)
+from kettrack.core.icd10 import Icd10Index, has_code_shape, load_index, normalize
+from kettrack.core.icd10_files import ORDER_FILE, ReleaseFileError, parse_release_lines
 
 
 def _order_line(order: int, code: str, billable: bool, short: str, long: str) -> str:
@@ -52,7 +47,9 @@ def test_normalize_and_shape() -> None:
     assert normalize("f33") == "F33"
     assert normalize("r45851") == "R45.851"
     assert has_code_shape("F43.10") and has_code_shape("f4310") and has_code_shape("S72.001A")
-    for bad in ("43.10", "F4", "F43..1", "F43.12345", "FF3.1", "", "F43.1\n0"):
+    # FY2026 added codes with a letter second (QA0.0101, genetic disorders): a letter then a digit.
+    assert has_code_shape("QA0.0101") and has_code_shape("qa00101")
+    for bad in ("43.10", "F4", "F43..1", "F43.12345", "FFF.1", "HELLO", "", "F43.1\n0"):
         assert not has_code_shape(bad), bad
 
 
@@ -102,7 +99,8 @@ def test_search(icd10: Icd10Index) -> None:
 
 
 def test_parse_cdc_order_file_keeps_only_billable_with_long_description() -> None:
-    entries = parse_release_lines(CDC_LINES)
+    entries, kind = parse_release_lines(CDC_LINES)
+    assert kind == ORDER_FILE
     assert entries == {
         "F43.10": "Post-traumatic stress disorder, unspecified",
         "F43.11": "Post-traumatic stress disorder, acute",
@@ -113,16 +111,15 @@ def test_parse_cdc_order_file_keeps_only_billable_with_long_description() -> Non
 
 def test_parse_plain_tab_and_space_format() -> None:
     lines = [
-        "# a comment\n",
         "\n",
         "F43.10\tPTSD, unspecified\r\n",
         "f4311   PTSD, acute\n",
         "F43.12\tPTSD\tchronic\n",
     ]
-    assert parse_release_lines(lines) == {
+    assert parse_release_lines(lines)[0] == {
         "F43.10": "PTSD, unspecified",
         "F43.11": "PTSD, acute",
-        "F43.12": "PTSD\tchronic",
+        "F43.12": "PTSD chronic",  # white space inside a description is one space, as the CDC writes it
     }
 
 
@@ -131,12 +128,13 @@ def test_parse_plain_tab_and_space_format() -> None:
     [
         (["F43.10\n"], "has no description"),
         (["43.10\tnot a code\n"], "is not an ICD-10-CM code"),
-        (["# only a comment\n", "\n"], "holds no billable codes"),
-        ([_order_line(1, "F431", False, "category", "category")], "holds no billable codes"),
+        (["F43.10\tPTSD\n", "F4310 PTSD again\n"], "F43.10 appears twice"),
+        (["F43.10\tPTSD \u202e reversed\n"], "control or direction characters"),
+        ([CDC_LINES[1], "F43.11\tPTSD, acute\n"], "does not follow the layout"),
     ],
 )
 def test_parse_release_refuses(lines: list[str], message: str) -> None:
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ReleaseFileError, match=message):
         parse_release_lines(lines)
 
 
@@ -153,38 +151,14 @@ def cache_with_package(tmp_path: Path, icd10: Icd10Index) -> Path:
     return cache
 
 
-def test_install_release_becomes_active_and_survives_reload(
-    tmp_path: Path, cache_with_package: Path, icd10: Icd10Index
-) -> None:
-    source = tmp_path / "icd10cm_order_2027.txt"
-    source.write_text("".join(CDC_LINES), encoding="utf-8")
-    installed = install_release(cache_with_package, source, "FY2027 (CDC)")
-    assert installed.version == "FY2027 (CDC)" and len(installed) == 4
-    reloaded = load_index(cache_with_package)
-    assert reloaded.version == "FY2027 (CDC)"
-    assert reloaded.codes() == ["F43.10", "F43.11", "F43.12", "Z99.89"]
-    assert list(reloaded.items())[0] == ("F43.10", "Post-traumatic stress disorder, unspecified")
-    assert not list(cache_with_package.glob(".icd10-*"))  # no temp files left behind
-
-
-def test_bad_release_replaces_nothing(tmp_path: Path, cache_with_package: Path, icd10: Icd10Index) -> None:
-    source = tmp_path / "broken.txt"
-    source.write_text("F43.10\n", encoding="utf-8")
-    with pytest.raises(ValueError):
-        install_release(cache_with_package, source, "broken")
-    source.write_bytes(b"F43.10\tPTSD \xff\xfe\n")
-    with pytest.raises(UnicodeDecodeError):
-        install_release(cache_with_package, source, "broken")
-    assert not (cache_with_package / "icd10cm-custom.tsv.gz").exists()
+def test_damaged_or_foreign_cache_is_rebuilt(cache_with_package: Path, icd10: Icd10Index) -> None:
+    cached = next(cache_with_package.glob("icd10cm-package-*.tsv.gz"))
+    cached.write_bytes(b"not gzip at all")
     assert load_index(cache_with_package).version == icd10.version
-
-
-def test_damaged_custom_cache_falls_back_to_package(cache_with_package: Path, icd10: Icd10Index) -> None:
-    (cache_with_package / "icd10cm-custom.tsv.gz").write_bytes(b"not gzip at all")
-    assert load_index(cache_with_package).version == icd10.version
-    with gzip.open(cache_with_package / "icd10cm-custom.tsv.gz", "wt") as handle:
+    with gzip.open(cached, "wt") as handle:
         handle.write("#kettrack-icd10\t999\tfuture format\nF43.10\tx\n")
-    assert load_index(cache_with_package).version == icd10.version
+    rebuilt = load_index(cache_with_package)
+    assert rebuilt.version == icd10.version and rebuilt.label == "FY2026" and len(rebuilt) == len(icd10)
 
 
 def test_index_from_entries() -> None:
@@ -192,15 +166,6 @@ def test_index_from_entries() -> None:
     assert index.codes() == ["F43.10"] and len(index) == 1
     problem: Any = index.problem_with("F43.1")
     assert problem == "F43.1 is not a billable code: choose F43.10"
-
-
-def test_release_version_with_tab_or_newline_survives_reload(
-    tmp_path: Path, cache_with_package: Path
-) -> None:
-    source = tmp_path / "order.txt"
-    source.write_text("".join(CDC_LINES), encoding="utf-8")
-    install_release(cache_with_package, source, "FY2027\tCDC\nrelease")
-    assert load_index(cache_with_package).version == "FY2027 CDC release"
 
 
 def test_unwritable_cache_still_gives_an_index(tmp_path: Path, icd10: Icd10Index) -> None:

@@ -2,8 +2,8 @@
 relationships raise on lazy load so an accidental query from outside the store fails in tests.
 
 One module per part of the records: ``base`` (the declarative base and what the models share),
-``app_settings``, ``people``, ``sessions``, ``billing``, ``claims`` and ``safety`` (the audit log, its
-seals and the documents). Every model is importable from here, as ``alembic/env.py`` imports ``Base``.
+``app_settings``, ``people``, ``sessions``, ``billing``, ``code_sets`` (loaded ICD-10-CM releases),
+``claims`` and ``safety`` (the audit log, its seals and the documents). Every model is importable from here, as ``alembic/env.py`` imports ``Base``.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from kettrack.store.models.billing import (
     IssuedSuperbill,
     ProcedureCodeEntry,
     ServiceLine,
+    SuperbillAuthorization,
     SuperbillLine,
 )
 from kettrack.store.models.claims import (
@@ -29,6 +30,8 @@ from kettrack.store.models.claims import (
     PriorAuthorization,
     ReasonCodeEntry,
 )
+from kettrack.store.models.code_sets import Icd10Release, Icd10ReleaseCode
+from kettrack.store.models.letters import EvidenceReferenceEntry, IssuedLetterEntry, LetterDraftEntry
 from kettrack.store.models.people import Coverage, Patient, Payer, Provider, Treatment
 from kettrack.store.models.safety import AuditLogEntry, AuditSeal, Document
 from kettrack.store.models.sessions import Infusion, InfusionDiagnosis, Payment
@@ -48,10 +51,15 @@ __all__ = [
     "ClaimLineEntry",
     "Coverage",
     "Document",
+    "EvidenceReferenceEntry",
     "FeeScheduleEntry",
+    "Icd10Release",
+    "Icd10ReleaseCode",
     "Infusion",
     "InfusionDiagnosis",
+    "IssuedLetterEntry",
     "IssuedSuperbill",
+    "LetterDraftEntry",
     "Patient",
     "Payer",
     "PayerRuleOverride",
@@ -61,6 +69,7 @@ __all__ = [
     "Provider",
     "ReasonCodeEntry",
     "ServiceLine",
+    "SuperbillAuthorization",
     "SuperbillLine",
     "Treatment",
 ]
