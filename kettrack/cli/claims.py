@@ -1,5 +1,6 @@
 """Claim commands: create a claim from an issued superbill, list claims (as a table, JSON or a
-spreadsheet-safe CSV) and show one with its lines, timeline, money and deadlines. What happens to a
+spreadsheet-safe CSV) and show one with its lines, timeline, money, deadlines and what the payer's
+latest notice says with the next step it leads to (the denial triage). What happens to a
 claim afterwards (submitted, paid, denied, appealed, ...) is recorded by :mod:`kettrack.cli.claim_events`.
 """
 
@@ -190,9 +191,17 @@ def claims_show(ws: Workspace, args: argparse.Namespace) -> int:
     allowed = "-" if amounts.allowed is None else money(amounts.allowed)
     print(
         f"billed {money(amounts.billed)}  allowed {allowed}  "
-        f"paid {money(amounts.paid)}  you owe {money(amounts.patient_responsibility)}  "
+        f"paid {money(amounts.paid)}  patient's share {money(amounts.patient_responsibility)}  "
         f"outstanding {money(row.outstanding)}"
     )
+    if detail.triage is not None:
+        # What the latest EOB or denial says and, until an appeal or a close follows, the next step
+        # it leads to (the denial triage).
+        from kettrack.core.claim_states import ClaimState
+
+        print(f"the plan said: {detail.triage.explanation}")
+        if row.state in (ClaimState.DENIED, ClaimState.PARTIALLY_PAID, ClaimState.PAID):
+            print(f"next step: {detail.triage.next_step}")
     print()
     print(
         table(

@@ -1,4 +1,6 @@
-"""Every deadline that matters for one claim, derived from its events and its payer's rules.
+"""Every deadline that matters for one claim, derived from its events and its payer's rules, and,
+after an EOB or a denial, from what the notice says (its denial triage, ``reading_of``): a patient's
+balance to bill, a corrected claim to send, a check for a duplicate, or an appeal and what it argues.
 
 Pure functions over plain data: the store calls them when an event is recorded (to keep the claim's
 next step in a column the dashboard can sort on), the benchmark calls them for 100,000 claims, and
@@ -8,11 +10,13 @@ tests call them with hand-made histories.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import NamedTuple, Protocol
 
 from kettrack.core.claim_states import ClaimState, CloseReason, EventKind, Outcome, Status, derive
-from kettrack.core.claims import DECISION_EVENTS, NextStep
+from kettrack.core.claims import DECISION_EVENTS, ZERO, ClaimEvent, NextStep, money_of
 from kettrack.core.deadlines import (
     Deadline,
     DeadlineKind,
@@ -23,8 +27,14 @@ from kettrack.core.deadlines import (
     filing_deadline,
     next_follow_up,
 )
+from kettrack.core.denial_triage import Triage, TriageContext, TriageRoute, triage
+from kettrack.core.money import format_usd
+from kettrack.core.triage_words import step_action
 
 INFO_ANSWER_DAYS = 14
+# kettrack's own defaults for the steps a triage leads to that no payer rule dates.
+BILL_PATIENT_DAYS = 30  # bill the patient's share within a month of the EOB
+CORRECTION_DAYS = 30  # a corrected claim once the filing limit has passed: promptly after the notice
 # On the same day, the more specific thing to do comes first ("no answer for 45 days" over "no decision").
 _PRIORITY = (
     DeadlineKind.APPEAL,
@@ -118,10 +128,104 @@ def _appeal(rules: PayerRules, level: LevelRule | None, notice: EventFacts) -> l
     return [appeal_deadline(rules, level, notice.on, notice.received_on)]
 
 
-def claim_deadlines(
-    rules: PayerRules, service_dates: Sequence[date], events: Sequence[EventFacts], today: date
+def reading_of(
+    events: Sequence[ClaimEvent], billed: Decimal, context: TriageContext | None = None
+) -> Triage | None:
+    """The denial triage of the claim's latest EOB or denial (None before the payer decided): its
+    lines weighed against what was still open then, with the claim's patient share."""
+    notice = None
+    paid_before = ZERO
+    submitted_on = None
+    for event in events:
+        if event.kind in DECISION_EVENTS:
+            if notice is not None:
+                paid_before += notice.amounts.paid or ZERO
+            notice = event
+        elif event.kind is EventKind.SUBMITTED and notice is None:
+            submitted_on = event.on
+    if notice is None:
+        return None
+    context = context or TriageContext()
+    return triage(
+        notice.adjustments,
+        billed=billed - paid_before,
+        paid=notice.amounts.paid or ZERO,
+        patient_share=money_of(billed, list(events)).patient_responsibility,
+        allowed=notice.amounts.allowed,
+        context=replace(context, submitted_on=context.submitted_on or submitted_on),
+    )
+
+
+def _balance(notice: EventFacts, reading: Triage) -> list[Deadline]:
+    """The patient's share to bill, when the person collects it (a clinic that filed the claim)."""
+    if not reading.bill_patient:
+        return []
+    return [
+        Deadline(
+            DeadlineKind.FOLLOW_UP,
+            notice.on + timedelta(days=BILL_PATIENT_DAYS),
+            f"Bill the patient their share: {format_usd(reading.patient_share)}",
+            f"Patient's share on the EOB: bill it within {BILL_PATIENT_DAYS} days, then close the claim",
+            "kettrack default (PR adjustments: the patient owes them)",
+            notice.on,
+        )
+    ]
+
+
+def _triaged(
+    rules: PayerRules,
+    level: LevelRule | None,
+    notice: EventFacts,
+    reading: Triage,
+    service_dates: Sequence[date],
 ) -> list[Deadline]:
-    """The open deadlines of a claim, earliest first. A closed or paid claim has none."""
+    """The deadline a decided claim's triage leads to (kettrack.core.denial_triage)."""
+    route = reading.route
+    if route is TriageRoute.PAID_AS_EXPECTED:
+        return _balance(notice, reading)
+    if route is TriageRoute.CORRECTED_CLAIM:
+        if service_dates and (limit := filing_deadline(rules, min(service_dates))).due >= notice.on:
+            rule = f"A corrected claim is bound by the filing limit: {rules.filing.words()} after the service"
+            return [replace(limit, action=reading.action, rule=rule)]
+        return [
+            Deadline(
+                DeadlineKind.FILE_CLAIM,
+                notice.on + timedelta(days=CORRECTION_DAYS),
+                reading.action,
+                f"The filing limit has passed: send the corrected claim within {CORRECTION_DAYS} days of "
+                "the notice, and ask the plan how long it accepts corrections",
+                "kettrack default",
+                notice.on,
+                rules.confirmed,
+            )
+        ]
+    if route in (TriageRoute.DUPLICATE, TriageRoute.COORDINATION_OF_BENEFITS):
+        return [
+            Deadline(
+                DeadlineKind.FOLLOW_UP,
+                notice.on + timedelta(days=rules.follow_up_every_days),
+                reading.action,
+                f"Before any appeal: settle it within {rules.follow_up_every_days} days of the notice",
+                "kettrack default",
+                notice.on,
+            )
+        ]
+    return [
+        replace(d, action=step_action(reading, d.action)) if d.kind is DeadlineKind.APPEAL else d
+        for d in _appeal(rules, level, notice)
+    ]
+
+
+def claim_deadlines(
+    rules: PayerRules,
+    service_dates: Sequence[date],
+    events: Sequence[EventFacts],
+    today: date,
+    reading: Triage | None = None,
+) -> list[Deadline]:
+    """The open deadlines of a claim, earliest first. A closed claim has none; a paid one only the
+    patient's share to bill. ``reading`` is the triage of the latest decision (``reading_of``): without
+    it, a denied or partly paid claim's next step is the appeal."""
     status = status_of(events)
     state = status.state
     found: list[Deadline] = []
@@ -155,7 +259,14 @@ def claim_deadlines(
         notice = _last(events, DECISION_EVENTS)
         assert notice is not None
         level = rules.next_level(status.appeal_level if status.appeal_level in level_names(rules) else None)
-        found += _appeal(rules, level, notice)
+        if reading is None:
+            found += _appeal(rules, level, notice)
+        else:
+            found += _triaged(rules, level, notice, reading, service_dates)
+    elif state is ClaimState.PAID and reading is not None:
+        notice = _last(events, DECISION_EVENTS)
+        assert notice is not None
+        found += _balance(notice, reading)
     elif state in (ClaimState.APPEAL_FILED, ClaimState.EXTERNAL_REVIEW):
         filed = _last(events, {EventKind.APPEAL_FILED, EventKind.EXTERNAL_REVIEW_FILED})
         assert filed is not None

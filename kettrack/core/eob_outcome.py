@@ -8,7 +8,8 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from kettrack.core.claim_states import EventKind
-from kettrack.core.claims import ZERO, Adjustment, EobAmounts, GroupCode
+from kettrack.core.claims import ZERO, Adjustment, EobAmounts
+from kettrack.core.denial_triage import TriageRoute, triage
 
 
 def denial_amounts(allowed: Decimal | None = None) -> EobAmounts:
@@ -23,18 +24,22 @@ def eob_kind(
     adjustments: Iterable[Adjustment] = (),
     stated: EventKind | None = None,
 ) -> EventKind:
-    """Paid in full or partly paid: what the person stated, else decided from the amounts.
+    """Paid in full or partly paid: what the person stated, else decided from the EOB by the denial
+    triage (kettrack.core.denial_triage), the one reading of an EOB.
 
-    In full when the payment, the contractual write-offs (group CO: the provider may not bill them)
-    and the patient's share (group PR, or the deductible, coinsurance and copay stated on the EOB)
-    together cover what was still open on the claim; partly paid otherwise."""
+    Paid when the EOB is paid as expected: nothing on it refuses anything (only the patient's share,
+    PR-1/PR-2/PR-3, and the contractual reduction, CO-45, beside the payment), and the payment, the
+    reduction (CO-45 lines, or billed less the allowed amount) and the patient's share (PR lines or
+    the deductible, coinsurance and copay stated) cover what was still open; partly paid otherwise."""
     if stated is not None:
         if stated not in (EventKind.PAID, EventKind.PARTIALLY_PAID):
             raise ValueError(f"an EOB is paid or partly paid, not {stated.value}")
         return stated
-    adjusted = list(adjustments)
-    written_off = sum((a.amount for a in adjusted if a.group is GroupCode.CO), ZERO)
-    patient_share = sum((a.amount for a in adjusted if a.group is GroupCode.PR), ZERO)
-    patient_share = max(patient_share, amounts.patient_responsibility)
-    covered = (amounts.paid or ZERO) + written_off + patient_share
-    return EventKind.PAID if covered >= outstanding else EventKind.PARTIALLY_PAID
+    reading = triage(
+        adjustments,
+        billed=outstanding,
+        paid=amounts.paid or ZERO,
+        patient_share=amounts.patient_responsibility,
+        allowed=amounts.allowed,
+    )
+    return EventKind.PAID if reading.route is TriageRoute.PAID_AS_EXPECTED else EventKind.PARTIALLY_PAID

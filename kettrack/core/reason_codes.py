@@ -1,12 +1,14 @@
-"""Claim adjustment reason codes (CARC) and remark codes (RARC) that ketamine claims meet most,
-each with kettrack's own short description in plain words (not the official code-list text).
-Users add the codes they meet that are not here; theirs take precedence."""
+"""Claim adjustment reason codes (CARC) and remark codes (RARC): the starter list (the codes kettrack
+understands, from ``kettrack.core.denial_codes``, each with kettrack's own description, not the
+official code-list text), and the checks of the codes a person types. Users add the codes they meet
+that are not here, or re-describe one; theirs take precedence for descriptions."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
+from kettrack.core.denial_codes import table
 from kettrack.core.problems import InvalidInput, Problem
 from kettrack.core.validation import text_problem
 
@@ -23,46 +25,11 @@ class ReasonCode:
     user_added: bool = False
 
 
-STARTER_CARCS: dict[str, str] = {
-    "1": "Deductible: you pay this part before the plan starts paying",
-    "2": "Coinsurance: your percentage share of the allowed amount",
-    "3": "Copay: your fixed share for the visit",
-    "4": "The procedure code does not fit the modifier used, or a modifier is missing",
-    "11": "The diagnosis does not match the procedure billed",
-    "16": "The claim is missing information or has a billing error; fix and resubmit",
-    "18": "Duplicate of a claim already received",
-    "22": "Another plan may pay first (coordination of benefits)",
-    "23": "Reduced because of what another plan already paid",
-    "27": "Service after the coverage ended",
-    "29": "Filed after the plan's filing deadline",
-    "45": "Charge above the plan's fee schedule or allowed amount",
-    "50": "Not medically necessary in the plan's view; appeal with evidence",
-    "96": "Not covered by the plan",
-    "97": "Included in the payment for another service billed",
-    "109": "Not covered by this payer; send it to the right one",
-    "119": "Benefit maximum for the period has been reached",
-    "167": "The diagnosis is not covered",
-    "170": "Not paid when this type of provider bills it",
-    "197": "Prior authorization was missing",
-    "198": "More than the authorized number of visits or units",
-    "204": "Not covered under the current benefit plan",
-    "242": "Out-of-network provider",
-    "252": "An attachment or other documentation is needed",
-    "B7": "The provider was not certified for this service on this date",
-}
-
-STARTER_RARCS: dict[str, str] = {
-    "M15": "Separately billed services were bundled",
-    "M51": "The procedure code is missing, incomplete or invalid",
-    "M76": "The diagnosis is missing, incomplete or invalid",
-    "N4": "Prior insurance payment information is missing",
-    "N30": "The patient is not eligible for this service",
-    "N115": "Decided under a local coverage determination",
-    "N130": "Check the plan's benefit documents for limits",
-    "N386": "Decided under a national coverage determination",
-    "N657": "This should be billed with the right place of service",
-    "MA130": "The claim cannot be appealed as sent; correct it and resubmit",
-}
+# The starter list is the table of codes kettrack understands (kettrack.core.denial_codes): one source
+# of truth for what a code means and where it leads. The descriptions say what the code means, never
+# what to do about it, since an appeal letter may quote them.
+STARTER_CARCS: dict[str, str] = {c.code: c.meaning for c in table() if c.kind == "carc"}
+STARTER_RARCS: dict[str, str] = {c.code: c.meaning for c in table() if c.kind == "rarc"}
 
 
 def starter_codes() -> list[ReasonCode]:

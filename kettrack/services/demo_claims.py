@@ -1,6 +1,8 @@
 """The demo set's claims: superbills issued for the demo sessions and claims in every state a new
 user should see at once (paid, partly paid, denied with an appeal due, appeal filed, awaiting an
-answer, one past its follow-up date, closed), plus a prior authorization about to end.
+answer, one past its follow-up date, closed), and one for each route of the denial triage (paid as
+expected with a patient share, missing information, missing authorization, experimental, timely
+filing, medical necessity).
 
 Dates count back from "today", so the dashboard always has something overdue and something due soon.
 """
@@ -18,10 +20,8 @@ from kettrack.core.claims import (
     GroupCode,
     NewClaim,
     NewEvent,
-    NewPriorAuth,
     SubmitMethod,
 )
-from kettrack.core.enums import AuthStatus
 from kettrack.core.records import InfusionRecord
 from kettrack.core.rows import InfusionFilter
 from kettrack.services.superbills import PreflightFailed, SuperbillRequest
@@ -83,8 +83,8 @@ def fill_demo_claims(ws: Workspace, patient_ids: tuple[int, int]) -> int:
         notice,
         received_on=notice + timedelta(days=4),
         amounts=EobAmounts(paid=Decimal("0.00")),
-        adjustments=(Adjustment(CO, "50", billed, "N130"),),
-        note="Denied as not medically necessary (experimental/investigational use).",
+        adjustments=(Adjustment(CO, "55", billed, "N130"),),
+        note="Denied: the plan calls IV ketamine for depression experimental/investigational.",
     )
     appealed, billed = _claim(ws, avery[5:7], avery_plan, Filer.PATIENT)
     record(appealed, EventKind.SUBMITTED, _after(avery[5:7], 3, today), payer_claim_number="BR26-0081907")
@@ -137,20 +137,84 @@ def fill_demo_claims(ws: Workspace, patient_ids: tuple[int, int]) -> int:
     record(awaiting, EventKind.SUBMITTED, today - timedelta(days=12), payer_claim_number="MCR-55240071")
     record(awaiting, EventKind.ACKNOWLEDGED, today - timedelta(days=10))
     created += 3
+    created += _triage_examples(ws, avery[8:9], harold[12:15], avery_plan, medicare)
 
-    # Esketamine needs prior authorization; Harold's runs out soon.
-    ws.auths.add_auth(
-        NewPriorAuth(
-            coverage_id=medicare,
-            status=AuthStatus.APPROVED,
-            auth_number="PA-2026-118734",
-            requested_on=harold[0].service_date - timedelta(days=14),
-            decided_on=harold[0].service_date - timedelta(days=5),
-            codes="G2083 G2082",
-            units=24,
-            valid_from=harold[0].service_date,
-            valid_to=today + timedelta(days=18),
-            claim_ids=(partly, closed, awaiting),
-        )
-    )
+    # Harold's esketamine authorization (kettrack.services.demo adds it before these superbills) is on
+    # the superbills, and so linked to the claims made from them.
     return created
+
+
+def _triage_examples(
+    ws: Workspace,
+    avery: list[InfusionRecord],
+    harold: list[InfusionRecord],
+    avery_plan: int,
+    medicare: int,
+) -> int:
+    """A claim for each route of the denial triage a new user should meet (beside the medical-necessity
+    and experimental denials and the Medicare refusal despite the authorization on file, above): an
+    EOB paid as expected with the patient's coinsurance typed as a PR-2 line, a claim Medicare could
+    not process (the rendering NPI missing: a new claim, not an appeal), a refusal for a prior
+    authorization nobody asked for (a retro-authorization first), and a late-filing refusal that the
+    clearinghouse's acceptance report answers. Each uses sessions no other demo claim bills."""
+    today = ws.today()
+
+    def record(claim: int, kind: EventKind, on: date, **extra: object) -> None:
+        event = NewEvent(kind, min(on, today), **extra)  # type: ignore[arg-type]
+        # Through the same decision as the window and the command line (paid in full or partly).
+        ws.claims.record(claim, ws.claims.with_outcome(claim, event))
+
+    # Avery's commercial plan wants prior authorization for infusions from this year; none was asked.
+    unauthorized, billed = _claim(ws, avery, avery_plan, Filer.PATIENT)
+    record(unauthorized, EventKind.SUBMITTED, _after(avery, 3, today), payer_claim_number="BR26-0093310")
+    notice = _after(avery, 24, today)
+    record(
+        unauthorized,
+        EventKind.DENIED,
+        notice,
+        adjustments=(Adjustment(CO, "197", billed, "N130"),),
+        note="Denied: precertification required for ketamine infusion services.",
+    )
+
+    # Medicare pays its allowance less the 20% coinsurance, which the desk typed as a PR-2 line (no
+    # coinsurance amount): paid as expected, and the patient's share is the clinic's to bill.
+    share_claim, billed = _claim(ws, harold[0:1], medicare, Filer.CLINIC)
+    record(share_claim, EventKind.SUBMITTED, _after(harold[0:1], 2, today), payer_claim_number="MCR-55261408")
+    allowed = (billed * Decimal("0.6")).quantize(Decimal("0.01"))
+    coinsurance = (allowed * Decimal("0.2")).quantize(Decimal("0.01"))
+    record(
+        share_claim,
+        EventKind.PAID,
+        _after(harold[0:1], 16, today),
+        amounts=EobAmounts(allowed=allowed, paid=allowed - coinsurance),
+        adjustments=(Adjustment(CO, "45", billed - allowed), Adjustment(PR, "2", coinsurance)),
+        note="EOB: paid at the Medicare allowance less the 20% coinsurance.",
+    )
+
+    # Sent with the group's NPI where the psychiatrist's belongs: unprocessable, so a new claim.
+    unprocessable, billed = _claim(ws, harold[1:2], medicare, Filer.CLINIC)
+    record(
+        unprocessable, EventKind.SUBMITTED, _after(harold[1:2], 2, today), payer_claim_number="MCR-55270112"
+    )
+    notice = _after(harold[1:2], 9, today)
+    record(
+        unprocessable,
+        EventKind.DENIED,
+        notice,
+        adjustments=(Adjustment(CO, "16", billed, "MA130 N290"),),
+        note="Returned as unprocessable: rendering provider NPI.",
+    )
+
+    # Refused as filed late, though the clearinghouse accepted the claim two days after the session.
+    late, billed = _claim(ws, harold[2:3], medicare, Filer.CLINIC)
+    record(late, EventKind.SUBMITTED, _after(harold[2:3], 2, today), payer_claim_number="MCR-55281977")
+    notice = _after(harold[2:3], 8, today)
+    record(
+        late,
+        EventKind.DENIED,
+        notice,
+        received_on=min(today, notice + timedelta(days=3)),
+        adjustments=(Adjustment(CO, "29", billed),),
+        note="Denied as past the filing limit; the clearinghouse report shows acceptance on time.",
+    )
+    return 4

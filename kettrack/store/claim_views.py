@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, false, func, or_, select
 
 from kettrack.core.calendar_export import CalendarItem
-from kettrack.core.claim_deadlines import claim_deadlines, follow_up_action, status_of
-from kettrack.core.claim_states import Outcome, Status
+from kettrack.core.claim_deadlines import claim_deadlines, follow_up_action, reading_of, status_of
+from kettrack.core.claim_states import ClaimState, Outcome, Status
 from kettrack.core.claims import (
     AttachmentInfo,
     ClaimDetail,
@@ -49,9 +49,12 @@ from kettrack.store.models import (
     Payer,
     PriorAuthorization,
 )
+from kettrack.store.triage_context import code_words, triage_context, user_role
 
 DUE_HORIZON_DAYS = 30
 LATER_ROWS = 25
+# States whose next step comes from the triage of the payer's notice.
+_DECIDED = (ClaimState.DENIED, ClaimState.PARTIALLY_PAID, ClaimState.PAID)
 
 
 class ClaimViews:
@@ -197,7 +200,11 @@ class ClaimViews:
                 )
             )
             rules = payer_rules(session, claim.payer_id)
-            deadlines = claim_deadlines(rules, [line.service_date for line in lines], events, self.today())
+            dates = [line.service_date for line in lines]
+            # The same reading the stored next step was derived from, with the person's words for codes.
+            context = triage_context(session, claim, dates, words=code_words(session))
+            reading = reading_of(events, claim.billed, context)
+            deadlines = claim_deadlines(rules, dates, events, self.today(), reading)
             auth_ids = list(
                 session.scalars(
                     select(ClaimAuthorization.auth_id).where(ClaimAuthorization.claim_id == claim_id)
@@ -244,6 +251,7 @@ class ClaimViews:
                 auths=tuple(auths),
                 letters=tuple(letters),
                 rules_confirmed=rules.confirmed,
+                triage=reading,
             )
 
     # --- the dashboard ----------------------------------------------------------------------------
@@ -378,15 +386,25 @@ class ClaimViews:
                 .order_by(Claim.id)
             ).all()
             rules: dict[int, PayerRules] = {}  # one payer's rules serve all its claims
+            role = user_role(session)
             for start in range(0, len(claims), 5000):
                 chunk = claims[start : start + 5000]
                 ids = [c.id for c, _, _ in chunk]
                 events = load_event_facts(session, ids)
                 dates = service_dates_of(session, ids)
+                # A decided claim's next step is what its notice says: those claims' whole events
+                # (with their adjustment lines) are read for the triage, the others' facts suffice.
+                decided = load_events(session, [c.id for c, _, _ in chunk if c.state in _DECIDED])
                 for claim, patient, payer in chunk:
                     if claim.payer_id not in rules:
                         rules[claim.payer_id] = payer_rules(session, claim.payer_id)
-                    found = claim_deadlines(rules[claim.payer_id], dates[claim.id], events[claim.id], today)
+                    reading = None
+                    if claim.id in decided:
+                        context = triage_context(session, claim, dates[claim.id], role=role)
+                        reading = reading_of(decided[claim.id], claim.billed, context)
+                    found = claim_deadlines(
+                        rules[claim.payer_id], dates[claim.id], events[claim.id], today, reading
+                    )
                     for deadline in found:
                         level = ""
                         if deadline.kind is DeadlineKind.APPEAL:

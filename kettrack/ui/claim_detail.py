@@ -1,11 +1,13 @@
-"""One claim in its own window: who and what it bills, its money, its deadlines with the rule and
-source each comes from, its timeline of events with their files, its appeal letters, and a button
+"""One claim in its own window: who and what it bills, its money, what the latest EOB or denial
+says and the next step it leads to (the denial triage), its deadlines with the rule and source each
+comes from, its timeline of events with their files, its appeal letters, and a button
 for each thing that can happen next (only those the claim's state allows). The claim is read, and
 every event written, on the database worker (kettrack.ui.operations). The appeal letter dialog is in
 kettrack.ui.appeal_dialog (re-exported here)."""
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kettrack.core.claim_states import ALLOWED, EventKind
+from kettrack.core.claim_states import ALLOWED, ClaimState, EventKind
 from kettrack.core.claims import ClaimDetail
 from kettrack.core.money import format_usd
 from kettrack.core.problems import InvalidInput, NotFound
@@ -42,6 +44,9 @@ if TYPE_CHECKING:
     from kettrack.services.workspace import Workspace
 
 __all__ = ["ACTIONS", "AppealDialog", "ClaimWindow", "possible"]
+
+# States in which the latest notice's triage is the next step (after it, an appeal or a close is).
+AWAITING_STEP = frozenset({ClaimState.DENIED, ClaimState.PARTIALLY_PAID, ClaimState.PAID})
 
 # The buttons, in the order a claim lives through them, and the event each records.
 ACTIONS: tuple[tuple[str, EventKind], ...] = (
@@ -98,6 +103,12 @@ class ClaimWindow(QDialog):
         self.header.setWordWrap(True)
         self.money = QLabel()
         self.money.setObjectName("claim_money")
+        # What the latest EOB or denial says and the next step it leads to (the denial triage).
+        self.triage = QLabel()
+        self.triage.setObjectName("claim_triage")
+        self.triage.setWordWrap(True)
+        self.triage.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.triage.hide()
         self.deadlines = QListWidget()
         self.deadlines.setObjectName("claim_deadlines")
         self.deadlines.setWordWrap(True)
@@ -145,6 +156,7 @@ class ClaimWindow(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.header)
         layout.addWidget(self.money)
+        layout.addWidget(self.triage)
         layout.addLayout(actions)
         lower.setSizes([560, 400])
         layout.addWidget(timeline_box, 3)
@@ -192,6 +204,7 @@ class ClaimWindow(QDialog):
                 format_usd(row.outstanding),
             )
         )
+        self._show_triage(detail)
         self.deadlines.clear()
         today = self.ws.today()
         for deadline in detail.deadlines:
@@ -244,6 +257,21 @@ class ClaimWindow(QDialog):
             self.documents.addItem(item)
         for kind, button in self.buttons.items():
             button.setEnabled(possible(detail, kind))
+
+    def _show_triage(self, detail: ClaimDetail) -> None:
+        """The notice in plain words and what to do about it; each code's words as the tooltip."""
+        reading = detail.triage
+        if reading is None:
+            self.triage.hide()
+            return
+        text = f"<b>{tr('What the plan said:')}</b> {escape(reading.explanation)}"
+        if detail.status.state in AWAITING_STEP:  # once appealed or closed, the deadlines say what is next
+            text += f"<br><b>{tr('Next step:')}</b> {escape(reading.next_step)}"
+        self.triage.setText(text)
+        self.triage.setToolTip(
+            "\n".join(f"{r.code}: {r.meaning}" for r in reading.readings) or tr("No codes on the notice")
+        )
+        self.triage.show()
 
     def _on_changed(self, kinds: frozenset[str]) -> None:
         if changes.CLAIM in kinds or changes.PAYER in kinds:

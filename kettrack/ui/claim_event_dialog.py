@@ -170,7 +170,9 @@ class EventDialog(QDialog):
                 self.amounts[name] = edit
                 self.form.add_row(name, tr(name.capitalize() + ":"), edit)
             self.adjustments = AdjustmentRows(ws)
-            self.adjustments.add_row(GroupCode.CO, "50" if kind is EventKind.DENIED else "45")
+            # One empty line, no reason code guessed: the code decides the next step (the denial
+            # triage), so it is the one on the notice or none.
+            self.adjustments.add_row(GroupCode.CO)
             self.form.add_row("adjustments", tr("Adjustments:"), self.adjustments)
         if kind in (EventKind.APPEAL_OVERTURNED, EventKind.APPEAL_UPHELD):
             choice = QWidget()

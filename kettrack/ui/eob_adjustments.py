@@ -75,6 +75,11 @@ class AdjustmentRows(QWidget):
             reason = code.text().split("–")[0].strip()
             if not reason and not money.text().strip():
                 continue
+            if not reason:
+                problems.append(
+                    Problem("adjustments", f"line {number}: enter the reason code (CARC) on the notice")
+                )
+                continue
             try:
                 amount = parse_amount(money.text(), f"adjustment {number}", allow_negative=True)
             except InvalidInput as exc:

@@ -34,6 +34,16 @@ def test_a_denial_records_that_nothing_was_paid() -> None:
         # An OA or PI adjustment is not the patient's and not a write-off the provider agreed to.
         ("450.00", "300.00", [("OA", "23", "150.00")], {}, EventKind.PARTIALLY_PAID),
         ("450.00", "0.00", [], {}, EventKind.PARTIALLY_PAID),
+        # A normal EOB: the allowance stated, the patient's coinsurance typed as a PR-2 line only.
+        ("450.00", "240.00", [("PR", "2", "60.00")], {"allowed": "300.00"}, EventKind.PAID),
+        # A refusal beside the payment is not a write-off, whatever its group (CO-50 here).
+        (
+            "450.00",
+            "240.00",
+            [("CO", "45", "100.00"), ("CO", "50", "50.00"), ("PR", "2", "60.00")],
+            {},
+            EventKind.PARTIALLY_PAID,
+        ),
     ],
 )
 def test_paid_in_full_is_decided_from_the_amounts(

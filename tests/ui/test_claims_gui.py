@@ -112,6 +112,7 @@ def test_a_claim_from_submission_to_payment(qtbot: QtBot, window: MainWindow, wo
 
     # A denial dated before the submission is refused next to the date; nothing is written.
     wrong = _event(claim, EventKind.DENIED, date(2026, 4, 5))
+    wrong.adjustments.rows[0][1].setText("50")  # type: ignore[union-attr]
     wrong.adjustments.rows[0][3].setText(str(billed))  # type: ignore[union-attr]
     wrong.save()
     assert wrong.result() != EventDialog.DialogCode.Accepted
@@ -272,6 +273,7 @@ def test_the_window_decides_an_eob_and_a_denial_as_the_command_line_does(
     claim, claim_id = _submitted_claim(qtbot, window, ws)
     billed = ws.claim_views.row(claim_id).billed
     denial = _event(claim, EventKind.DENIED, date(2026, 5, 20))
+    denial.adjustments.rows[0][1].setText("50")  # type: ignore[union-attr]
     denial.adjustments.rows[0][3].setText(str(billed))  # type: ignore[union-attr]
     denial.save()
     assert denial.result() == EventDialog.DialogCode.Accepted, denial.form.top_errors.text()
