@@ -51,6 +51,10 @@ def _record(ws: Workspace, args: argparse.Namespace, event: NewEvent, stated: Ev
     ws.claims.record(claim, ws.claims.with_outcome(claim, event, stated=stated), attachments=attachments)
     row = ws.claim_views.row(claim)
     nxt = f"; next: {row.next_action} by {iso(row.next_due)}" if row.next_due else ""
+    if not nxt and event.kind in (EventKind.PAID, EventKind.PARTIALLY_PAID, EventKind.DENIED):
+        # Nothing dated to do after an EOB (a patient's own share, say): the triage says so in words.
+        reading = ws.claim_views.get(claim).triage
+        nxt = f"; {reading.next_step}" if reading is not None else ""
     print(f"{row.number}: {row.status_text}{nxt}")
     return 0
 
@@ -137,7 +141,9 @@ def claims_appeal(ws: Workspace, args: argparse.Namespace) -> int:
     if args.text:
         paragraphs = tuple(p for p in Path(args.text).read_text(encoding="utf-8").split("\n\n") if p.strip())
     output = output_target(args.letter, args.force, "letter.pdf")
-    letter = ws.appeals.issue(claim, paragraphs, filed_on=on, note=args.note or "")
+    letter = ws.appeals.issue(
+        claim, paragraphs, filed_on=on, note=args.note or "", no_claim_number=args.no_claim_number
+    )
     where = copy_out(
         letter.number,
         ws.appeals.letter_pdf(letter.id),
@@ -239,6 +245,7 @@ def add_actions(actions: argparse._SubParsersAction[Any], command: Callable[...,
     sub.add_argument("--letter", metavar="FILE.pdf", help="also save the letter here")
     sub.add_argument("--text", metavar="FILE.txt", help="the letter's text (paragraphs split by blank lines)")
     sub.add_argument("--no-letter", action="store_true", help="record the appeal without a letter")
+    sub.add_argument("--no-claim-number", action="store_true", help="confirm the payer gave no claim number")
     sub.add_argument("--force", action="store_true", help="replace FILE.pdf if it exists")
     sub = event("decision", "record the appeal's decision", claims_decision, received=True)
     outcome = sub.add_mutually_exclusive_group(required=True)

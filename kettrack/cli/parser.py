@@ -38,6 +38,7 @@ COMMANDS = frozenset(
         "codes",
         "lines",
         "claims",
+        "letters",
         "due",
         "calendar",
         "auths",
@@ -168,6 +169,7 @@ def build_parser(*, window_only: bool = False) -> argparse.ArgumentParser:
         claims,
         deadlines,
         infusions,
+        letters,
         records,
         safety,
         superbills,
@@ -175,6 +177,17 @@ def build_parser(*, window_only: bool = False) -> argparse.ArgumentParser:
     )
 
     # In this order they are listed by --help.
-    for area in (records, infusions, transfer, superbills, billing, claims, deadlines, audit, safety):
+    for area in (
+        records,
+        infusions,
+        transfer,
+        superbills,
+        billing,
+        claims,
+        letters,
+        deadlines,
+        audit,
+        safety,
+    ):
         area.add_commands(commands, database_options, with_workspace)
     return parser

@@ -12,12 +12,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
+from kettrack.core.claims import PriorAuthInfo
 from kettrack.core.deadlines import Deadline
-from kettrack.core.enums import Route, TreatmentOutcome
-from kettrack.core.money import format_usd
+from kettrack.core.enums import Drug, Network, PayerKind, Route, TreatmentOutcome
+from kettrack.core.letter_evidence import EvidenceReference
+from kettrack.core.letter_kinds import Argument, LetterKind
 from kettrack.core.records import InfusionRecord, TreatmentRecord
 from kettrack.core.superbill import Diagnosis
+
+if TYPE_CHECKING:
+    from kettrack.core.letter_text import LetterBlock
 
 # Sessions closer together than this belong to the induction series; wider gaps are maintenance.
 INDUCTION_GAP_DAYS = 7
@@ -28,9 +34,12 @@ class ScorePoint:
     """Outcome scores measured on one day (any may be missing)."""
 
     day: date
-    phq9: int | None = None
+    phq9: int | None = None  # before the session (after it, where no before-score was taken)
     gad7: int | None = None
     pain: int | None = None
+    phq9_after: int | None = None  # after the session, when a before-score was taken too
+    gad7_after: int | None = None
+    pain_after: int | None = None
 
 
 @dataclass(frozen=True)
@@ -46,8 +55,8 @@ class TreatmentPlan:
 class AppealCase:
     """Everything the letter states, gathered from the claim, the patient's record and the denial.
 
-    ``claim_number`` is the number the payer knows the claim by (its own, once recorded);
-    ``reference`` is kettrack's claim number when the two differ, so replies can be matched.
+    ``claim_number`` is the number the payer gave the claim ("" while none is recorded): a letter
+    never cites kettrack's own number, which the payer has never seen.
     """
 
     sender_name: str
@@ -75,7 +84,24 @@ class AppealCase:
     sender_phone: str = ""
     denial_codes: str = ""
     deadline: Deadline | None = None
-    reference: str = ""
+    reference: str = ""  # kettrack's own claim number: for the person, never printed in a letter
+    # What the arguments need (see kettrack.core.letter_arguments).
+    payer_kind: PayerKind | None = None
+    amount_in_dispute: Decimal | None = None  # None: amount_denied
+    arguments: tuple[Argument, ...] = (Argument.MEDICAL_NECESSITY,)
+    authorization: PriorAuthInfo | None = None
+    submitted_on: date | None = None
+    submit_method: str = ""
+    submission_proof: tuple[str, ...] = ()
+    filing_limit: str = ""  # "12 months after the date of service"
+    drug: Drug | None = None
+    evidence: tuple[EvidenceReference, ...] = ()
+    filer_is_clinic: bool = False
+    network: Network | None = None
+
+    @property
+    def disputed(self) -> Decimal:
+        return self.amount_denied if self.amount_in_dispute is None else self.amount_in_dispute
 
 
 @dataclass(frozen=True)
@@ -97,9 +123,11 @@ class AppealDraft:
     level: str  # the payer rules' level key ("internal", "redetermination"...)
     level_name: str
     case: AppealCase
-    paragraphs: tuple[str, ...]
+    paragraphs: tuple[str, ...]  # the blocks' texts
     deadline: Deadline | None
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()  # advice for the person: never printed in the letter
+    blocks: tuple[LetterBlock, ...] = ()  # the letter's parts with their titles
+    kind: LetterKind = LetterKind.APPEAL  # an appeal, or an external review request
 
 
 # --- from the record to the case -------------------------------------------------------------------
@@ -213,6 +241,9 @@ def score_points(sessions: Sequence[InfusionRecord]) -> tuple[ScorePoint, ...]:
             phq9=s.phq9_before if s.phq9_before is not None else s.phq9_after,
             gad7=s.gad7_before if s.gad7_before is not None else s.gad7_after,
             pain=s.pain_before if s.pain_before is not None else s.pain_after,
+            phq9_after=s.phq9_after if s.phq9_before is not None else None,
+            gad7_after=s.gad7_after if s.gad7_before is not None else None,
+            pain_after=s.pain_after if s.pain_before is not None else None,
         )
         if s.service_date in points or (point.phq9, point.gad7, point.pain) == (None, None, None):
             continue
@@ -226,143 +257,39 @@ def failed_treatments(treatments: Sequence[TreatmentRecord]) -> tuple[TreatmentR
 
 
 def case_warnings(case: AppealCase, today: date) -> tuple[str, ...]:
-    """What the record lacks for a strong letter, in words a person can act on."""
+    """What the record lacks for a strong letter, in words a person can act on (advice: shown to the
+    person beside the draft, never printed in the letter)."""
     found: list[str] = []
     if not case.appeals_address:
-        found.append("The payer has no appeals address: add it to the payer before sending the letter")
-    if not case.diagnoses:
-        found.append("The claimed sessions have no diagnosis codes")
-    if not case.treatments:
-        found.append("No earlier treatments are recorded: add those tried before (they show necessity)")
-    if len(case.scores) < 2:
-        found.append("Fewer than two sessions have outcome scores: the letter cannot show improvement")
+        found.append(
+            "The payer has no appeals address: add it to the payer (Payers in the window, or "
+            "kettrack payers edit ID --appeals-address ...) before sending the letter"
+        )
+    if not case.claim_number:
+        found.append(
+            "No payer claim number is recorded: record it from the EOB or denial (kettrack claims "
+            "acknowledge CLAIM --payer-claim-number N), or confirm that the payer gave none"
+        )
+    if Argument.MEDICAL_NECESSITY in case.arguments:
+        if not case.diagnoses:
+            found.append("The claimed sessions have no diagnosis codes")
+        if not case.treatments:
+            found.append("No earlier treatments are recorded: add those tried before (they show necessity)")
+        if len(case.scores) < 2:
+            found.append("Fewer than two sessions have outcome scores: the letter cannot show improvement")
+    if Argument.AUTHORIZATION in case.arguments and case.authorization is None:
+        found.append(
+            "No prior authorization is linked to this claim: the letter asks for a retro-authorization. "
+            "If there is one, add it (kettrack auths add ... --claim CLAIM) and draft again"
+        )
+    if Argument.TIMELY_FILING in case.arguments and not case.submission_proof:
+        found.append(
+            "No proof of submission is attached to the submission event: attach the clearinghouse "
+            "acceptance report, portal confirmation or mail receipt"
+        )
     if case.deadline is not None and case.deadline.due < today:
         found.append(
             f"The deadline to appeal was {case.deadline.due.isoformat()}: explain in the letter why it "
             "is late (good cause), or ask the plan whether it still accepts the appeal"
         )
     return tuple(found)
-
-
-# --- the draft text --------------------------------------------------------------------------------
-
-
-def _dates(days: tuple[date, ...]) -> str:
-    ordered = sorted(days)
-    if not ordered:
-        return "the dates listed above"
-    if len(ordered) == 1:
-        return ordered[0].isoformat()
-    return f"{ordered[0].isoformat()} to {ordered[-1].isoformat()} ({len(ordered)} sessions)"
-
-
-def _article(noun: str) -> str:
-    return "an" if noun[:1].lower() in "aeiou" else "a"
-
-
-def _in_sentence(name: str) -> str:
-    """A level's name inside a sentence: "Internal appeal" -> "internal appeal", "QIC ..." kept."""
-    first = name.split(" ", 1)[0]
-    if len(first) > 1 and first.isupper():
-        return name
-    return name[:1].lower() + name[1:]
-
-
-def _when(treatment: TreatmentRecord) -> str:
-    start, end = treatment.started_on, treatment.ended_on
-    if start and end:
-        return f"{start:%b %Y} to {end:%b %Y}"
-    if start:
-        return f"from {start:%b %Y}"
-    return ""
-
-
-def _tried(treatment: TreatmentRecord) -> str:
-    details = ", ".join(p for p in (treatment.details.strip(), _when(treatment)) if p)
-    text = f"{treatment.name}{f' ({details})' if details else ''}: {treatment.outcome.label.lower()}"
-    notes = " ".join(treatment.notes.split()).rstrip(".")
-    if notes:
-        text += f". {notes}"
-    return text
-
-
-def score_change(scores: tuple[ScorePoint, ...], attribute: str) -> tuple[int, int] | None:
-    """The first and the latest recorded value of a score, if it was recorded at least twice."""
-    values = [
-        getattr(p, attribute)
-        for p in sorted(scores, key=lambda p: p.day)
-        if getattr(p, attribute) is not None
-    ]
-    return (values[0], values[-1]) if len(values) >= 2 else None
-
-
-def draft_paragraphs(case: AppealCase, issued_on: date | None = None) -> tuple[str, ...]:
-    """A first draft of the letter body; plain sentences the person can edit. ``issued_on`` (the day
-    the letter goes out) decides whether the letter says it is on time or asks for a late hearing."""
-    level = _in_sentence(case.level_name)
-    # A clinic writes for its patient ("we"); a patient writes for themself ("I").
-    clinic = case.sender_name.strip() != case.patient_name.strip()
-    we, us = ("We", "us") if clinic else ("I", "me")
-    paragraphs = [
-        f"{'We are' if clinic else 'I am'} writing to request {_article(level)} {level} of the decision "
-        f"dated {case.denial_date.isoformat()} on claim {case.claim_number} for "
-        f"{'our patient ' if clinic else ''}{case.patient_name}, "
-        f"member ID {case.member_id}, covering services on {_dates(case.service_dates)}. The amount billed "
-        f"was {format_usd(case.amount_billed)}, of which {format_usd(case.amount_denied)} was not paid.",
-    ]
-    reason = case.denial_reason.strip() or "no specific reason"
-    codes = f" (adjustment codes {case.denial_codes})" if case.denial_codes else ""
-    paragraphs.append(
-        f"The plan denied the claim for this reason: {reason}{codes}. {we} ask that this decision be "
-        "reversed because the treatment was medically necessary, as the record below shows."
-    )
-    if case.diagnoses:
-        listed = "; ".join(f"{d.code} {d.description}".strip() for d in case.diagnoses)
-        paragraphs.append(f"Diagnosis: {listed}.")
-    if case.treatments:
-        count = len(case.treatments)
-        # One line per treatment (the letter keeps line breaks inside a paragraph).
-        tried = "".join(f"\n• {_tried(t)}." for t in case.treatments)
-        paragraphs.append(
-            f"Before this treatment, {count} other treatment{'s were' if count > 1 else ' was'} tried "
-            f"without lasting success:{tried}"
-        )
-    if case.plan:
-        p = case.plan
-        paragraphs.append(
-            f"Treatment plan: {p.drug}, {p.dose}, {p.route}, {p.frequency}, for {p.duration}, "
-            f"under the care of {case.provider_name or 'the treating provider'}"
-            + (f" (NPI {case.provider_npi})." if case.provider_npi else ".")
-        )
-    changes = []
-    for attribute, label in (
-        ("phq9", "PHQ-9 depression score"),
-        ("gad7", "GAD-7 anxiety score"),
-        ("pain", "pain score (0-10)"),
-    ):
-        change = score_change(case.scores, attribute)
-        if change:
-            changes.append(f"the {label} went from {change[0]} to {change[1]}")
-    if changes:
-        paragraphs.append(
-            "The outcome scores measured at the sessions show the effect of the treatment: "
-            + "; ".join(changes)
-            + " (see the chart below)."
-        )
-    if case.deadline:
-        rule = f"{case.deadline.rule}, {case.deadline.source}"
-        if issued_on is not None and issued_on > case.deadline.due:
-            paragraphs.append(
-                f"{we} know this request comes after the usual deadline of {case.deadline.due.isoformat()} "
-                f"({rule}). {we} ask that it be accepted for good cause: [explain why it is late]."
-            )
-        else:
-            paragraphs.append(
-                f"This request is made within the time allowed ({rule}; due by "
-                f"{case.deadline.due.isoformat()})."
-            )
-    paragraphs.append(
-        "Please review the enclosed documents, reverse the denial and process the claim for payment. "
-        f"If you need anything else, contact {us} at the address above."
-    )
-    return tuple(paragraphs)

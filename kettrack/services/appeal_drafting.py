@@ -7,12 +7,15 @@ rendered or issued.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 from kettrack.core.appeal import plain_reason
 from kettrack.core.claim_deadlines import check_appeal_level, level_names
 from kettrack.core.claim_states import ClaimState, EventKind, Outcome, Status
-from kettrack.core.claims import Adjustment, ClaimDetail, ClaimEvent, GroupCode
+from kettrack.core.claims import WRITE_OFFS, Adjustment, ClaimDetail, ClaimEvent, GroupCode, PriorAuthInfo
 from kettrack.core.deadlines import LevelRule, PayerRules
+from kettrack.core.enums import AuthStatus
+from kettrack.core.letter_amounts import DisputeLine
 from kettrack.core.problems import InvalidInput
 from kettrack.core.reason_codes import split_remarks
 from kettrack.core.validation import text_problem
@@ -21,11 +24,14 @@ __all__ = [
     "MAX_PARAGRAPHS",
     "MAX_PARAGRAPH_CHARS",
     "appeal_refusal",
+    "authorization_on_file",
     "check_paragraphs",
     "codes_and_reasons",
+    "dispute_lines",
     "enclosures",
     "last_event",
     "next_level",
+    "submission",
     "text_lines",
 ]
 
@@ -108,6 +114,8 @@ def codes_and_reasons(
     for adjustment in adjustments:
         if adjustment.group is GroupCode.PR and adjustment.reason in _COST_SHARING:
             continue
+        if adjustment.group is GroupCode.CO and adjustment.reason in WRITE_OFFS:
+            continue  # the contractual reduction is the contract, not the reason for the denial
         code = f"{adjustment.group.value}-{adjustment.reason}"
         if code not in codes:
             codes.append(code)
@@ -139,3 +147,38 @@ def enclosures(detail: ClaimDetail, notice: ClaimEvent, superbill: str) -> tuple
     for letter in detail.letters:
         found.append(f"Earlier appeal letter {letter.number} ({letter.issued_at:%Y-%m-%d})")
     return tuple(dict.fromkeys(found))
+
+
+def dispute_lines(detail: ClaimDetail) -> tuple[DisputeLine, ...]:
+    """The claim's lines, numbered from 1 in their order on the claim."""
+    return tuple(
+        DisputeLine(n, line.service_date, line.code, line.charge) for n, line in enumerate(detail.lines, 1)
+    )
+
+
+def authorization_on_file(auths: Sequence[PriorAuthInfo], days: Sequence[date]) -> PriorAuthInfo | None:
+    """The approved authorization linked to the claim that covers its dates (or any approved one)."""
+    approved = [a for a in auths if a.status == AuthStatus.APPROVED.value]
+
+    def covers(auth: PriorAuthInfo) -> bool:
+        return all(
+            (auth.valid_from is None or auth.valid_from <= d)
+            and (auth.valid_to is None or d <= auth.valid_to)
+            for d in days
+        )
+
+    return next((a for a in approved if covers(a)), approved[0] if approved else None)
+
+
+def submission(detail: ClaimDetail) -> tuple[date | None, str, tuple[str, ...]]:
+    """When the claim was first sent, how, and the files kept as proof with that event."""
+    first = next((e for e in detail.events if e.kind is EventKind.SUBMITTED), None)
+    if first is None:
+        return None, "", ()
+    method = (first.method or detail.method).label.lower()
+    proof = tuple(
+        f"Proof of submission: {a.description or a.original_name}"
+        for a in detail.attachments
+        if a.event_id == first.id
+    )
+    return first.on, method, proof

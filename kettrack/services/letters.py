@@ -15,7 +15,6 @@ import json
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
-from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -23,32 +22,45 @@ from sqlalchemy.exc import IntegrityError
 from kettrack.core.appeal import (
     AppealCase,
     AppealDraft,
-    AppealLetter,
     case_warnings,
-    draft_paragraphs,
     failed_treatments,
     score_points,
     treatment_plan,
 )
 from kettrack.core.claim_deadlines import claim_deadlines
 from kettrack.core.claim_states import ClaimState, EventKind
-from kettrack.core.claims import DECISION_EVENTS, Filer, LetterInfo, NewEvent
+from kettrack.core.claims import DECISION_EVENTS, ZERO, Filer, LetterInfo, NewEvent
 from kettrack.core.deadlines import DeadlineKind
-from kettrack.core.icd10 import Icd10Index
+from kettrack.core.icd10_releases import Icd10Releases
+from kettrack.core.letter_amounts import amount_in_dispute, disputed_dates
+from kettrack.core.letter_evidence import EvidenceReference, references_for
+from kettrack.core.letter_kinds import NOT_AN_APPEAL, Argument, LetterKind, arguments_for, letter_route
+from kettrack.core.letter_text import (
+    LetterBlock,
+    LetterDocument,
+    appeal_blocks,
+    appeal_facts,
+    check_blocks,
+    placeholder_problem,
+)
 from kettrack.core.problems import InvalidInput, NotFound
+from kettrack.core.reason_codes import split_remarks
 from kettrack.core.records import InfusionRecord
 from kettrack.core.rows import InfusionFilter
 from kettrack.core.superbill import Diagnosis
 from kettrack.core.validation import text_problem
-from kettrack.reports.appeal_letter import render_appeal_letter
+from kettrack.reports.letter import render_letter
 from kettrack.services.appeal_drafting import (
     MAX_PARAGRAPH_CHARS,
     MAX_PARAGRAPHS,
+    authorization_on_file,
     check_paragraphs,
     codes_and_reasons,
+    dispute_lines,
     enclosures,
     last_event,
     next_level,
+    submission,
     text_lines,
 )
 from kettrack.services.claims import ClaimService
@@ -57,7 +69,7 @@ from kettrack.store.claim_records import payer_rules
 from kettrack.store.claim_views import ClaimViews
 from kettrack.store.database import Database
 from kettrack.store.infusions import InfusionRepository
-from kettrack.store.models import AppealLetterEntry, IssuedSuperbill, ServiceLine
+from kettrack.store.models import AppealLetterEntry, EvidenceReferenceEntry, IssuedSuperbill, ServiceLine
 from kettrack.store.people import (
     CoverageRepository,
     PatientRepository,
@@ -102,7 +114,7 @@ class AppealService:
         treatments: TreatmentRepository,
         infusions: InfusionRepository,
         reason_codes: ReasonCodeRepository,
-        icd: Callable[[], Icd10Index],
+        icd: Callable[[], Icd10Releases],
         today: Callable[[], date] = date.today,
     ) -> None:
         self.db = db
@@ -114,11 +126,25 @@ class AppealService:
 
     # --- drafting -------------------------------------------------------------------------------
 
-    def draft(self, claim_id: int) -> AppealDraft:
-        """The next appeal of a denied (or partly paid, or upheld) claim, drafted from the record."""
-        return self._gather(claim_id)[0]
+    def draft(
+        self,
+        claim_id: int,
+        *,
+        disputed: Sequence[int] | None = None,
+        arguments: Sequence[Argument] | None = None,
+    ) -> AppealDraft:
+        """The next appeal of a denied (or partly paid, or upheld) claim, drafted from the record:
+        its arguments chosen by the denial's triage route unless ``arguments`` are given, its amount in
+        dispute from the ``disputed`` line positions (every line when none)."""
+        return self._gather(claim_id, disputed=disputed, arguments=arguments)[0]
 
-    def _gather(self, claim_id: int) -> tuple[AppealDraft, int]:
+    def _gather(
+        self,
+        claim_id: int,
+        *,
+        disputed: Sequence[int] | None = None,
+        arguments: Sequence[Argument] | None = None,
+    ) -> tuple[AppealDraft, int]:
         """The draft and the number of events it was drafted from (issuing refuses if that changed)."""
         today = self.today()
         detail = self.views.get(claim_id)
@@ -135,8 +161,18 @@ class AppealService:
                 superbill = f"Superbill {bill.number}" + (
                     f", version {bill.version}" if bill.version > 1 else ""
                 )
+            library = [
+                EvidenceReference(row.citation, row.drug, row.id)
+                for row in session.scalars(select(EvidenceReferenceEntry).order_by(EvidenceReferenceEntry.id))
+            ]
         events = list(detail.events)
-        service_dates = sorted({line.service_date for line in detail.lines})
+        lines = dispute_lines(detail)
+        known = {line.position for line in lines}
+        if disputed and (unknown := sorted(set(disputed) - known)):
+            raise InvalidInput.single(
+                "lines", f"the claim has lines 1 to {len(lines)}: there is no line {unknown[0]}"
+            )
+        service_dates = list(disputed_dates(lines, disputed))
         upheld = detail.status.state is ClaimState.APPEAL_DECIDED
         notice = last_event(events, {EventKind.APPEAL_UPHELD} if upheld else DECISION_EVENTS)
         assert notice is not None  # the state says a decision was recorded
@@ -146,18 +182,21 @@ class AppealService:
             if notice.adjustments
             else last_event([e for e in events if e.adjustments], DECISION_EVENTS)
         )
+        adjustments = coded.adjustments if coded else ()
         words = {(c.code, c.kind): c.description for c in self.reason_codes.reason_codes()}
-        codes, reason = codes_and_reasons(coded.adjustments if coded else (), words)
-        if notice.note.strip():
-            said = f"the notice says: {notice.note.strip().rstrip('.')}"
-            reason = "; ".join(p for p in (reason, said) if p)
+        # The reasons in words are for the person (the window shows them); the letter states the codes.
+        codes, reason = codes_and_reasons(adjustments, words)
         if not reason and upheld:
             reason = "the plan upheld its denial on appeal"
+        route = letter_route(adjustments, [r for a in adjustments for r in split_remarks(a.remarks)])
+        chosen = tuple(dict.fromkeys(arguments)) if arguments else arguments_for(route)
 
         deadline = next(
             (
                 d
-                for d in claim_deadlines(rules, service_dates, events, today)
+                for d in claim_deadlines(
+                    rules, sorted({line.service_date for line in detail.lines}), events, today
+                )
                 if d.kind is DeadlineKind.APPEAL
             ),
             None,
@@ -170,6 +209,8 @@ class AppealService:
         appeals_address = text_lines(payer.appeals_address)
         if appeals_address and appeals_address[0].casefold() == payer.name.strip().casefold():
             appeals_address = appeals_address[1:]  # the letter prints the payer's name itself
+        submitted_on, method, proof = submission(detail)
+        drug = Counter(s.drug for s in claimed).most_common(1)[0][0] if claimed else None
         case = AppealCase(
             sender_name=sender[0],
             sender_address=sender[1],
@@ -177,15 +218,18 @@ class AppealService:
             payer_name=payer.name,
             appeals_address=appeals_address,
             level_name=level.name,
-            claim_number=detail.row.payer_claim_number or detail.row.number,
-            reference=detail.row.number if detail.row.payer_claim_number else "",
+            claim_number=detail.row.payer_claim_number.strip(),
+            reference=detail.row.number,
             member_id=coverage.member_id,
             group_number=coverage.group_number,
             patient_name=patient.legal_name,
             patient_dob=patient.date_of_birth,
             service_dates=tuple(service_dates),
-            amount_billed=detail.money.billed,
-            amount_denied=max(detail.money.billed - detail.money.paid, Decimal("0.00")),
+            amount_billed=sum(
+                (line.charge for line in lines if not disputed or line.position in disputed), ZERO
+            ),
+            amount_denied=max(detail.money.billed - detail.money.paid, ZERO),
+            amount_in_dispute=amount_in_dispute(lines, disputed, detail.money, adjustments),
             denial_date=notice.on,
             denial_reason=reason,
             denial_codes=codes,
@@ -197,21 +241,47 @@ class AppealService:
             provider_name=provider_name,
             provider_npi=provider_npi,
             deadline=deadline,
+            payer_kind=payer.kind,
+            arguments=chosen,
+            authorization=authorization_on_file(detail.auths, service_dates),
+            submitted_on=submitted_on,
+            submit_method=method,
+            submission_proof=proof,
+            filing_limit=f"{rules.filing.words()} after the date of service",
+            drug=drug,
+            evidence=references_for(drug, library) if drug is not None else (),
+            filer_is_clinic=detail.filer is Filer.CLINIC,
+            network=coverage.network,
         )
         warnings = list(case_warnings(case, today))
-        if level.minimum_amount is not None and case.amount_denied < level.minimum_amount:
+        if route in NOT_AN_APPEAL:
+            warnings.insert(
+                0,
+                f"kettrack reads this decision as {route.value.replace('_', ' ')}: an appeal is not the "
+                "usual next step (see the claim's next step)",
+            )
+        if level.minimum_amount is not None and case.disputed < level.minimum_amount:
             warnings.append(
                 f"A {level.name} needs at least ${level.minimum_amount:,.2f} in dispute; "
-                f"this claim has ${case.amount_denied:,.2f}"
+                f"this claim has ${case.disputed:,.2f}"
             )
+        if detail.status.state is ClaimState.PARTIALLY_PAID and not disputed:
+            warnings.append(
+                "The plan paid part of this claim: choose the lines you dispute so the letter states the "
+                "right amount (every line is counted now)"
+            )
+        kind = LetterKind.EXTERNAL_REVIEW if level.key == EXTERNAL_LEVEL else LetterKind.APPEAL
+        blocks = appeal_blocks(case, kind, today)
         draft = AppealDraft(
             claim_id=claim_id,
             level=level.key,
             level_name=level.name,
             case=case,
-            paragraphs=draft_paragraphs(case, today),
+            paragraphs=tuple(b.text for b in blocks),
             deadline=deadline,
             warnings=tuple(warnings),
+            blocks=blocks,
+            kind=kind,
         )
         return draft, len(events)
 
@@ -273,31 +343,59 @@ class AppealService:
         digits = last[3:] if last else ""
         return f"AP-{int(digits) + 1 if digits.isdigit() else 1:06d}"
 
-    def preview_pdf(self, claim_id: int, paragraphs: Sequence[str]) -> bytes:
+    def preview_pdf(
+        self,
+        claim_id: int,
+        paragraphs: Sequence[str] = (),
+        *,
+        blocks: Sequence[LetterBlock] | None = None,
+        disputed: Sequence[int] | None = None,
+        arguments: Sequence[Argument] | None = None,
+    ) -> bytes:
         """The letter as it would be issued today, with the number it would most likely get, marked
         DRAFT so a printed preview is never mistaken for the letter on record."""
-        text = check_paragraphs(paragraphs)
-        draft = self.draft(claim_id)
-        letter = AppealLetter(draft.case, text, self._next_number(), self.today())
-        return render_appeal_letter(letter, draft=True)
+        text = _blocks_of(paragraphs, blocks)
+        draft = self.draft(claim_id, disputed=disputed, arguments=arguments)
+        facts = appeal_facts(draft.case, draft.kind)
+        return render_letter(LetterDocument(facts, text, self._next_number(), self.today()), draft=True)
 
     def issue(
-        self, claim_id: int, paragraphs: Sequence[str], *, filed_on: date, note: str = ""
+        self,
+        claim_id: int,
+        paragraphs: Sequence[str] = (),
+        *,
+        filed_on: date,
+        note: str = "",
+        blocks: Sequence[LetterBlock] | None = None,
+        no_claim_number: bool = False,
+        disputed: Sequence[int] | None = None,
+        arguments: Sequence[Argument] | None = None,
     ) -> LetterInfo:
-        """Render the letter, keep it owner-only with its SHA-256, and record it and the appeal's
-        filing at the next level in one transaction. On any failure nothing is recorded and no file
-        is left behind."""
-        text = check_paragraphs(paragraphs)
+        """Render the letter, keep it with its SHA-256, and record it and the appeal's filing at the
+        next level in one transaction. Refused (nothing recorded) while the payer's claim number is
+        unknown, unless ``no_claim_number`` confirms the plan gave none, or while a ``[fill in: ...]``
+        is left in the text. On any failure nothing is recorded and no file is left behind."""
+        text = _blocks_of(paragraphs, blocks)
+        if problem := placeholder_problem(text):
+            raise InvalidInput.single("text", problem)
         if problem := text_problem(note, max_len=3000, multiline=True):
             raise InvalidInput.single("note", problem)
         if filed_on > self.today():
             raise InvalidInput.single("date", "this date is in the future")
-        draft, event_count = self._gather(claim_id)
+        draft, event_count = self._gather(claim_id, disputed=disputed, arguments=arguments)
+        if not draft.case.claim_number and not no_claim_number:
+            raise InvalidInput.single(
+                "payer_claim_number",
+                "the payer's claim number is not recorded: record it from the EOB or denial, or confirm "
+                "that the payer gave none",
+            )
+        facts = appeal_facts(draft.case, draft.kind)
         for _attempt in range(_ISSUE_ATTEMPTS):
             number = self._next_number()
-            pdf = render_appeal_letter(AppealLetter(draft.case, text, number, filed_on))
+            pdf = render_letter(LetterDocument(facts, text, number, filed_on))
             try:
-                return self._record(draft, event_count, text, number, pdf, filed_on, note.strip())
+                paragraphs_kept = tuple(b.text for b in text)
+                return self._record(draft, event_count, paragraphs_kept, number, pdf, filed_on, note.strip())
             except _NumberTaken:
                 continue
         raise InvalidInput.single(
@@ -356,3 +454,11 @@ class AppealService:
             if row is None:
                 raise NotFound("appeal letter", letter_id)
             return documents.content(session, row.sha256, f"appeal letter {row.number}")
+
+
+def _blocks_of(paragraphs: Sequence[str], blocks: Sequence[LetterBlock] | None) -> tuple[LetterBlock, ...]:
+    """The letter's parts, checked: the given blocks, or the paragraphs as parts without titles."""
+    if blocks is None:
+        check_paragraphs(paragraphs)
+        blocks = [LetterBlock(f"p{n}", "", p) for n, p in enumerate(paragraphs, 1)]
+    return check_blocks(blocks)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QLabel,
@@ -58,16 +59,29 @@ class AppealDialog(QDialog):
         self.form = ErrorForm(self, stretch=False)
         self.date = event_date_edit(ws)
         self.form.add_row("date", tr("Sent on:"), self.date, "event", "level", "claim")
+        self.no_number = QCheckBox(
+            tr("{0} (the payer's number)").format(draft.case.claim_number)
+            if draft.case.claim_number
+            else tr("None recorded: tick to confirm the payer gave none")
+        )
+        self.no_number.setObjectName("no_claim_number")
+        self.no_number.setEnabled(not draft.case.claim_number)
+        self.form.add_row("payer_claim_number", tr("Claim number:"), self.no_number)
         self.text = QPlainTextEdit("\n\n".join(self.draft.paragraphs))
         self.text.setObjectName("appeal_text")
         self.form.add_row("text", tr("Letter:"), self.text)
         self.preview_button = QPushButton(tr("Preview…"))
         self.preview_button.clicked.connect(self.preview)
+        # The letter editor keeps a draft (nothing filed), with its parts and the advice apart.
+        self.editor_button = QPushButton(tr("Keep as a draft and edit…"))
+        self.editor_button.setObjectName("open_letter_editor")
+        self.editor_button.clicked.connect(self.open_editor)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
         buttons.button(QDialogButtonBox.StandardButton.Save).setText(tr("Issue letter and file appeal"))
         buttons.addButton(self.preview_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.addButton(self.editor_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.accepted.connect(self.issue)
         buttons.rejected.connect(self.reject)
         enclosures = QLabel(tr("Enclosures: {0}").format("; ".join(self.draft.case.enclosures)))
@@ -106,14 +120,30 @@ class AppealDialog(QDialog):
         dialog.show()
         return dialog
 
+    def open_editor(self) -> None:
+        """Store the draft (files nothing) and open it in the letter editor instead of this dialog."""
+        from kettrack.core.letter_kinds import LetterKind
+        from kettrack.services.letter_drafts import LetterService
+        from kettrack.ui.letter_editor import start_letter_editor
+
+        letters, claim_id = LetterService(self.ws.appeals), self.claim_id
+        start_letter_editor(
+            self.parentWidget() or self,
+            self.ws,
+            self.bus,
+            lambda: letters.start(LetterKind.APPEAL, claim_id=claim_id),
+        )
+        self.reject()
+
     def issue(self) -> None:
         from kettrack.ui.basics import pydate
 
         appeals, claim_id = self.ws.appeals, self.claim_id
         paragraphs, filed_on = self.paragraphs(), pydate(self.date.date())
+        confirmed = self.no_number.isChecked()
         change(
             self,
-            lambda: appeals.issue(claim_id, paragraphs, filed_on=filed_on),
+            lambda: appeals.issue(claim_id, paragraphs, filed_on=filed_on, no_claim_number=confirmed),
             self._issued,
             what="issue appeal letter",
             bus=self.bus,

@@ -14,7 +14,6 @@ from kettrack.core.appeal import (
     AppealLetter,
     ScorePoint,
     TreatmentPlan,
-    draft_paragraphs,
     plain_reason,
     score_points,
     session_frequency,
@@ -22,6 +21,7 @@ from kettrack.core.appeal import (
 )
 from kettrack.core.deadlines import DEFAULT_RULES, appeal_deadline
 from kettrack.core.enums import PayerKind, TreatmentKind, TreatmentOutcome
+from kettrack.core.letter_text import draft_paragraphs
 from kettrack.core.records import InfusionRecord, TreatmentRecord
 from kettrack.core.superbill import Diagnosis
 from kettrack.reports.appeal_letter import render_appeal_letter, table_points
@@ -99,7 +99,8 @@ def test_letter_carries_claim_number_deadline_and_scores() -> None:
     text = "\n".join(page.extract_text() for page in reader.pages)
     flat = " ".join(text.split())
     assert "BR-2026-77812" in flat
-    assert "2027-01-02" in flat  # received 2026-07-06 + 180 days (29 CFR 2560.503-1(h)(3)(i))
+    # The deadline is the person's business (shown beside the draft), not the payer's.
+    assert "2027-01-02" not in flat
     assert "PHQ-9 depression score went from 22 to 12" in flat
     for score in ("22", "20", "18", "16", "14", "12"):
         assert score in text
@@ -172,4 +173,5 @@ def test_a_late_letter_asks_for_good_cause() -> None:
     assert case.deadline is not None
     late = " ".join(draft_paragraphs(case, case.deadline.due + timedelta(days=1)))
     assert "after the usual deadline of 2027-01-02" in late and "good cause" in late
-    assert "within the time allowed" in " ".join(draft_paragraphs(case, case.deadline.due))
+    assert "[fill in: why it is late]" in late  # issuing is refused until the person says why
+    assert "within the time the plan allows" in " ".join(draft_paragraphs(case, case.deadline.due))

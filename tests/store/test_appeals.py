@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kettrack.core.claim_states import ClaimState, EventKind
 from kettrack.core.claims import Adjustment, EobAmounts, Filer, GroupCode, NewClaim, NewEvent
+from kettrack.core.icd10_releases import Icd10Releases
 from kettrack.core.problems import InvalidInput
 from kettrack.services.claims import ClaimChanged
 from kettrack.services.demo import fill_demo
@@ -92,7 +93,8 @@ def test_draft_builds_the_case_from_the_record(workspace: Any, denied: int) -> N
     assert len(case.service_dates) == 6 and case.amount_denied == case.amount_billed > 0
     assert case.denial_date == DENIED and case.denial_codes == "CO-50, N386"
     assert case.denial_reason.startswith("not medically necessary in the plan's view")
-    assert "investigational for depression" in case.denial_reason
+    # The person's own note on the denial event is not the payer's reason: never quoted.
+    assert "investigational for depression" not in case.denial_reason
     assert [d.code for d in case.diagnoses] == ["F33.2", "F41.1"]
     assert all(d.description for d in case.diagnoses)
     assert [t.name for t in case.treatments][:2] == ["Sertraline", "Bupropion XL"]
@@ -107,7 +109,8 @@ def test_draft_builds_the_case_from_the_record(workspace: Any, denied: int) -> N
     assert case.sender_name == "Avery J. Lindqvist" and case.sender_address[0] == "88 Quillfeather Lane"
     body = " ".join(draft.paragraphs)
     assert "BRX-55012" in body and "PHQ-9 depression score went from 20 to 8" in body
-    assert INTERNAL_DEADLINE.isoformat() in body and "Sertraline" in body
+    assert "Sertraline" in body and "29 CFR 2560.503-1(h)(2)(iii)" not in body  # a commercial plan
+    assert "45 CFR 147.136(b)" in body and case.disputed == case.amount_billed
     assert draft.warnings == ()
 
 
@@ -126,7 +129,7 @@ def test_issue_keeps_the_pdf_in_the_database_and_records_the_appeal(
     assert_no_document_files(tmp_path, except_for=(tmp_path / "denial-letter.pdf",))
     flat = pdf_text(content)
     assert "BRX-55012" in flat and "AP-000001" in flat and "Avery J. Lindqvist" in flat
-    assert INTERNAL_DEADLINE.isoformat() in flat
+    assert INTERNAL_DEADLINE.isoformat() not in flat and "investigational for depression" not in flat
     assert "PHQ-9 depression score went from 20 to 8" in flat
     for score in ("20", "18", "16", "14", "8"):
         assert score in flat
@@ -331,15 +334,22 @@ def test_a_clinic_appeals_a_medicare_denial_with_a_redetermination(workspace: An
     assert case.sender_name == "Fernhollow Ketamine & Mood Clinic" and case.sender_phone == "(919) 555-0142"
     assert case.provider_name == "Miriam Okonkwo-Hale, MD" and case.provider_npi == "1987654328"
     assert case.denial_codes == "CO-197" and case.denial_reason == "prior authorization was missing"
-    assert case.claim_number.startswith("CL-") and case.reference == ""
+    # No payer claim number is recorded: the letter never falls back on kettrack's own number.
+    assert case.claim_number == "" and case.reference.startswith("CL-")
     assert case.enclosures[0] == f"Copy of the decision notice dated {notice.isoformat()}"
     assert case.plan is not None and case.plan.drug == "Esketamine (Spravato)"
     assert case.plan.route == "intranasal" and case.plan.dose == "56-84 mg"
-    assert draft.paragraphs[0].startswith("We are writing to request a redetermination of the decision")
+    assert draft.paragraphs[0].startswith(
+        "We are writing to request a redetermination of the plan's decision"
+    )
     assert "for our patient Harold B. Kemperman" in draft.paragraphs[0]
-    letter = workspace.appeals.issue(claim_id, draft.paragraphs, filed_on=TODAY)
+    with pytest.raises(InvalidInput) as refused:
+        workspace.appeals.issue(claim_id, draft.paragraphs, filed_on=TODAY)
+    assert refused.value.for_field("payer_claim_number")
+    letter = workspace.appeals.issue(claim_id, draft.paragraphs, filed_on=TODAY, no_claim_number=True)
     flat = pdf_text(workspace.appeals.letter_pdf(letter.id))
     assert "Fernhollow Ketamine & Mood Clinic" in flat and "Redetermination" in flat
+    assert case.reference not in flat and "none given by the plan" in flat
     assert workspace.claim_views.get(claim_id).status.appeal_level == "redetermination"
 
 
@@ -347,7 +357,7 @@ def test_issuing_on_a_shared_postgres_database(pg_url: str, icd10: Any, tmp_path
     from kettrack.services.workspace import Workspace
 
     workspace = Workspace.open(pg_url, today=lambda: TODAY)
-    workspace._icd = icd10
+    workspace._icd = Icd10Releases([icd10])
     try:
         claim_id = _denied_claim(workspace, tmp_path)
         stale = workspace.appeals._next_number()

@@ -1,0 +1,441 @@
+"""Letter drafts: start a letter of any kind from the record, keep its edited text, preview it, and
+issue it. Nothing is filed while a letter is a draft; issuing an appeal (or external review request)
+files it on the claim through :class:`kettrack.services.letters.AppealService`, and issuing a letter
+of medical necessity or prior authorization request keeps it as an ``issued_letters`` row with its
+PDF in ``documents``.
+
+The draft keeps only what the person decided (kind, what it is about, arguments, disputed lines, the
+text); the facts a letter prints (addresses, claim number, amounts) are read from the record each
+time, so a claim number recorded after drafting is in the letter issued.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from kettrack.core.appeal import failed_treatments, score_points, treatment_plan
+from kettrack.core.claims import Filer
+from kettrack.core.enums import CoverageRank, Drug
+from kettrack.core.letter_clinical import (
+    ClinicalCase,
+    clinical_facts,
+    medical_necessity_blocks,
+    prior_authorization_blocks,
+)
+from kettrack.core.letter_draft import IssuedLetter, LetterDraftView, blocks_from_json, blocks_to_json
+from kettrack.core.letter_evidence import EvidenceReference, check_citation, references_for
+from kettrack.core.letter_kinds import Argument, LetterKind
+from kettrack.core.letter_text import (
+    LetterBlock,
+    LetterDocument,
+    LetterFacts,
+    appeal_facts,
+    check_blocks,
+    placeholder_problem,
+)
+from kettrack.core.problems import InvalidInput, NotFound
+from kettrack.core.rows import InfusionFilter
+from kettrack.reports.letter import render_letter
+from kettrack.services.appeal_drafting import text_lines
+from kettrack.services.letters import AppealService
+from kettrack.store import audit, documents
+from kettrack.store.models import EvidenceReferenceEntry, IssuedLetterEntry, LetterDraftEntry
+
+_PREFIX = {LetterKind.MEDICAL_NECESSITY: "LMN-", LetterKind.PRIOR_AUTHORIZATION: "PAR-"}
+_ATTEMPTS = 3
+
+
+class LetterService:
+    """Drafts, previews and issues every kind of letter; keeps the evidence library."""
+
+    def __init__(self, appeals: AppealService) -> None:
+        self.appeals = appeals
+        self.db = appeals.db
+
+    # --- starting a draft -------------------------------------------------------------------------
+
+    def start(
+        self,
+        kind: LetterKind,
+        *,
+        claim_id: int | None = None,
+        patient_id: int | None = None,
+        coverage_id: int | None = None,
+        arguments: Sequence[Argument] = (),
+        disputed: Sequence[int] = (),
+        codes: str = "",
+        units: int | None = None,
+        period_from: date | None = None,
+        period_to: date | None = None,
+    ) -> LetterDraftView:
+        """A new draft of ``kind``, its text drafted from the record and stored. Nothing is filed."""
+        if kind.about_a_claim:
+            if claim_id is None:
+                raise InvalidInput.single("claim", f"say which claim the {kind.label.lower()} is about")
+            draft = self.appeals.draft(claim_id, disputed=disputed or None, arguments=arguments or None)
+            if kind is LetterKind.EXTERNAL_REVIEW and draft.kind is not LetterKind.EXTERNAL_REVIEW:
+                raise InvalidInput.single(
+                    "kind", f"the claim's next step is a {draft.level_name.lower()}, not an external review"
+                )
+            kind = draft.kind  # an appeal at the external level is an external review request
+            patient = self.appeals.views.row(claim_id).patient_id
+            row = LetterDraftEntry(
+                kind=kind,
+                patient_id=patient,
+                claim_id=claim_id,
+                arguments=",".join(a.value for a in draft.case.arguments),
+                disputed_lines=",".join(str(n) for n in disputed),
+                blocks=blocks_to_json(draft.blocks),
+            )
+        else:
+            if units is not None and units < 1:
+                raise InvalidInput.single("units", "at least 1")
+            if period_from and period_to and period_to < period_from:
+                raise InvalidInput.single("period_to", "ends before it starts")
+            row = LetterDraftEntry(
+                kind=kind,
+                patient_id=0,
+                claim_id=claim_id,
+                coverage_id=coverage_id,
+                codes=" ".join(codes.upper().split())[:100],
+                units=units,
+                period_from=period_from,
+                period_to=period_to,
+            )
+            case, _ = self._clinical(row, patient_id)
+            row.patient_id = self._patient_of(claim_id, patient_id)
+            builder = (
+                medical_necessity_blocks
+                if kind is LetterKind.MEDICAL_NECESSITY
+                else prior_authorization_blocks
+            )
+            row.blocks = blocks_to_json(builder(case))
+        with self.db.session() as session:
+            session.add(row)
+            session.flush()
+            audit.record(session, "create", "letter_draft", row.id, f"{kind.value} draft")
+            draft_id = row.id
+        return self.get(draft_id)
+
+    def _patient_of(self, claim_id: int | None, patient_id: int | None) -> int:
+        if claim_id is not None:
+            return self.appeals.views.row(claim_id).patient_id
+        if patient_id is None:
+            raise InvalidInput.single("patient", "say which patient the letter is about")
+        self.appeals.patients.get(patient_id)  # NotFound for a wrong id
+        return patient_id
+
+    def _clinical(
+        self, row: LetterDraftEntry, patient_id: int | None
+    ) -> tuple[ClinicalCase, tuple[str, ...]]:
+        """The provider's letter's case from the record, and the advice on what it lacks."""
+        ap = self.appeals
+        patient_id = self._patient_of(row.claim_id, patient_id or row.patient_id or None)
+        patient = ap.patients.get(patient_id)
+        claim_number = ""
+        service_dates: tuple[date, ...] = ()
+        claimed_ids: set[int | None] = set()
+        coverage_id = row.coverage_id
+        if row.claim_id is not None:
+            detail = ap.views.get(row.claim_id)
+            claim_number = detail.row.payer_claim_number.strip()
+            service_dates = tuple(sorted({line.service_date for line in detail.lines}))
+            coverage_id = coverage_id or detail.coverage_id
+            claimed_ids = {
+                s.id
+                for s in ap.infusions.list(InfusionFilter(patient_id=patient_id))
+                if s.service_date in service_dates
+            }
+        if coverage_id is None:
+            primary = [c for c in ap.coverages.for_patient(patient_id) if c.rank is CoverageRank.PRIMARY]
+            if not primary:
+                raise InvalidInput.single("coverage", "the patient has no primary coverage: choose one")
+            coverage_id = primary[0].id
+        assert coverage_id is not None
+        coverage = ap.coverages.get(coverage_id)
+        if coverage.patient_id != patient_id:
+            raise InvalidInput.single("coverage", "the coverage is another patient's")
+        payer = ap.payers.get(coverage.payer_id)
+        sessions = ap.infusions.list(InfusionFilter(patient_id=patient_id))
+        claimed = [s for s in sessions if s.id in claimed_ids] or sessions
+        drug = Counter(s.drug for s in claimed).most_common(1)[0][0] if claimed else None
+        course = [s for s in sessions if s.drug is drug]
+        provider_name, provider_npi, office = ap._people(claimed, Filer.CLINIC, patient_id)
+        address = text_lines(payer.appeals_address) or text_lines(payer.claims_address)
+        if address and address[0].casefold() == payer.name.strip().casefold():
+            address = address[1:]
+        case = ClinicalCase(
+            patient_name=patient.legal_name,
+            patient_dob=patient.date_of_birth,
+            member_id=coverage.member_id,
+            group_number=coverage.group_number,
+            payer_name=payer.name,
+            payer_address=address,
+            provider_name=provider_name,
+            provider_npi=provider_npi,
+            office_name=office[0] if provider_name else "",
+            office_address=office[1] if provider_name else (),
+            office_phone=office[2] if provider_name else "",
+            diagnoses=ap._diagnoses(claimed),
+            treatments=failed_treatments(ap.treatments.for_patient(patient_id)),
+            plan=treatment_plan(course),
+            scores=tuple(score_points(course)),
+            drug=drug,
+            claim_number=claim_number,
+            service_dates=service_dates,
+            codes=row.codes,
+            units=row.units,
+            period_from=row.period_from,
+            period_to=row.period_to,
+            evidence=references_for(drug, self.evidence()) if drug is Drug.KETAMINE else (),
+        )
+        advice: list[str] = []
+        if not address:
+            advice.append(
+                "The payer has no address on its record: add its appeals address (Payers in the window, or "
+                "kettrack payers edit ID --appeals-address ...) before sending the letter"
+            )
+        if not provider_name:
+            advice.append(
+                "No treating provider is recorded on the patient's sessions: the letter has no signer"
+            )
+        if not case.diagnoses:
+            advice.append("The patient's sessions have no diagnosis codes")
+        if not case.treatments:
+            advice.append("No earlier treatments are recorded: add those tried before (they show necessity)")
+        if len(case.scores) < 2:
+            advice.append("Fewer than two sessions have outcome scores: the letter cannot show a response")
+        if row.kind is LetterKind.PRIOR_AUTHORIZATION:
+            advice.append(
+                "Authorization requests usually go to the plan's utilization management (fax or portal), "
+                "not its appeals address: check where this one goes"
+            )
+        return case, tuple(advice)
+
+    # --- reading and editing ----------------------------------------------------------------------
+
+    def _row(self, draft_id: int) -> LetterDraftEntry:
+        with self.db.reader() as session:
+            row = session.get(LetterDraftEntry, draft_id)
+            if row is None:
+                raise NotFound("letter draft", draft_id)
+            session.expunge(row)
+            return row
+
+    def _facts(self, row: LetterDraftEntry) -> tuple[LetterFacts, tuple[str, ...], LetterDraftView]:
+        """What the letter prints, the advice, and the view of the draft, all from the record now."""
+        blocks = blocks_from_json(row.blocks)
+        base = LetterDraftView(
+            id=row.id,
+            kind=row.kind,
+            patient_id=row.patient_id,
+            claim_id=row.claim_id,
+            blocks=blocks,
+            advice=(),
+            no_claim_number=row.no_claim_number,
+            issued_number=row.issued_number,
+        )
+        if row.kind.about_a_claim:
+            assert row.claim_id is not None
+            arguments = tuple(Argument(a) for a in row.arguments.split(",") if a)
+            disputed = tuple(int(n) for n in row.disputed_lines.split(",") if n)
+            if row.issued_number:  # the claim has moved on: its next appeal is not this letter's
+                return LetterFacts(row.kind, (), (), "", (), ()), (), replace(base, arguments=arguments)
+            draft = self.appeals.draft(row.claim_id, disputed=disputed or None, arguments=arguments or None)
+            facts = appeal_facts(draft.case, row.kind)
+            advice = draft.warnings
+            if row.no_claim_number:
+                advice = tuple(a for a in advice if not a.startswith("No payer claim number"))
+            about = f"{draft.case.patient_name}, claim {draft.case.claim_number or draft.case.reference}"
+            view = replace(
+                base,
+                advice=advice,
+                arguments=draft.case.arguments,
+                disputed_lines=disputed,
+                payer_claim_number=draft.case.claim_number,
+                amount_in_dispute=draft.case.disputed,
+                about=about,
+            )
+            return facts, advice, view
+        case, advice = self._clinical(row, None)
+        facts = clinical_facts(case, row.kind)
+        view = replace(base, advice=advice, payer_claim_number=case.claim_number, about=case.patient_name)
+        return facts, advice, view
+
+    def get(self, draft_id: int) -> LetterDraftView:
+        return self._facts(self._row(draft_id))[2]
+
+    def drafts(self, *, claim_id: int | None = None, patient_id: int | None = None) -> list[LetterDraftView]:
+        """Drafts not yet issued, newest first (their text only: advice is read per draft with ``get``)."""
+        with self.db.reader() as session:
+            query = select(LetterDraftEntry).where(LetterDraftEntry.issued_number == "")
+            if claim_id is not None:
+                query = query.where(LetterDraftEntry.claim_id == claim_id)
+            if patient_id is not None:
+                query = query.where(LetterDraftEntry.patient_id == patient_id)
+            rows = session.scalars(query.order_by(LetterDraftEntry.id.desc())).all()
+            return [
+                LetterDraftView(r.id, r.kind, r.patient_id, r.claim_id, blocks_from_json(r.blocks), ())
+                for r in rows
+            ]
+
+    def save(
+        self, draft_id: int, blocks: Sequence[LetterBlock], *, no_claim_number: bool | None = None
+    ) -> LetterDraftView:
+        """Keep the edited text (and the person's word that the payer gave no claim number)."""
+        kept = check_blocks(blocks)
+        with self.db.session() as session:
+            row = session.get(LetterDraftEntry, draft_id)
+            if row is None:
+                raise NotFound("letter draft", draft_id)
+            if row.issued_number:
+                raise InvalidInput.single("letter", f"this draft was issued as {row.issued_number}")
+            row.blocks = blocks_to_json(kept)
+            if no_claim_number is not None:
+                row.no_claim_number = no_claim_number
+            audit.record(session, "update", "letter_draft", row.id, "text edited")
+        return self.get(draft_id)
+
+    def discard(self, draft_id: int) -> None:
+        with self.db.session() as session:
+            row = session.get(LetterDraftEntry, draft_id)
+            if row is None:
+                raise NotFound("letter draft", draft_id)
+            if row.issued_number:
+                raise InvalidInput.single("letter", f"this draft was issued as {row.issued_number}")
+            session.delete(row)
+            audit.record(session, "delete", "letter_draft", draft_id, "draft discarded")
+
+    # --- preview and issue ------------------------------------------------------------------------
+
+    def preview_pdf(self, draft_id: int, blocks: Sequence[LetterBlock] | None = None) -> bytes:
+        """The letter as it would be issued today, marked DRAFT on every page."""
+        row = self._row(draft_id)
+        text = check_blocks(blocks if blocks is not None else blocks_from_json(row.blocks))
+        facts = self._facts(row)[0]
+        number = self.appeals._next_number() if row.kind.about_a_claim else self._next_number(row.kind)
+        return render_letter(LetterDocument(facts, text, number, self.appeals.today()), draft=True)
+
+    def issue(
+        self,
+        draft_id: int,
+        *,
+        issued_on: date,
+        note: str = "",
+        blocks: Sequence[LetterBlock] | None = None,
+        no_claim_number: bool | None = None,
+    ) -> IssuedLetter:
+        """Issue the draft (with ``blocks`` when given, saved first). An appeal is filed on its claim."""
+        if blocks is not None or no_claim_number is not None:
+            row = self._row(draft_id)
+            self.save(
+                draft_id,
+                blocks if blocks is not None else blocks_from_json(row.blocks),
+                no_claim_number=no_claim_number,
+            )
+        row = self._row(draft_id)
+        if row.issued_number:
+            raise InvalidInput.single("letter", f"this draft was already issued as {row.issued_number}")
+        text = check_blocks(blocks_from_json(row.blocks))
+        if row.kind.about_a_claim:
+            assert row.claim_id is not None
+            info = self.appeals.issue(
+                row.claim_id,
+                filed_on=issued_on,
+                note=note,
+                blocks=text,
+                no_claim_number=row.no_claim_number,
+                disputed=tuple(int(n) for n in row.disputed_lines.split(",") if n) or None,
+                arguments=tuple(Argument(a) for a in row.arguments.split(",") if a) or None,
+            )
+            self._mark(draft_id, info.number)
+            return IssuedLetter(row.kind, info.id, info.number, info.sha256, info.file_name, info.claim_id)
+        if problem := placeholder_problem(text):
+            raise InvalidInput.single("text", problem)
+        if issued_on > self.appeals.today():
+            raise InvalidInput.single("date", "this date is in the future")
+        facts = self._facts(row)[0]
+        for _attempt in range(_ATTEMPTS):
+            number = self._next_number(row.kind)
+            pdf = render_letter(LetterDocument(facts, text, number, issued_on))
+            try:
+                return self._record(row, number, pdf, text)
+            except IntegrityError as exc:
+                if "issued_letters" in str(exc.orig) and "number" in str(exc.orig):
+                    continue
+                raise
+        raise InvalidInput.single("letter", "other letters were being issued at the same moment: try again")
+
+    def _record(
+        self, row: LetterDraftEntry, number: str, pdf: bytes, text: tuple[LetterBlock, ...]
+    ) -> IssuedLetter:
+        with self.db.session() as session:
+            entry = IssuedLetterEntry(
+                kind=row.kind,
+                number=number,
+                patient_id=row.patient_id,
+                claim_id=row.claim_id,
+                draft_id=row.id,
+                issued_at=datetime.now(UTC),
+                file_name=f"{number}.pdf",
+                sha256=documents.put(session, pdf, documents.PDF),
+                blocks=blocks_to_json(text),
+            )
+            session.add(entry)
+            session.flush()
+            draft = session.get(LetterDraftEntry, row.id)
+            assert draft is not None
+            draft.issued_number = number
+            audit.record(session, "issue", "letter", entry.id, f"{number} ({row.kind.value})")
+            return IssuedLetter(row.kind, entry.id, number, entry.sha256, entry.file_name, row.claim_id)
+
+    def _mark(self, draft_id: int, number: str) -> None:
+        with self.db.session() as session:
+            draft = session.get(LetterDraftEntry, draft_id)
+            if draft is not None:
+                draft.issued_number = number
+
+    def _next_number(self, kind: LetterKind) -> str:
+        prefix = _PREFIX[kind]
+        with self.db.reader() as session:
+            last = session.scalar(
+                select(IssuedLetterEntry.number)
+                .where(IssuedLetterEntry.number.like(f"{prefix}%"))
+                .order_by(func.length(IssuedLetterEntry.number).desc(), IssuedLetterEntry.number.desc())
+                .limit(1)
+            )
+        digits = last[len(prefix) :] if last else ""
+        return f"{prefix}{int(digits) + 1 if digits.isdigit() else 1:06d}"
+
+    def letter_pdf(self, letter_id: int) -> bytes:
+        """An issued provider's letter's PDF, checked against its SHA-256."""
+        with self.db.reader() as session:
+            row = session.get(IssuedLetterEntry, letter_id)
+            if row is None:
+                raise NotFound("letter", letter_id)
+            return documents.content(session, row.sha256, f"letter {row.number}")
+
+    # --- the evidence library ---------------------------------------------------------------------
+
+    def evidence(self) -> list[EvidenceReference]:
+        """The person's own references (kettrack's seed references are added where they are cited)."""
+        with self.db.reader() as session:
+            return [
+                EvidenceReference(r.citation, r.drug, r.id)
+                for r in session.scalars(select(EvidenceReferenceEntry).order_by(EvidenceReferenceEntry.id))
+            ]
+
+    def add_evidence(self, citation: str, drug: Drug | None = None) -> EvidenceReference:
+        text = check_citation(citation)
+        with self.db.session() as session:
+            row = EvidenceReferenceEntry(citation=text, drug=drug)
+            session.add(row)
+            session.flush()
+            audit.record(session, "create", "evidence_reference", row.id, "")
+            return EvidenceReference(text, drug, row.id)
