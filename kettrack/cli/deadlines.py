@@ -1,6 +1,7 @@
-"""What is due and what it follows: ``due`` (overdue first, for scripts and cron), the calendar export
-(every open deadline with alarms), prior authorizations, a payer's filing and appeal rules (shown with
-their sources, changed or confirmed), and the claim adjustment reason and remark codes.
+"""What is due and what it follows: ``due`` (overdue first, for scripts and cron; the claims' steps and
+each esketamine session's Spravato REMS form), the calendar export (every open deadline with alarms),
+prior authorizations, a payer's filing and appeal rules (shown with their sources, changed or
+confirmed), and the claim adjustment reason and remark codes.
 """
 
 from __future__ import annotations
@@ -28,13 +29,15 @@ if TYPE_CHECKING:
 
 
 def due(ws: Workspace, args: argparse.Namespace) -> int:
+    from kettrack.services import rems
+
     v = Values()
     within = v.whole(args.within, "within") if args.within is not None else 30
     v.done()
     assert within is not None
     if within > 3650:
         raise UsageError("within: at most 3650 days")
-    items = ws.claim_views.due(within)
+    items = rems.due(ws, within)
     today = ws.today()
     if args.json:
         print_json(
@@ -47,6 +50,7 @@ def due(ws: Workspace, args: argparse.Namespace) -> int:
                     "claim_id": i.claim_id,
                     "claim_number": i.claim_number,
                     "auth_id": i.auth_id,
+                    "session_id": i.session_id,
                     "patient": i.patient_name,
                     "payer": i.payer_name,
                     "kind": i.kind.value,
@@ -64,7 +68,7 @@ def due(ws: Workspace, args: argparse.Namespace) -> int:
             iso(i.due),
             "OVERDUE" if i.due < today else f"{i.days_left(today)} d",
             i.action + ("" if i.confirmed else " (default rule: confirm the plan's)"),
-            i.claim_number or "auth",
+            i.claim_number or (f"session {i.session_id}" if i.session_id is not None else "auth"),
             i.patient_name,
             i.payer_name,
         ]
@@ -76,9 +80,10 @@ def due(ws: Workspace, args: argparse.Namespace) -> int:
 
 def calendar_export(ws: Workspace, args: argparse.Namespace) -> int:
     from kettrack.core.calendar_export import to_ics
+    from kettrack.services import rems
     from kettrack.services.saving import write_private
 
-    items = ws.claim_views.calendar_items()
+    items = rems.calendar_items(ws)
     write_private(Path(args.file), to_ics(items), overwrite=True)
     print(f"{len(items)} deadline{'' if len(items) == 1 else 's'} written to {args.file}")
     return 0

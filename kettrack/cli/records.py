@@ -5,6 +5,7 @@ patient's plan membership) and treatment history. ``add`` prints the new record'
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from kettrack.cli.kit import (
@@ -44,12 +45,17 @@ def _patient_filter(args: argparse.Namespace) -> int | None:
 # --- patients ------------------------------------------------------------------------------------
 
 
+def _rems_text(enrolled: bool, on: Any) -> str:
+    """The patient list's Spravato REMS column: "enrolled 2026-01-05", "enrolled", or blank."""
+    return f"enrolled {iso(on)}".strip() if enrolled else ""
+
+
 def patients_list(ws: Workspace, args: argparse.Namespace) -> int:
     records = ws.patients.list()
     return print_list(
         args,
         records,
-        ["ID", "Name", "Born", "Sex", "Phone", "City", "State"],
+        ["ID", "Name", "Born", "Sex", "Phone", "City", "State", "REMS"],
         lambda p: [
             p.id,
             p.legal_name,
@@ -58,10 +64,21 @@ def patients_list(ws: Workspace, args: argparse.Namespace) -> int:
             p.phone,
             p.address.city,
             p.address.state,
+            _rems_text(p.rems_enrolled, p.rems_enrolled_on),
         ],
         "patients",
         right=[0],
     )
+
+
+def _yes_no(v: Values, text: str, field: str) -> bool | None:
+    answer = text.strip().lower()
+    if answer in ("yes", "y", "true"):
+        return True
+    if answer in ("no", "n", "false"):
+        return False
+    v.add(field, f"{text!r}: write yes or no")
+    return None
 
 
 def patients_add(ws: Workspace, args: argparse.Namespace) -> int:
@@ -76,9 +93,46 @@ def patients_add(ws: Workspace, args: argparse.Namespace) -> int:
         address=_address(args),
         phone=args.phone or "",
         email=args.email or "",
+        rems_enrolled_on=v.day(args.rems_enrolled_on, "rems_enrolled_on"),
+        rems_id=args.rems_id or "",
     )
     v.done()
-    print(ws.patients.add(record).id)
+    # An enrolment date or REMS ID says the patient is enrolled; --rems-enrolled says it without them.
+    enrolled = args.rems_enrolled or record.rems_enrolled_on is not None or bool(record.rems_id.strip())
+    print(ws.patients.add(replace(record, rems_enrolled=enrolled)).id)
+    return 0
+
+
+def patients_rems(ws: Workspace, args: argparse.Namespace) -> int:
+    """Set a patient's Spravato REMS enrolment: ``--enrolled no`` clears the date and ID."""
+    v = Values()
+    patient_id = v.record_id(args.patient, "patient_id")
+    enrolled = _yes_no(v, args.enrolled, "rems_enrolled")
+    enrolled_on = v.day(args.on, "rems_enrolled_on")
+    v.done()
+    assert patient_id is not None and enrolled is not None
+    patient = ws.patients.get(patient_id)
+    changes: dict[str, Any] = {"rems_enrolled": enrolled}
+    if not enrolled:
+        changes.update(rems_enrolled_on=enrolled_on, rems_id=args.rems_id or "")  # given ones are refused
+    else:
+        if args.on is not None:
+            changes["rems_enrolled_on"] = enrolled_on
+        if args.rems_id is not None:
+            changes["rems_id"] = args.rems_id
+    saved = ws.patients.update(replace(patient, **changes))
+    if saved.rems_enrolled:
+        details = ", ".join(
+            part
+            for part in (
+                f"since {iso(saved.rems_enrolled_on)}" if saved.rems_enrolled_on else "",
+                f"REMS ID {saved.rems_id}" if saved.rems_id else "",
+            )
+            if part
+        )
+        print(f"{saved.legal_name}: enrolled in the Spravato REMS" + (f" ({details})" if details else ""))
+    else:
+        print(f"{saved.legal_name}: not enrolled in the Spravato REMS")
     return 0
 
 
@@ -145,6 +199,36 @@ def payers_list(ws: Workspace, args: argparse.Namespace) -> int:
     )
 
 
+def _warn_no_appeals_address(address: str) -> None:
+    import sys
+
+    if not address.strip():
+        print("warning: no appeals address: letters to this payer will have no address", file=sys.stderr)
+
+
+def payers_edit(ws: Workspace, args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    v = Values()
+    payer_id = v.record_id(args.id, "id")
+    v.done()
+    assert payer_id is not None
+    changes = {
+        name: value
+        for name, value in (
+            ("name", args.name),
+            ("phone", args.phone),
+            ("claims_address", args.claims_address),
+            ("appeals_address", args.appeals_address),
+        )
+        if value is not None
+    }
+    saved = ws.payers.update(replace(ws.payers.get(payer_id), **changes))
+    print(f"payer {saved.id} saved: {saved.name}")
+    _warn_no_appeals_address(saved.appeals_address)
+    return 0
+
+
 def payers_add(ws: Workspace, args: argparse.Namespace) -> int:
     from kettrack.core.enums import PayerKind
     from kettrack.core.records import PayerRecord
@@ -160,6 +244,7 @@ def payers_add(ws: Workspace, args: argparse.Namespace) -> int:
     )
     v.done()
     print(ws.payers.add(record).id)
+    _warn_no_appeals_address(record.appeals_address)
     return 0
 
 
@@ -290,6 +375,18 @@ def add_commands(
     add.add_argument("--phone")
     add.add_argument("--email")
     _address_options(add)
+    add.add_argument(
+        "--rems-enrolled", action="store_true", help="enrolled in the Spravato (esketamine) REMS"
+    )
+    add.add_argument(
+        "--rems-enrolled-on", metavar="YYYY-MM-DD", help="REMS enrolment date (implies enrolled)"
+    )
+    add.add_argument("--rems-id", metavar="ID", help="the patient's REMS ID, if any (implies enrolled)")
+    sub = command("rems", "set a patient's Spravato (esketamine) REMS enrolment", patients_rems, actions)
+    sub.add_argument("patient", metavar="PATIENT", help="the patient's id")
+    sub.add_argument("--enrolled", required=True, metavar="yes|no", help="no clears the date and ID")
+    sub.add_argument("--on", metavar="YYYY-MM-DD", help="enrolment date")
+    sub.add_argument("--rems-id", metavar="ID", help="the patient's REMS ID")
 
     actions = action_group(commands, "providers", "clinicians and clinics")
     listing(actions, "list providers and clinics", providers_list)
@@ -317,6 +414,12 @@ def add_commands(
     add.add_argument("--phone")
     add.add_argument("--claims-address", help="where claims go (may span lines)")
     add.add_argument("--appeals-address", help="where appeals go (may span lines)")
+    edit = command("edit", "change a payer's details (only the options given)", payers_edit, actions)
+    edit.add_argument("id", metavar="ID")
+    edit.add_argument("--name")
+    edit.add_argument("--phone")
+    edit.add_argument("--claims-address", help="where claims go (may span lines)")
+    edit.add_argument("--appeals-address", help="where appeals go: letters are addressed here")
 
     actions = action_group(commands, "coverages", "patients' insurance memberships")
     sub = listing(actions, "list coverages", coverages_list)

@@ -53,6 +53,7 @@ class DeadlineKind(StrEnum):
     FOLLOW_UP = "follow_up"
     DECISION_DUE = "decision_due"
     AUTH_EXPIRES = "auth_expires"
+    REMS_FORM = "rems_form"  # a session's Spravato REMS Patient Monitoring Form (kettrack.core.rems)
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,11 @@ class Address:
 
 @dataclass(frozen=True)
 class PatientRecord:
-    """A person who receives infusions; the name must match the insurance card."""
+    """A person who receives infusions; the name must match the insurance card.
+
+    ``rems_*``: the patient's enrolment in the Spravato (esketamine) REMS, which must come before the
+    first esketamine session (rules in ``kettrack.core.rems``).
+    """
 
     legal_name: str
     date_of_birth: date | None = None
@@ -52,6 +56,9 @@ class PatientRecord:
     address: Address = field(default_factory=Address)
     phone: str = ""
     email: str = ""
+    rems_enrolled: bool = False
+    rems_enrolled_on: date | None = None
+    rems_id: str = ""
     id: int | None = None
 
 
@@ -158,6 +165,9 @@ class InfusionRecord:
     side_effects: str = ""
     notes: str = ""
     payments: tuple[PaymentRecord, ...] = ()
+    # When the Spravato REMS Patient Monitoring Form for this session was sent (None: not yet). Set
+    # only through its own use case (``kettrack.services.rems``): editing a session keeps it.
+    rems_form_sent_on: date | None = None
     id: int | None = None
 
     @property

@@ -1,13 +1,13 @@
 """Export of everything in a database to one JSON file, and the all-or-nothing import of such a file.
 
-The file (``"format": "kettrack-export"``, ``"format_version": 4``) holds the database's portable
+The file (``"format": "kettrack-export"``, ``"format_version": 5``) holds the database's portable
 settings and every patient, provider (clinics included), payer, coverage, treatment-history entry and
 infusion session with its diagnoses and payments, then the billing and claims sections and, last, the
 ``documents`` section: the bytes of every issued superbill, letter and attachment, taken from the
 database and keyed by SHA-256 (the rows name their document by ``sha256``; no path is ever read or
 written). Records keep their ids, so references inside the file (a coverage's ``patient_id``, a
 clinician's ``clinic_id``) stay readable and the round trip export -> import into an empty database ->
-export gives the same JSON again, apart from ``exported_at``. Files of formats 1-3 still import.
+export gives the same JSON again, apart from ``exported_at``. Files of formats 1-4 still import.
 
 Import refuses a database that already holds records: merging two sets of ids would need a guess
 about which patients are "the same person", and a wrong guess mixes two people's health records.
@@ -258,6 +258,7 @@ def import_data(ws: Workspace, data: Any) -> TransferSummary:
         for number, record in enumerate(records["infusions"], start=1):
             infusion = Infusion(id=record.id, diagnoses=[], payments=[])
             apply_infusion(infusion, record)
+            infusion.rems_form_sent_on = record.rems_form_sent_on  # editing never sets it; importing does
             session.add(infusion)
             if number % _FLUSH_EVERY == 0:
                 # Keeps memory flat on large files; the rows stay inside the one transaction.

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from kettrack.core import validation
+from kettrack.core import rems, validation
 from kettrack.core.audit import AuditHead
 from kettrack.core.enums import ProviderKind
 from kettrack.core.problems import InvalidInput, Problem
@@ -192,7 +192,7 @@ def validate(ws: Workspace, data: Any) -> CheckedFile:
     # Every decoded record through the same checks the repositories apply on each write.
     icd = ws.icd10() if decoded["infusions"] else None
     checks: dict[str, Callable[[Any], Any]] = {
-        "patients": lambda r: validation.check_patient(r, today),
+        "patients": lambda r: rems.check_patient(r, today),  # core.validation's and the REMS enrolment
         "providers": validation.check_provider,
         "payers": validation.check_payer,
         "coverages": lambda r: validation.check_coverage(r, today),
@@ -220,6 +220,11 @@ def validate(ws: Workspace, data: Any) -> CheckedFile:
             if section == "infusions":
                 refer(found, "provider_id", record.provider_id, ids["providers"], "provider")
                 refer(found, "clinic_id", record.clinic_id, clinics, "clinic")
+            if section == "infusions" and record.rems_form_sent_on is not None:
+                try:
+                    rems.check_form_sent(record.rems_form_sent_on, record.service_date, today)
+                except InvalidInput as exc:
+                    found.extend(exc.problems)
             try:
                 if section == "infusions":
                     checked = validation.check_infusion(

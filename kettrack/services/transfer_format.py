@@ -42,8 +42,9 @@ __all__ = [
 FORMAT = "kettrack-export"
 # 2: billing sections (codes, fees, service lines, superbills); 3: claims, their history and files;
 # 4: documents from the database in one "documents" section keyed by SHA-256, rows naming them by
-# sha256 (3 carried them beside the rows, keyed by file name); only the portable settings.
-FORMAT_VERSION = 4
+# sha256 (3 carried them beside the rows, keyed by file name); only the portable settings. 5: the
+# Spravato REMS fields (a patient's enrolment, a session's form sent on), which older files lack.
+FORMAT_VERSION = 5
 # The sections in file order; clinics come before clinicians inside "providers" on import.
 SECTIONS: tuple[str, ...] = ("patients", "providers", "payers", "coverages", "treatments", "infusions")
 HEADER_KEYS = ("format", "format_version", "exported_at", "kettrack_version")

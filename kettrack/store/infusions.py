@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from kettrack.core import validation
 from kettrack.core.enums import ProviderKind
-from kettrack.core.icd10 import Icd10Index
+from kettrack.core.icd10_releases import Icd10Releases
 from kettrack.core.problems import InvalidInput, NotFound
 from kettrack.core.records import InfusionRecord, PaymentRecord
 from kettrack.core.rows import InfusionFilter, InfusionRow
@@ -59,6 +59,7 @@ def to_record(row: Infusion) -> InfusionRecord:
         side_effects=row.side_effects,
         notes=row.notes,
         payments=tuple(PaymentRecord(p.paid_on, p.amount, p.method, p.reference) for p in row.payments),
+        rems_form_sent_on=row.rems_form_sent_on,
     )
 
 
@@ -84,6 +85,8 @@ def apply_record(row: Infusion, record: InfusionRecord) -> None:
         "side_effects",
         "notes",
     )
+    # Not rems_form_sent_on: editing a session never clears or sets its REMS form (kettrack.store.rems
+    # records it; the importer copies it).
     for name in scalar_fields:
         setattr(row, name, getattr(record, name))
     row.duration_minutes = record.duration_minutes
@@ -100,7 +103,7 @@ class InfusionRepository:
     """Infusion sessions with their diagnoses and payments."""
 
     def __init__(
-        self, db: Database, icd: Callable[[], Icd10Index], today: Callable[[], date] = date.today
+        self, db: Database, icd: Callable[[], Icd10Releases], today: Callable[[], date] = date.today
     ) -> None:
         self.db = db
         self.icd = icd

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kettrack.core import validation
+from kettrack.core import rems, validation
 from kettrack.core.enums import ProviderKind
 from kettrack.core.problems import InvalidInput
 from kettrack.core.records import (
@@ -75,6 +75,9 @@ class PatientRepository(Repository[PatientRecord, Patient]):
             address=_address_of(row),
             phone=row.phone,
             email=row.email,
+            rems_enrolled=row.rems_enrolled,
+            rems_enrolled_on=row.rems_enrolled_on,
+            rems_id=row.rems_id,
         )
 
     def columns_of(self, record: PatientRecord) -> dict[str, Any]:
@@ -84,11 +87,15 @@ class PatientRepository(Repository[PatientRecord, Patient]):
             "sex": record.sex,
             "phone": record.phone,
             "email": record.email,
+            "rems_enrolled": record.rems_enrolled,
+            "rems_enrolled_on": record.rems_enrolled_on,
+            "rems_id": record.rems_id,
             **_address_columns(record.address),
         }
 
     def _check(self, record: PatientRecord) -> PatientRecord:
-        return validation.check_patient(record, self.today())
+        # The patient checks of core.validation and the Spravato REMS enrolment, every problem at once.
+        return rems.check_patient(record, self.today())
 
     def _blockers(self, session: Session, record_id: int) -> list[str]:
         found = [

@@ -23,7 +23,10 @@ if TYPE_CHECKING:
     from kettrack.core.claims import Dashboard, DueItem
     from kettrack.services.workspace import Workspace
 
-WATCHES = frozenset({changes.CLAIM, changes.PAYER, changes.PATIENT, changes.SETTINGS})
+# Sessions and their lines too: an esketamine session owes a Spravato REMS form (kettrack.core.rems).
+WATCHES = frozenset(
+    {changes.CLAIM, changes.PAYER, changes.PATIENT, changes.SETTINGS, changes.INFUSION, changes.BILLING}
+)
 OVERDUE_COLOR = QColor("#b71c1c")
 SOON_COLOR = QColor("#e65100")
 HEADERS = ("When", "Due", "What to do", "Claim", "Patient", "Payer")
@@ -101,6 +104,8 @@ class DueModel(QAbstractTableModel):
                 mark = "" if item.confirmed else tr("  (default rule: confirm the plan's)")
                 return item.action + mark
             if column == 3:
+                if item.session_id is not None:
+                    return tr("session {0}").format(item.session_id)
                 return item.claim_number or tr("authorization")
             if column == 4:
                 return item.patient_name
@@ -176,9 +181,12 @@ class DashboardView(QWidget):
 
     def refresh(self) -> None:
         # A dashboard that cannot be read says so in its headline (the log has the failure).
+        from kettrack.services import rems  # the claims' dashboard with the REMS forms (not at start-up)
+
+        ws = self.ws
         query(
             self,
-            self.ws.claim_views.dashboard,
+            lambda: rems.dashboard(ws),
             self.show_dashboard,
             what="read dashboard",
             handle={Exception: self._failed},
@@ -221,6 +229,10 @@ class DashboardView(QWidget):
         item = self.model.item(row)
         if item is not None and item.claim_id is not None:
             self.open_claim.emit(item.claim_id)
+        elif item is not None and item.session_id is not None:
+            from kettrack.ui.rems_dialog import open_rems_form
+
+            open_rems_form(self, self.ws, self.bus, item.session_id)
 
     def open_current(self) -> None:
         index = self.table.currentIndex()

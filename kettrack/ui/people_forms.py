@@ -16,6 +16,7 @@ from kettrack.core.enums import (
 )
 from kettrack.services.workspace import Workspace
 from kettrack.ui.forms import (
+    CheckField,
     ChoiceField,
     EnumField,
     FieldSpec,
@@ -45,7 +46,17 @@ def patient_specs(ws: Workspace, *, full: bool = True) -> list[FieldSpec]:
     if full:
         specs += [*_address_specs(), FieldSpec("phone", tr("Phone:"), TextField)]
         specs.append(FieldSpec("email", tr("E-mail:"), TextField))
+        specs += _rems_specs(ws)
     return specs
+
+
+def _rems_specs(ws: Workspace) -> list[FieldSpec]:
+    """The patient's Spravato (esketamine) REMS enrolment, which must come before the first session."""
+    return [
+        FieldSpec("rems_enrolled", tr("Spravato REMS:"), lambda: CheckField(tr("Enrolled"))),
+        FieldSpec("rems_enrolled_on", tr("REMS enrolment date:"), lambda: OptionalDateField(ws.today)),
+        FieldSpec("rems_id", tr("REMS ID:"), lambda: TextField(tr("if the REMS gave one"))),
+    ]
 
 
 def provider_specs(ws: Workspace, *, full: bool = True) -> list[FieldSpec]:

@@ -129,6 +129,14 @@ def sections(ws: Workspace) -> list[Section]:
                 Column(tr("Phone"), lambda r: r.phone),
                 Column(tr("E-mail"), lambda r: r.email),
                 Column(tr("Address"), lambda r: r.address.one_line()),
+                Column(
+                    tr("Spravato REMS"),
+                    lambda r: (
+                        " ".join((tr("enrolled"), _date(r.rems_enrolled_on))).strip()
+                        if r.rems_enrolled
+                        else ""
+                    ),
+                ),
             ],
             lambda: patient_specs(ws),
             lambda: PatientRecord(legal_name=""),

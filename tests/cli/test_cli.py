@@ -163,7 +163,7 @@ def test_version(cli: Cli) -> None:
 def test_patients_add_and_list(cli: Cli, clinic: dict[str, int]) -> None:
     assert cli("patients", "list") == 0
     header, rule, row = cli.out.splitlines()
-    assert header.split() == ["ID", "Name", "Born", "Sex", "Phone", "City", "State"]
+    assert header.split() == ["ID", "Name", "Born", "Sex", "Phone", "City", "State", "REMS"]
     assert set(rule) <= {"-", " "}
     assert "Jane Doe" in row and "1980-02-03" in row
     # The columns line up: each header starts where its values start.
@@ -183,6 +183,9 @@ def test_patients_add_and_list(cli: Cli, clinic: dict[str, int]) -> None:
         },
         "phone": "919-555-0100",
         "email": "jane@example.com",
+        "rems_enrolled": False,
+        "rems_enrolled_on": None,
+        "rems_id": "",
     }
 
 
@@ -508,7 +511,7 @@ def test_import_problems_list_each_record(cli: Cli, tmp_path: Path) -> None:
     assert lines[1].startswith("  providers[1] (id 1): npi: NPI has a wrong check digit")
     assert lines[2].startswith("  infusions[1] (id 1): diagnoses: F43.1 is not a billable code")
     assert cli.counts() == dict.fromkeys(TABLES, 0)
-    broken.write_text(json.dumps({**data, "format_version": 5}))
+    broken.write_text(json.dumps({**data, "format_version": 6}))
     assert cli("import", str(broken)) == 2 and "newer kettrack" in _one_line(cli.err)
     assert cli("import", str(tmp_path / "nope.json")) == 2 and "cannot read" in _one_line(cli.err)
 

@@ -22,6 +22,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from kettrack.core.enums import ProviderKind, TreatmentKind, UserRole
+from kettrack.core.icd10_releases import Icd10Releases
 from kettrack.core.records import (
     CoverageRecord,
     InfusionRecord,
@@ -105,7 +106,7 @@ def future_scripts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
 
 def _seed(path: Path, icd10: Any) -> None:
     ws = Workspace(Database.open(path), today=lambda: date(2026, 11, 23))
-    ws._icd = icd10
+    ws._icd = Icd10Releases([icd10])
     try:
         patient = ws.patients.add(PatientRecord(legal_name="Ann Able", date_of_birth=date(1980, 5, 1)))
         clinic = ws.providers.add(ProviderRecord(name="Calm Clinic", kind=ProviderKind.ORGANIZATION))
@@ -132,8 +133,9 @@ def _seed(path: Path, icd10: Any) -> None:
         ws.close()
 
 
-def _dump(path: Path) -> dict[str, Any]:
-    """Schema SQL and every row of every table, read with plain sqlite3."""
+def _dump(path: Path, columns_of: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    """Schema SQL and every row of every table, read with plain sqlite3 (only the columns
+    ``columns_of`` names for a table it names: those an older schema had)."""
     connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         schema = sorted(connection.execute("SELECT type, name, sql FROM sqlite_master"))
@@ -141,6 +143,8 @@ def _dump(path: Path) -> dict[str, Any]:
         for _kind, name, _sql in schema:
             if _kind == "table":
                 columns = [r[1] for r in connection.execute(f'PRAGMA table_info("{name}")') if r[1] != "room"]
+                if columns_of is not None and name in columns_of:
+                    columns = columns_of[name]
                 listed = ", ".join(f'"{c}"' for c in columns)
                 rows[name] = sorted(connection.execute(f'SELECT {listed} FROM "{name}"'), key=repr)
     finally:
@@ -427,17 +431,33 @@ def test_every_real_revision_upgrades_a_seeded_first_schema_database(
         patch.setattr(audit, "record", lambda *args, **kwargs: None)
         migrate._revision_graph.cache_clear()
         migrate._script_directory.cache_clear()
-        _seed(old_db, icd10)
+        Database.open(old_db).close()
     migrate._revision_graph.cache_clear()
     migrate._script_directory.cache_clear()
+    # Today's repositories write today's columns: the rows are seeded at the head and copied into the
+    # 0001 file as far as 0001 has columns for them (the migrations after it fill in their own).
+    _seed(db_path, icd10)
+    kept: dict[str, list[str]] = {}  # the columns 0001 had
+    connection = sqlite3.connect(old_db)
+    try:
+        connection.execute("ATTACH DATABASE ? AS seeded", (str(db_path),))
+        for table in SEEDED:
+            names = kept[table] = [r[1] for r in connection.execute(f'PRAGMA main.table_info("{table}")')]
+            listed = ", ".join(f'"{c}"' for c in names)
+            connection.execute(f'DELETE FROM main."{table}"')
+            connection.execute(f'INSERT INTO main."{table}" ({listed}) SELECT {listed} FROM seeded."{table}"')
+        connection.commit()
+    finally:
+        connection.close()
     before = _dump(old_db)
     assert before["rows"]["alembic_version"] == [("0001",)]
+    assert all(before["rows"][t] for t in SEEDED), "seed every table the seed knows"
     db = Database.open(old_db)
     try:
         assert db.revision == HEAD
         assert db.pre_upgrade_backup is not None and integrity_problems(db.pre_upgrade_backup) == []
     finally:
         db.close()
-    after = _dump(old_db)
+    after = _dump(old_db, columns_of=kept)
     for table in SEEDED:
         assert after["rows"][table] == before["rows"][table], table

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from kettrack.core.icd10_releases import Icd10Releases
 from kettrack.core.records import PatientRecord
 from kettrack.services.demo import fill_demo
 from kettrack.services.transfer import (
@@ -52,7 +53,7 @@ def new_workspace(template_db: Path, tmp_path: Path, icd10) -> Iterator[Callable
             shutil.copyfile(template_db, path)
             location = str(path)
         ws = Workspace.open(location, today=lambda: TODAY)
-        ws._icd = icd10
+        ws._icd = Icd10Releases([icd10])
         opened.append(ws)
         return ws
 
@@ -174,7 +175,7 @@ def test_export_layout_is_stable(demo_ws: Workspace) -> None:
         "audit_head",
     ]
     assert data["audit_head"]["sequence"] == data["audit_log"][-1]["sequence"]
-    assert data["format"] == "kettrack-export" and data["format_version"] == FORMAT_VERSION == 4
+    assert data["format"] == "kettrack-export" and data["format_version"] == FORMAT_VERSION == 5
     assert list(data["superbills"][0]) == [
         "id", "number", "version", "patient_id", "provider_id", "date_from", "date_to", "issued_at", "draft",
         "file_name", "sha256", "total_charges", "total_paid", "clinic_id", "coverage_id", "superseded_by_id",
@@ -192,6 +193,9 @@ def test_export_layout_is_stable(demo_ws: Workspace) -> None:
         "address",
         "phone",
         "email",
+        "rems_enrolled",
+        "rems_enrolled_on",
+        "rems_id",
     ]
     assert list(data["providers"][0]) == [
         "id",
@@ -265,6 +269,7 @@ def test_export_layout_is_stable(demo_ws: Workspace) -> None:
         "side_effects",
         "notes",
         "payments",
+        "rems_form_sent_on",
     ]
     assert list(infusion["payments"][0]) == ["paid_on", "amount", "method", "reference"]
     assert infusion["payments"][0]["amount"] == "450.00" and infusion["drug"] == "ketamine"
@@ -328,8 +333,8 @@ def test_wrong_references_and_duplicate_ids_are_refused(demo_ws: Workspace, new_
 def test_format_and_version_are_checked(demo_ws: Workspace, new_workspace) -> None:  # type: ignore[no-untyped-def]
     data = export_data(demo_ws)
     target = new_workspace("version.sqlite3")
-    with pytest.raises(ImportRefused, match="newer kettrack \\(format version 5\\)"):
-        import_data(target, {**data, "format_version": 5})
+    with pytest.raises(ImportRefused, match="newer kettrack \\(format version 6\\)"):
+        import_data(target, {**data, "format_version": 6})
     with pytest.raises(ImportRefused, match="format_version"):
         import_data(target, {**data, "format_version": "2"})
     with pytest.raises(ImportRefused, match="not a kettrack export"):
@@ -472,7 +477,7 @@ def test_claims_and_their_files_round_trip(workspace: Workspace, new_workspace, 
     first = export_data(workspace)
     target = new_workspace("claims.sqlite3")
     summary = import_data(target, first)
-    assert summary.counts["claims"] == 7 and summary.counts["appeal_letters"] == 1
+    assert summary.counts["claims"] == 11 and summary.counts["appeal_letters"] == 1
     second = export_data(target)
     assert comparable(first) == comparable(second)
     assert target.claims.invariant_problems() == []

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kettrack.core.enums import (
@@ -32,6 +32,10 @@ class Patient(Stamped, Addressed, Base):
     sex: Mapped[Sex] = mapped_column(enum_column(Sex, "sex"), default=Sex.UNKNOWN)
     phone: Mapped[str] = mapped_column(String(30), default="")
     email: Mapped[str] = mapped_column(String(254), default="")
+    # Spravato REMS enrolment (kettrack.core.rems); server defaults fill the rows older than 0008.
+    rems_enrolled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    rems_enrolled_on: Mapped[date | None] = mapped_column(Date)
+    rems_id: Mapped[str] = mapped_column(String(50), default="", server_default="")
 
 
 class Provider(Stamped, Addressed, Base):
