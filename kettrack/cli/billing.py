@@ -1,11 +1,12 @@
 """What is billed: each provider's fee schedule, the CPT/HCPCS code list (with kettrack's own plain
-descriptions), the ICD-10-CM code set in use, and a session's service lines (proposed from the session,
+descriptions), the ICD-10-CM releases by date, and a session's service lines (proposed from the session,
 then saved and edited line by line).
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,9 +27,6 @@ from kettrack.cli.kit import (
 if TYPE_CHECKING:
     from kettrack.services.workspace import Workspace
 
-# A release file with fewer billable codes is a fragment, not a code set to validate claims against.
-MIN_RELEASE_CODES = 50_000
-
 
 def fees_list(ws: Workspace, args: argparse.Namespace) -> int:
     v = Values()
@@ -37,8 +35,16 @@ def fees_list(ws: Workspace, args: argparse.Namespace) -> int:
     assert provider is not None
     ws.providers.get(provider)  # an unknown id is an error, not an empty list
     fees = sorted(ws.fees.for_provider(provider).items())
+    containers = {ndc: kind.value for ndc, (kind, _) in ws.fees.containers([provider]).items()}
     if args.json:
-        print_json([{"code": c, "amount": format(a, "f"), "ndc": n} for c, (a, n) in fees], ensure_ascii=True)
+        print_json(
+            [
+                {"code": c, "amount": format(a, "f"), "ndc": n}
+                | ({"container": containers.get(n, "")} if n else {})
+                for c, (a, n) in fees
+            ],
+            ensure_ascii=True,
+        )
         return 0
     catalog = ws.codes.catalog()
 
@@ -46,22 +52,63 @@ def fees_list(ws: Workspace, args: argparse.Namespace) -> int:
         entry = catalog.get(code)
         return entry.description if entry else ""
 
-    rows = [(c, f"{a:,.2f}", n, described(c)) for c, (a, n) in fees]
-    print(table(("Code", "Charge", "NDC", "Description"), rows, right=(1,)) if rows else "no fees set")
+    rows = [(c, f"{a:,.2f}", n, containers.get(n, "") if n else "", described(c)) for c, (a, n) in fees]
+    heads = ("Code", "Charge", "NDC", "Container", "Description")
+    print(table(heads, rows, right=(1,)) if rows else "no fees set")
     return 0
 
 
 def fees_set(ws: Workspace, args: argparse.Namespace) -> int:
+    from kettrack.core.codes import code_system
+    from kettrack.core.line_rules import ContainerType
+
     v = Values()
     provider = v.record_id(args.provider, "provider")
+    container = v.choice(ContainerType, args.container, "container", None)
     v.done()
     assert provider is not None
-    from kettrack.core.codes import code_system
-
     if code_system(args.code) is None:
         raise UsageError(f"code: {args.code!r} is not a CPT or HCPCS code")
-    ws.fees.set_fee(provider, args.code, args.amount, args.ndc or "")
+    ws.fees.set_fee(provider, args.code, args.amount, args.ndc, container)
     print(f"fee for {args.code.strip().upper()} set")
+    return 0
+
+
+def fees_place(ws: Workspace, args: argparse.Namespace) -> int:
+    """The usual place of service: shown, or set (refused for telehealth, 02/10)."""
+    if args.code is not None:
+        ws.fees.set_usual_place(args.code)
+    print(f"usual place of service: {ws.fees.usual_place()}")
+    return 0
+
+
+def codes_override(ws: Workspace, args: argparse.Namespace) -> int:
+    """A payer's documented code override: bill one code where another is due (S0013 for J0013 while a
+    payer's systems lag behind the 2026-01-01 change); --remove takes it away. Listed without options."""
+    from dataclasses import replace
+
+    v = Values()
+    payer = v.record_id(args.payer, "payer")
+    v.done()
+    assert payer is not None
+    _, overrides = ws.claims.rules(payer)
+    codes = dict(overrides.code_overrides)
+    due = (args.code or "").strip().upper()
+    if args.remove:
+        if due not in codes:
+            raise UsageError(f"code: payer {payer} has no override for {due or '(none given)'}")
+        del codes[due]
+    elif args.use:
+        if not due:
+            raise UsageError("give --code (the code due) with --use (the code this payer takes)")
+        codes[due] = args.use.strip().upper()
+    if args.remove or args.use:
+        ws.claims.set_rules(payer, replace(overrides, code_overrides=codes))
+    name = ws.payers.get(payer).name
+    if not codes:
+        print(f"{name}: no code overrides")
+    for code, instead in sorted(codes.items()):
+        print(f"{name}: bill {instead} where {code} is due")
     return 0
 
 
@@ -91,33 +138,60 @@ def codes_add(ws: Workspace, args: argparse.Namespace) -> int:
     return 0
 
 
-def codes_icd10(ws: Workspace, args: argparse.Namespace) -> int:
-    """Show the ICD-10-CM code set in use, or make a newer CDC release file the one in use."""
-    from kettrack.core.icd10 import install_release, parse_release_lines
-    from kettrack.services.opening import cache_dir
+def codes_load(ws: Workspace, args: argparse.Namespace) -> int:
+    """Load a CSV list of CPT/HCPCS codes with their effective dates (all rows or none)."""
+    from kettrack.services.code_sets import load_code_list
 
-    custom = cache_dir() / "icd10cm-custom.tsv.gz"
-    if args.reset:
-        custom.unlink(missing_ok=True)
-        ws._icd = None  # noqa: SLF001 - reload from the packaged release
-        index = ws.icd10()
+    count = load_code_list(ws, Path(args.file))
+    print(f"{count} code{'s' if count != 1 else ''} loaded from {Path(args.file).name}")
+    return 0
+
+
+def codes_icd10(ws: Workspace, args: argparse.Namespace) -> int:
+    """List the ICD-10-CM releases with the dates each is in force; load the next CDC release beside them,
+    compare two, or remove one loaded by mistake."""
+    from kettrack.services import code_sets
+
+    if args.diff:
+        older, newer = args.diff
+        for line in code_sets.diff_icd10_releases(ws, older, newer).lines():
+            print(line)
+        return 0
+    if args.remove:
+        removed = code_sets.remove_icd10_release(ws, args.remove)
+        print(f"ICD-10-CM {removed.label} removed ({removed.code_count:,} codes)")
     elif args.load:
-        if not args.label:
-            raise UsageError("say which release it is with --label, e.g. --label 'FY2027 (CDC, 2026-10-01)'")
-        try:
-            with open(args.load, encoding="utf-8") as handle:
-                found = len(parse_release_lines(handle))
-            if found < MIN_RELEASE_CODES:
-                raise UsageError(
-                    f"{args.load} holds {found:,} billable codes; a whole ICD-10-CM release holds over "
-                    f"{MIN_RELEASE_CODES:,}, so it was not loaded"
-                )
-            index = install_release(cache_dir(), Path(args.load), args.label)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise UsageError(f"{args.load}: {exc}") from exc
-    else:
-        index = ws.icd10()
-    print(f"ICD-10-CM code set: {index.version}; {len(index):,} billable codes")
+        v = Values()
+        year = v.whole(args.fiscal_year, "fiscal-year") if args.fiscal_year else None
+        v.done()
+        stored = code_sets.load_icd10_release(ws, Path(args.load), fiscal_year=year, april_update=args.april)
+        print(
+            f"ICD-10-CM {stored.label} loaded from {stored.source_name} ({stored.source_kind}): "
+            f"{stored.code_count:,} billable codes, in force from {stored.effective_from.isoformat()}"
+        )
+    periods = code_sets.release_periods(ws.icd10())
+    if args.json:
+        print_json(
+            [
+                {
+                    "label": r.label,
+                    "version": r.version,
+                    "from": iso(r.starts),
+                    "to": iso(r.ends),
+                    "codes": r.codes,
+                    "bundled": r.bundled,
+                }
+                for r in periods
+            ]
+        )
+        return 0
+    rows = [
+        (r.label, iso(r.starts), iso(r.ends), f"{r.codes:,}", "with kettrack" if r.bundled else "loaded")
+        for r in periods
+    ]
+    print(table(("Release", "From", "To", "Codes", "Source"), rows, right=(3,)))
+    if warning := code_sets.coverage_warning(ws):
+        print(f"warning: {warning}", file=sys.stderr)
     return 0
 
 
@@ -189,6 +263,8 @@ def lines_set(ws: Workspace, args: argparse.Namespace) -> int:
         changes["pointers"] = args.pointers
     if args.description is not None:
         changes["description"] = args.description
+    if args.pos is not None:
+        changes["place_of_service"] = args.pos
     if args.ndc is not None:
         changes.update(ndc=args.ndc, ndc_unit=args.ndc_unit or "ME", ndc_quantity=quantity or record.dose_mg)
     line = replace(line, **changes)
@@ -230,12 +306,34 @@ def add_commands(
     sub = command("set", "set a provider's charge per unit of a code", fees_set, actions)
     sub.add_argument("--provider", metavar="ID", required=True)
     sub.add_argument("--code", required=True)
-    sub.add_argument("--amount", required=True, metavar="AMOUNT")
+    sub.add_argument("--amount", metavar="AMOUNT", help="the charge per unit (required for a new code)")
     sub.add_argument("--ndc", help="the NDC usually billed with this drug code")
+    sub.add_argument(
+        "--container",
+        help="single-dose, multi-dose or unknown: whether Medicare Part B lines with this NDC need JW/JZ",
+    )
+    sub = command(
+        "place",
+        "show or set the clinic's usual place of service (new sessions and lines default to it; never 02/10)",
+        fees_place,
+        actions,
+    )
+    sub.add_argument("code", nargs="?", metavar="POS", help="a 2-digit CMS code, like 11 (office) or 49")
 
     actions = action_group(commands, "codes", "procedure codes", "CPT and HCPCS codes in use.")
     sub = command("list", "list codes with kettrack's plain-language descriptions", codes_list, actions)
     sub.add_argument("--json", action="store_true")
+    sub = command(
+        "override",
+        "a payer's code override: bill --use CODE where --code CODE is due (e.g. S0013 for J0013 while the "
+        "payer's systems lag); without --use or --remove, list them",
+        codes_override,
+        actions,
+    )
+    sub.add_argument("--payer", metavar="ID", required=True)
+    sub.add_argument("--code", help="the code due (e.g. J0013)")
+    sub.add_argument("--use", help="the code this payer takes instead (e.g. S0013)")
+    sub.add_argument("--remove", action="store_true", help="remove the override for --code")
     sub = command("add", "add or edit a code (description in your own words)", codes_add, actions)
     sub.add_argument("--code", required=True)
     sub.add_argument("--kind", help="administration, drug, visit, psychotherapy, other")
@@ -245,13 +343,37 @@ def add_commands(
     sub.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="last valid day (retires the code)")
     sub.add_argument("--replaced-by", help="the code to use after it")
     sub = command(
-        "icd10", "show the ICD-10-CM code set in use, or load a newer CDC release file", codes_icd10, actions
+        "load",
+        "load a CSV of CPT/HCPCS codes with effective dates (code,description,kind,from,to,replaced_by)",
+        codes_load,
+        actions,
+    )
+    sub.add_argument("file", metavar="FILE")
+    sub = command(
+        "icd10",
+        "list the ICD-10-CM releases and their dates; load the next CDC release, compare or remove one",
+        codes_icd10,
+        actions,
     )
     sub.add_argument(
-        "--load", metavar="FILE", help="a CDC order file (icd10cm_order_YYYY.txt) or CODE<TAB>TEXT lines"
+        "--load",
+        metavar="FILE",
+        help="a CDC release file: icd10cm_order_YYYY.txt, icd10cm_codes_YYYY.txt or icd10cm_tabular_YYYY.xml",
     )
-    sub.add_argument("--label", help="what to call the release, e.g. 'FY2027 (CDC, effective 2026-10-01)'")
-    sub.add_argument("--reset", action="store_true", help="go back to the release packaged with kettrack")
+    sub.add_argument(
+        "--fiscal-year", metavar="YEAR", help="the release's fiscal year, when the file does not say"
+    )
+    sub.add_argument(
+        "--april",
+        action="store_true",
+        default=None,
+        help="the file is an April update (in force from April 1)",
+    )
+    sub.add_argument(
+        "--diff", nargs=2, metavar=("OLDER", "NEWER"), help="list added, deleted and changed codes"
+    )
+    sub.add_argument("--remove", metavar="LABEL", help="remove a loaded release (e.g. FY2027)")
+    sub.add_argument("--json", action="store_true")
 
     actions = action_group(commands, "lines", "service lines", "A session's billed lines.")
     sub = command("show", "show a session's lines (or the proposed ones)", lines_show, actions)
@@ -267,6 +389,7 @@ def add_commands(
     sub.add_argument("--description")
     sub.add_argument("--ndc", help="the drug's NDC (drug lines)")
     sub.add_argument("--ndc-unit", help="ME (mg), ML, UN, GR or F2; default ME")
+    sub.add_argument("--pos", help="the line's place of service (2 digits, like 11)")
     sub.add_argument("--ndc-qty", help="the quantity in that unit; default the session's dose")
     sub = command("remove", "remove the line with a code", lines_remove, actions)
     sub.add_argument("--session", metavar="ID", required=True)

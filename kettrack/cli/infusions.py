@@ -1,10 +1,12 @@
 """Session commands: list treatment sessions (filtered by patient, dates and words) and add one, with
-its scores, diagnoses and a payment made on the day.
+its scores, diagnoses and a payment made on the day; record that an esketamine session's Spravato REMS
+Patient Monitoring Form was sent (``rems-form``).
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import TYPE_CHECKING, Any
 
 from kettrack.cli.kit import (
@@ -73,7 +75,7 @@ def infusions_add(ws: Workspace, args: argparse.Namespace) -> int:
         "clinic_id": v.record_id(args.clinic, "clinic_id"),
         "start_time": v.clock(args.start, "start_time"),
         "end_time": v.clock(args.end, "end_time"),
-        "place_of_service": args.pos,
+        "place_of_service": args.pos or ws.fees.usual_place(),
         "dose_mg": v.measure(args.dose_mg, "dose_mg", MAX_DOSE_MG),
         "weight_kg": v.measure(args.weight_kg, "weight_kg", MAX_WEIGHT_KG),
         "diagnoses": tuple(args.dx or ()),
@@ -96,7 +98,39 @@ def infusions_add(ws: Workspace, args: argparse.Namespace) -> int:
     v.done()
     assert patient_id is not None and service_date is not None
     record = InfusionRecord(patient_id=patient_id, service_date=service_date, payments=payments, **values)
-    print(ws.infusions.add(record).id)
+    saved = ws.infusions.add(record)
+    print(saved.id)
+    _warn_rems(ws, saved.id)
+    if record.diagnoses and (warning := ws.icd10().coverage_warning(service_date)):
+        print(f"warning: {warning}", file=sys.stderr)
+    return 0
+
+
+def _warn_rems(ws: Workspace, session_id: int | None) -> None:
+    """Say on stderr (stdout keeps only the id, for scripts) when esketamine went to a patient the
+    Spravato REMS does not have enrolled."""
+    from kettrack.services import rems
+
+    warning = rems.session_warning(ws, session_id) if session_id is not None else None
+    if warning:
+        print(f"warning: session {session_id}: {warning}", file=sys.stderr)
+
+
+def infusions_rems_form(ws: Workspace, args: argparse.Namespace) -> int:
+    from kettrack.services import rems
+
+    v = Values()
+    session_id = v.record_id(args.session, "session")
+    sent = v.day(args.sent, "rems_form_sent_on")
+    v.done()
+    assert session_id is not None
+    done = rems.record_form_sent(ws, session_id, sent)
+    assert done.form_sent_on is not None
+    print(
+        f"session {done.session_id} of {done.service_date.isoformat()}: Spravato REMS Patient Monitoring "
+        f"Form sent on {done.form_sent_on.isoformat()}"
+    )
+    _warn_rems(ws, done.session_id)
     return 0
 
 
@@ -122,7 +156,7 @@ def add_commands(
     add.add_argument("--clinic", metavar="ID")
     add.add_argument("--start", metavar="HH:MM")
     add.add_argument("--end", metavar="HH:MM")
-    add.add_argument("--pos", default="11", help="place-of-service code (default 11, office)")
+    add.add_argument("--pos", help="place-of-service code (default: the clinic's usual one, else 11)")
     add.add_argument("--dose-mg")
     add.add_argument("--weight-kg")
     add.add_argument("--dx", action="append", metavar="ICD10", help="diagnosis code; repeat for more")
@@ -134,3 +168,11 @@ def add_commands(
     add.add_argument("--paid-on", metavar="YYYY-MM-DD", help="default: the date of service")
     add.add_argument("--paid-method", help=f"{enum_choices('PaymentMethod')} (default card)")
     add.add_argument("--paid-reference", help="receipt or card reference")
+    sub = command(
+        "rems-form",
+        "record that an esketamine session's Spravato REMS Patient Monitoring Form was sent",
+        infusions_rems_form,
+        actions,
+    )
+    sub.add_argument("session", metavar="SESSION", help="the session's id")
+    sub.add_argument("--sent", metavar="YYYY-MM-DD", required=True, help="the day the form was sent")

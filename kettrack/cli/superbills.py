@@ -1,12 +1,15 @@
-"""Superbill commands: issue a superbill for sessions or a month (or only check it), list the issued
-ones, re-issue one as a new version, and save a copy of one. Issued superbills live in the database;
-``-o FILE.pdf`` is checked before anything is issued.
+"""Superbill commands: issue a superbill for sessions or a month (or only check it: each problem is
+printed with the command that fixes it), list the issued ones, re-issue one as a new version, and save
+a copy of one. A session is billed once: a month's superbill skips sessions already on one (and says
+how many), and a session picked by id that is already billed is refused with the superbill to re-issue.
+Issued superbills live in the database; ``-o FILE.pdf`` is checked before anything is issued.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +27,7 @@ from kettrack.cli.kit import (
 )
 
 if TYPE_CHECKING:
+    from kettrack.core.bill_problems import BillProblem
     from kettrack.services.superbills import IssuedSuperbillRecord, SuperbillRequest
     from kettrack.services.workspace import Workspace
 
@@ -48,15 +52,31 @@ def _request(args: argparse.Namespace) -> SuperbillRequest:
     )
 
 
-def _incomplete(messages: tuple[str, ...] | list[str]) -> int:
+def _problem_lines(problems: Sequence[BillProblem]) -> list[str]:
+    """Each problem, then how to fix it: the command, or the record and its place in the window."""
+    lines = []
+    for problem in problems:
+        lines += [f"  {problem.message}", f"    fix: {problem.how_to_fix()}"]
+    return lines
+
+
+def _incomplete(problems: Sequence[BillProblem]) -> int:
     print(
-        f"kettrack: error: the superbill is incomplete ({len(messages)} problems); fix them, or issue it "
+        f"kettrack: error: the superbill is incomplete ({len(problems)} problems); fix them, or issue it "
         "with --draft:",
         file=sys.stderr,
     )
-    for message in messages:
-        print(f"  {message}", file=sys.stderr)
+    for line in _problem_lines(problems):
+        print(line, file=sys.stderr)
     return 2
+
+
+def _skipped(count: int) -> None:
+    if count:
+        sessions = "session" if count == 1 else "sessions"
+        print(
+            f"skipped {count} {sessions} already on a superbill (a session is billed once: re-issue that one)"
+        )
 
 
 def superbill_issue(ws: Workspace, args: argparse.Namespace) -> int:
@@ -64,18 +84,20 @@ def superbill_issue(ws: Workspace, args: argparse.Namespace) -> int:
 
     request = _request(args)
     if args.check:
+        _skipped(ws.superbills.skipped(request))
         problems = ws.superbills.check(ws.superbills.assemble(request))
         if problems and not args.draft:
             return _incomplete(problems)
-        print("complete: no problems found" if not problems else "\n".join(problems))
+        print("complete: no problems found" if not problems else "\n".join(_problem_lines(problems)))
         return 0
     output = output_target(args.output, args.force)
     try:
         issued = ws.superbills.issue(request, draft=args.draft)
     except PreflightFailed as failed:
-        return _incomplete(failed.messages)
+        return _incomplete(failed.found)
     where = _saved(ws, issued, output)
     kind = "draft " if issued.draft else ""
+    _skipped(issued.skipped)
     print(f"issued {kind}superbill {issued.number} version {issued.version} (id {issued.id}){where}")
     return 0
 
@@ -165,7 +187,7 @@ def superbills_reissue(ws: Workspace, args: argparse.Namespace) -> int:
     try:
         issued = ws.superbills.reissue(superbill_id, draft=args.draft)
     except PreflightFailed as failed:
-        return _incomplete(failed.messages)
+        return _incomplete(failed.found)
     where = _saved(ws, issued, output)
     print(f"issued superbill {issued.number} version {issued.version} (id {issued.id}){where}")
     return 0

@@ -10,14 +10,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from kettrack.core.claim_states import ClaimState, CloseReason, EventKind, Status, Transition
 from kettrack.core.deadlines import Deadline, DeadlineKind
 from kettrack.core.enums import AuthStatus, CoverageRank, LabeledEnum, PayerKind
 
+if TYPE_CHECKING:
+    from kettrack.core.denial_triage import Triage
+
 ZERO = Decimal("0.00")
 # Reason codes of a payment's contractual reduction: the part of the charge above the plan's allowance.
 WRITE_OFFS = frozenset({"45"})
+# Reason codes of the patient's cost sharing (group PR), by the EobAmounts field each one fills.
+COST_SHARES: dict[str, str] = {"1": "deductible", "2": "coinsurance", "3": "copay"}
 
 
 class Filer(LabeledEnum):
@@ -164,10 +170,11 @@ class Money:
     copay: Decimal = ZERO
     adjustments: tuple[Adjustment, ...] = ()
     written_off: Decimal = ZERO
+    balance: Decimal = ZERO  # PR-45: above the allowance, the patient's (out of network)
 
     @property
     def patient_responsibility(self) -> Decimal:
-        return self.deductible + self.coinsurance + self.copay
+        return self.deductible + self.coinsurance + self.copay + self.balance
 
     @property
     def outstanding(self) -> Decimal:
@@ -177,12 +184,46 @@ class Money:
         return max(ZERO, self.billed - self.paid - self.written_off - self.patient_responsibility)
 
 
+def cost_shares(adjustments: tuple[Adjustment, ...] | list[Adjustment]) -> EobAmounts | None:
+    """The patient's deductible, coinsurance and copay as an EOB's PR-1/PR-2/PR-3 lines state them;
+    None when it has none (a person often types the share as adjustment lines, not as amounts)."""
+    found: dict[str, Decimal] = {}
+    for adjustment in adjustments:
+        name = COST_SHARES.get(adjustment.reason) if adjustment.group is GroupCode.PR else None
+        if name is not None:
+            found[name] = found.get(name, ZERO) + adjustment.amount
+    return EobAmounts(**found) if found else None  # type: ignore[arg-type]
+
+
+def contractual_reduction(
+    billed: Decimal, allowed: Decimal | None, adjustments: tuple[Adjustment, ...] | list[Adjustment]
+) -> Decimal:
+    """The part of ``billed`` above the plan's allowance on one EOB: its CO-45 lines, or, when it has
+    none but states the allowed amount, what lies between the charge and the allowance beyond the
+    other reductions (a person who typed only the patient's share leaves it implicit)."""
+    lines = [a for a in adjustments if a.reason in WRITE_OFFS and a.group is not GroupCode.PR]
+    if lines:
+        return sum((a.amount for a in lines), ZERO)
+    if allowed is None:
+        return ZERO
+    others = sum(
+        (
+            a.amount
+            for a in adjustments
+            if a.group is not GroupCode.PR and a.reason not in WRITE_OFFS and a.reason not in COST_SHARES
+        ),
+        ZERO,
+    )
+    return max(ZERO, billed - allowed - others)
+
+
 def money_of(billed: Decimal, events: tuple[ClaimEvent, ...] | list[ClaimEvent]) -> Money:
     """The claim's money: payments add up over EOBs (an appeal's payment comes on top of the first);
-    allowed and patient shares are those of the latest EOB that states them."""
+    allowed and patient shares are those of the latest EOB that states them (as amounts, or else as
+    PR-1/PR-2/PR-3 adjustment lines)."""
     paid = ZERO
     allowed: Decimal | None = None
-    deductible = coinsurance = copay = ZERO
+    deductible = coinsurance = copay = balance = ZERO
     adjustments: list[Adjustment] = []
     written_off = ZERO
     for event in events:
@@ -191,22 +232,26 @@ def money_of(billed: Decimal, events: tuple[ClaimEvent, ...] | list[ClaimEvent])
             paid += amounts.paid
         if amounts.allowed is not None:
             allowed = amounts.allowed
-        if any(a is not None for a in (amounts.deductible, amounts.coinsurance, amounts.copay)):
-            deductible = amounts.deductible or ZERO
-            coinsurance = amounts.coinsurance or ZERO
-            copay = amounts.copay or ZERO
+        stated = (amounts.deductible, amounts.coinsurance, amounts.copay)
+        shares = amounts if any(a is not None for a in stated) else cost_shares(event.adjustments)
+        if shares is not None:
+            deductible = shares.deductible or ZERO
+            coinsurance = shares.coinsurance or ZERO
+            copay = shares.copay or ZERO
         if event.adjustments:
             adjustments = list(event.adjustments)  # a later EOB restates the adjustments
-            if event.kind in (EventKind.PAID, EventKind.PARTIALLY_PAID):
-                written_off = sum(
-                    (
-                        a.amount
-                        for a in event.adjustments
-                        if a.group is GroupCode.CO and a.reason in WRITE_OFFS
-                    ),
-                    ZERO,
-                )
-    return Money(billed, allowed, paid, deductible, coinsurance, copay, tuple(adjustments), written_off)
+            balance = sum(
+                (a.amount for a in event.adjustments if a.group is GroupCode.PR and a.reason in WRITE_OFFS),
+                ZERO,
+            )
+        if event.kind in (EventKind.PAID, EventKind.PARTIALLY_PAID) and (
+            event.adjustments or amounts.allowed is not None
+        ):
+            # The allowance is the plan's for the whole claim, so it is measured against the charge.
+            written_off = contractual_reduction(billed, amounts.allowed, event.adjustments)
+    return Money(
+        billed, allowed, paid, deductible, coinsurance, copay, tuple(adjustments), written_off, balance
+    )
 
 
 @dataclass(frozen=True)
@@ -327,6 +372,7 @@ class ClaimDetail:
     auths: tuple[PriorAuthInfo, ...]
     letters: tuple[LetterInfo, ...]
     rules_confirmed: bool = True
+    triage: Triage | None = None  # what the latest EOB or denial says, and the next step it leads to
 
 
 @dataclass(frozen=True)
@@ -343,6 +389,7 @@ class DueItem:
     kind: DeadlineKind
     confirmed: bool = True
     auth_id: int | None = None
+    session_id: int | None = None  # a session's Spravato REMS form (kettrack.core.rems)
 
     def days_left(self, today: date) -> int:
         return (self.due - today).days

@@ -81,6 +81,10 @@ _ERISA_LEVELS = (
     ),
 )
 
+# 42 CFR 447.45(d) sets 12 months as the longest a state may allow; states may require less, so the
+# default stays unconfirmed until the user enters the state's (or plan's) own rule.
+_MEDICAID_FILING = "42 CFR 447.45(d): 12 months at most; many states allow less, confirm your state's rule"
+
 DEFAULT_RULES: dict[PayerKind, PayerRules] = {
     PayerKind.ORIGINAL_MEDICARE: PayerRules(
         PayerKind.ORIGINAL_MEDICARE,
@@ -130,7 +134,7 @@ DEFAULT_RULES: dict[PayerKind, PayerRules] = {
     PayerKind.MEDICAID: PayerRules(
         PayerKind.MEDICAID,
         Period(12, Unit.MONTHS),
-        "42 CFR 447.45(d)",
+        _MEDICAID_FILING,
         (
             LevelRule(
                 "fair_hearing",
@@ -141,11 +145,12 @@ DEFAULT_RULES: dict[PayerKind, PayerRules] = {
                 "42 CFR 431.221(d)",
             ),
         ),
+        confirmed=False,  # 12 months is the federal ceiling; many states allow less
     ),
     PayerKind.MEDICAID_MANAGED_CARE: PayerRules(
         PayerKind.MEDICAID_MANAGED_CARE,
         Period(12, Unit.MONTHS),
-        "42 CFR 447.45(d)",
+        _MEDICAID_FILING,
         (
             LevelRule(
                 "plan_appeal",
@@ -165,6 +170,7 @@ DEFAULT_RULES: dict[PayerKind, PayerRules] = {
                 "42 CFR 438.408(f)(2)",
             ),
         ),
+        confirmed=False,  # 12 months is the federal ceiling; many states and plans allow less
     ),
     PayerKind.VA_COMMUNITY_CARE: PayerRules(
         PayerKind.VA_COMMUNITY_CARE,

@@ -11,6 +11,7 @@ import json
 import re
 from dataclasses import dataclass, field, replace
 
+from kettrack.core.codes import code_system
 from kettrack.core.deadlines import DEFAULT_RULES, MonthEnd, PayerRules, Period, Unit
 from kettrack.core.enums import PayerKind
 from kettrack.core.problems import InvalidInput, Problem
@@ -48,6 +49,10 @@ class RuleOverrides:
     follow_up_every_days: int | None = None
     confirmed: bool = False
     note: str = ""
+    # Codes this payer takes in place of the ones due (e.g. {"J0013": "S0013"} for a payer whose
+    # systems still wanted the retired S0013 after 2026-01-01). Applied to proposed lines and checked
+    # before a superbill is issued (kettrack.core.line_rules); the note says where the payer said so.
+    code_overrides: dict[str, str] = field(default_factory=dict)
 
     def is_empty(self) -> bool:
         return self == RuleOverrides()
@@ -67,6 +72,8 @@ class RuleOverrides:
             "confirmed": self.confirmed,
             "note": self.note,
         }
+        if self.code_overrides:  # left out when empty: files saved before overrides existed stay the same
+            data["code_overrides"] = dict(sorted(self.code_overrides.items()))
         return json.dumps(data, sort_keys=True)
 
     @classmethod
@@ -96,6 +103,7 @@ class RuleOverrides:
             follow_up_every_days=number("follow_up_every_days"),
             confirmed=bool(data.get("confirmed")),
             note=str(data.get("note") or ""),
+            code_overrides={str(k): str(v) for k, v in dict(data.get("code_overrides") or {}).items()},
         )
 
 
@@ -112,6 +120,9 @@ def check_overrides(kind: PayerKind, overrides: RuleOverrides) -> RuleOverrides:
             problems.append(Problem(name, "must be between 0 and 3650 days"))
     if overrides.follow_up_every_days == 0:
         problems.append(Problem("follow_up_every_days", "follow-ups need at least 1 day between them"))
+    for due, instead in overrides.code_overrides.items():
+        if code_system(due) is None or code_system(instead) is None or due == instead:
+            problems.append(Problem("code_overrides", f"{due} -> {instead} is not a code for another code"))
     if len(overrides.note) > 500 or len(overrides.filing_source) > 200:
         problems.append(Problem("note", "keep the note under 500 and the source under 200 characters"))
     if problems:

@@ -6,12 +6,21 @@ database. Pre-flight messages are written for a patient, not a billing expert.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from kettrack.core.codes import CodeCatalog
-from kettrack.core.icd10 import Icd10Index
+from kettrack.core.bill_problems import BillProblem, RecordKind, line_fix
+from kettrack.core.codes import CodeCatalog, CodeKind
+from kettrack.core.icd10_releases import Icd10Releases
+from kettrack.core.line_rules import (
+    ESKETAMINE_SESSION_CODES,
+    BillingContext,
+    SessionFacts,
+    check_lines,
+    is_part_b,
+)
 from kettrack.core.records import (
     CoverageRecord,
     PatientRecord,
@@ -19,7 +28,7 @@ from kettrack.core.records import (
     PaymentRecord,
     ProviderRecord,
 )
-from kettrack.core.service_lines import POINTER_LETTERS, ServiceLine
+from kettrack.core.service_lines import POINTER_LETTERS, ServiceLine, context_for
 from kettrack.core.validation import ein_problem, npi_problem
 
 MAX_DIAGNOSES = 12
@@ -51,6 +60,13 @@ class Superbill:
     referring_npi: str = ""
     prior_authorization: str = ""
     version: int = 1
+    # The prior authorizations in force for the sessions (their numbers are ``prior_authorization``).
+    prior_auth_ids: tuple[int, ...] = ()
+    # Additional claim information for the payer (CMS-1500 item 19 / NTE), e.g. the REMS site.
+    claim_notes: tuple[str, ...] = ()
+    # Not printed: what the line rules check against (who is billed; each session's facts by id).
+    billing: BillingContext = field(default_factory=BillingContext)
+    sessions: Mapping[int, SessionFacts] = field(default_factory=dict)
 
     @property
     def total_charges(self) -> Decimal:
@@ -78,20 +94,28 @@ class Superbill:
         return ""
 
 
-def _provider_problems(provider: ProviderRecord, who: str) -> list[str]:
+def rems_site_note(site: ProviderRecord) -> str:
+    """The note Medicare wants with G2082/G2083: the REMS-certified site and its ZIP (item 19 / NTE)."""
+    return f"SPRAVATO REMS-certified site: {site.name}, ZIP {site.address.postal_code}"
+
+
+def _provider_problems(provider: ProviderRecord, who: str) -> list[BillProblem]:
+    def problem(message: str, field_name: str) -> BillProblem:
+        return BillProblem(message, RecordKind.PROVIDER, provider.id, field_name)
+
     problems = []
     if not provider.npi:
-        problems.append(f"{who} NPI is missing")
-    elif problem := npi_problem(provider.npi):
-        problems.append(f"{who} NPI {provider.npi} {problem}")
+        problems.append(problem(f"{who} NPI is missing", "npi"))
+    elif reason := npi_problem(provider.npi):
+        problems.append(problem(f"{who} NPI {provider.npi} {reason}", "npi"))
     if not provider.address.line1 or not provider.address.city:
-        problems.append(f"{who} address is incomplete")
+        problems.append(problem(f"{who} address is incomplete", "address"))
     if not provider.phone:
-        problems.append(f"{who} phone number is missing")
+        problems.append(problem(f"{who} phone number is missing", "phone"))
     return problems
 
 
-def diagnosis_problems(bill: Superbill, icd: Icd10Index | None) -> list[str]:
+def diagnosis_problems(bill: Superbill, icd: Icd10Releases | None) -> list[str]:
     """Each diagnosis checked against the ICD-10-CM release in force on the dates of service of the
     lines that point to it (all the superbill's dates when none points to it)."""
     if icd is None:
@@ -99,59 +123,204 @@ def diagnosis_problems(bill: Superbill, icd: Icd10Index | None) -> list[str]:
     problems: list[str] = []
     for number, diagnosis in enumerate(bill.diagnoses):
         letter = POINTER_LETTERS[number] if number < len(POINTER_LETTERS) else ""
-        dates = sorted({ln.service_date for ln in bill.lines if letter and letter in ln.pointers})
-        dates = dates or sorted({ln.service_date for ln in bill.lines})
-        for problem in dict.fromkeys(icd.problem_with(diagnosis.code) for _ in dates or [None]):
+        pointed = sorted({ln.service_date for ln in bill.lines if letter and letter in ln.pointers})
+        dates: list[date | None] = [*(pointed or sorted({ln.service_date for ln in bill.lines}))]
+        for problem in dict.fromkeys(icd.problem_with(diagnosis.code, on) for on in dates or [None]):
             if problem:
                 problems.append(problem)
     return problems
 
 
-def preflight(bill: Superbill, icd: Icd10Index | None, catalog: CodeCatalog) -> list[str]:
-    """Every missing or invalid field, in plain words; an empty list means the superbill is complete."""
-    problems: list[str] = []
-    problems += _provider_problems(bill.provider, "Provider")
-    billing_tin = bill.clinic.tin if bill.clinic and bill.clinic.tin else bill.provider.tin
-    if not billing_tin:
-        problems.append("Provider TIN/EIN (tax ID) is missing")
-    elif problem := ein_problem(billing_tin):
-        problems.append(f"Provider TIN/EIN {problem}")
-    if not bill.provider.credentials:
-        problems.append("Provider credentials (MD, DO, NP...) are missing")
-    if bill.clinic is not None:
-        problems += _provider_problems(bill.clinic, "Clinic")
-    patient = bill.patient
-    if patient.date_of_birth is None:
-        problems.append("Patient date of birth is missing")
-    if not patient.address.line1 or not patient.address.city:
-        problems.append("Patient address is incomplete")
-    if bill.coverage is None or bill.payer is None:
-        problems.append("Insurance is missing: add the patient's plan and member ID")
-    elif not bill.coverage.member_id:
-        problems.append("Insurance member ID is missing")
-    if not bill.diagnoses:
-        problems.append("No diagnosis: add the ICD-10-CM code the treatment was for")
-    if len(bill.diagnoses) > MAX_DIAGNOSES:
-        problems.append(f"A superbill holds at most {MAX_DIAGNOSES} diagnoses (A to L)")
-    problems += diagnosis_problems(bill, icd)
-    if not bill.lines:
-        problems.append("There are no services to bill")
+def coverage_warnings(bill: Superbill, icd: Icd10Releases | None) -> list[str]:
+    """Said once per superbill when a date of service lies past the newest ICD-10-CM release loaded (or
+    before the oldest): its diagnoses were checked against a release that may not be the one in force."""
+    if icd is None:
+        return []
+    found = (icd.coverage_warning(day) for day in sorted({ln.service_date for ln in bill.lines}))
+    return list(dict.fromkeys(w for w in found if w))
+
+
+def _diagnosis_record(bill: Superbill, message: str) -> BillProblem:
+    """A diagnosis problem (kettrack's ICD-10-CM check words it) tied to the first session that
+    points to the diagnosis it names."""
+    for number, diagnosis in enumerate(bill.diagnoses):
+        if diagnosis.code in message and number < len(POINTER_LETTERS):
+            letter = POINTER_LETTERS[number]
+            for line in bill.lines:
+                if letter in line.pointers and line.infusion_id is not None:
+                    return BillProblem(message, RecordKind.SESSION, line.infusion_id, "diagnoses")
+    first = next((ln.infusion_id for ln in bill.lines if ln.infusion_id is not None), None)
+    return BillProblem(message, RecordKind.SESSION, first, "diagnoses")
+
+
+def _fee_owner(bill: Superbill) -> int | None:
+    return bill.clinic.id if bill.clinic is not None else bill.provider.id
+
+
+def _line_problems(bill: Superbill, catalog: CodeCatalog) -> list[BillProblem]:
+    problems: list[BillProblem] = []
+    context = context_for(catalog, bill.billing)
     pointer_letters = POINTER_LETTERS[: len(bill.diagnoses)]
+
+    def where(line: ServiceLine, number: int) -> str:
+        return f"Line {number} ({line.code}, {line.service_date.isoformat()})"
+
+    def lines_cmd(line: ServiceLine, *words: str) -> str:
+        if line.infusion_id is None:
+            return ""
+        return line_fix_words(line.infusion_id, line.code, *words)
+
     for number, line in enumerate(bill.lines, start=1):
-        where = f"Line {number} ({line.code}, {line.service_date.isoformat()})"
-        if problem := catalog.date_problem(line.code, line.service_date):
-            problems.append(f"{where}: {problem}")
+        here, session = where(line, number), line.infusion_id
+
+        def add(message: str, field_name: str, fix: str = "") -> None:
+            problems.append(BillProblem(f"{here}: {message}", RecordKind.LINE, session, field_name, fix))  # noqa: B023
+
+        # A payer whose systems still take the retired code (its documented override) is not refused it.
+        if (problem := catalog.date_problem(line.code, line.service_date)) and not context.overridden(
+            line.code
+        ):
+            entry = catalog.get(line.code)
+            instead = entry.replaced_by if entry is not None else ""
+            fix = (
+                lines_cmd(line, "remove") + " && " + line_fix_words(session, instead, "set")
+                if instead and session is not None
+                else ""
+            )
+            add(problem, "code", fix)
         if not line.pointers:
-            problems.append(f"{where}: no diagnosis is linked to it")
+            add("no diagnosis is linked to it", "pointers", lines_cmd(line, "set", "--pointers", "A"))
         elif any(letter not in pointer_letters for letter in line.pointers):
-            problems.append(f"{where}: points to a diagnosis letter that is not on the superbill")
+            add(
+                "points to a diagnosis letter that is not on the superbill",
+                "pointers",
+                lines_cmd(line, "set", "--pointers", "A"),
+            )
         if line.charge <= 0:
-            problems.append(f"{where}: the charge is missing")
+            add("the charge is missing", "charge", lines_cmd(line, "set", "--charge", "AMOUNT"))
         if line.units < 1:
-            problems.append(f"{where}: units must be at least 1")
+            add("units must be at least 1", "units", lines_cmd(line, "set", "--units", "1"))
         if len(line.modifiers) > 4:
-            problems.append(f"{where}: at most 4 modifiers fit on a line")
+            add("at most 4 modifiers fit on a line", "modifiers")
         entry = catalog.get(line.code)
-        if entry is not None and entry.kind.value == "drug" and not line.ndc:
-            problems.append(f"{where}: a drug line needs the drug's NDC")
+        if entry is not None and entry.kind is CodeKind.DRUG and not line.ndc:
+            add("a drug line needs the drug's NDC", "ndc", lines_cmd(line, "set", "--ndc", "NDC"))
+    for found in check_lines(bill.lines, bill.sessions, context):
+        line = bill.lines[found.index]
+        owner = context.ndc_owners.get(line.ndc, _fee_owner(bill))
+        fix = line_fix(found, line.infusion_id, line.code, owner, line.ndc)
+        if found.action == "container":
+            record, record_id = RecordKind.FEE, owner
+        else:
+            record, record_id = RecordKind.LINE, line.infusion_id
+        message = f"{where(line, found.index + 1)}: {found.message}"
+        problems.append(BillProblem(message, record, record_id, found.field, fix))
     return problems
+
+
+def line_fix_words(session_id: int | None, code: str, action: str, *words: str) -> str:
+    """``kettrack lines ACTION --session ID --code CODE WORDS...`` ("" without a session)."""
+    if session_id is None or not code:
+        return ""
+    return " ".join(["kettrack", "lines", action, "--session", str(session_id), "--code", code, *words])
+
+
+def preflight(bill: Superbill, icd: Icd10Releases | None, catalog: CodeCatalog) -> list[BillProblem]:
+    """Every missing or invalid field, in plain words, with the record that holds it and how to fix
+    it; an empty list means the superbill is complete (``str(problem)`` is the message)."""
+    problems: list[BillProblem] = []
+    provider, clinic = bill.provider, bill.clinic
+    problems += _provider_problems(provider, "Provider")
+    tin_holder = clinic if clinic and clinic.tin else provider
+    billing_tin = tin_holder.tin
+    if not billing_tin:
+        problems.append(
+            BillProblem(
+                "Provider TIN/EIN (tax ID) is missing", RecordKind.PROVIDER, (clinic or provider).id, "tin"
+            )
+        )
+    elif reason := ein_problem(billing_tin):
+        problems.append(BillProblem(f"Provider TIN/EIN {reason}", RecordKind.PROVIDER, tin_holder.id, "tin"))
+    if not provider.credentials:
+        problems.append(
+            BillProblem(
+                "Provider credentials (MD, DO, NP...) are missing",
+                RecordKind.PROVIDER,
+                provider.id,
+                "credentials",
+            )
+        )
+    if clinic is not None:
+        problems += _provider_problems(clinic, "Clinic")
+    patient = bill.patient
+
+    def on_patient(message: str, field_name: str) -> BillProblem:
+        return BillProblem(message, RecordKind.PATIENT, patient.id, field_name)
+
+    if patient.date_of_birth is None:
+        problems.append(on_patient("Patient date of birth is missing", "date_of_birth"))
+    if not patient.address.line1 or not patient.address.city:
+        problems.append(on_patient("Patient address is incomplete", "address"))
+    if bill.coverage is None or bill.payer is None:
+        problems.append(
+            BillProblem(
+                "Insurance is missing: add the patient's plan and member ID",
+                RecordKind.PATIENT,
+                patient.id,
+                "coverage",
+                f"kettrack coverages add --patient {patient.id} --payer PAYER_ID --member-id MEMBER_ID",
+            )
+        )
+    elif not bill.coverage.member_id:
+        problems.append(
+            BillProblem("Insurance member ID is missing", RecordKind.COVERAGE, bill.coverage.id, "member_id")
+        )
+    first_session = next((ln.infusion_id for ln in bill.lines if ln.infusion_id is not None), None)
+    if not bill.diagnoses:
+        problems.append(
+            BillProblem(
+                "No diagnosis: add the ICD-10-CM code the treatment was for",
+                RecordKind.SESSION,
+                first_session,
+                "diagnoses",
+            )
+        )
+    if len(bill.diagnoses) > MAX_DIAGNOSES:
+        problems.append(
+            BillProblem(
+                f"A superbill holds at most {MAX_DIAGNOSES} diagnoses (A to L)",
+                RecordKind.SUPERBILL,
+                None,
+                "sessions",
+            )
+        )
+    problems += [_diagnosis_record(bill, message) for message in diagnosis_problems(bill, icd)]
+    if not bill.lines:
+        problems.append(BillProblem("There are no services to bill", RecordKind.SUPERBILL, None, "sessions"))
+    problems += _line_problems(bill, catalog)
+    if is_part_b(bill.billing.payer_kind) and any(ln.code in ESKETAMINE_SESSION_CODES for ln in bill.lines):
+        site = clinic or provider
+        if not site.address.postal_code:
+            problems.append(
+                BillProblem(
+                    f"{'Clinic' if clinic else 'Provider'} ZIP code is missing: Medicare wants the "
+                    "REMS-certified site and its ZIP with G2082/G2083",
+                    RecordKind.PROVIDER,
+                    site.id,
+                    "address.postal_code",
+                )
+            )
+    return problems
+
+
+__all__ = [
+    "MAX_DIAGNOSES",
+    "BillProblem",
+    "Diagnosis",
+    "RecordKind",
+    "Superbill",
+    "coverage_warnings",
+    "diagnosis_problems",
+    "preflight",
+    "rems_site_note",
+]

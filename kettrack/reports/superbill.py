@@ -261,6 +261,10 @@ def build_story(bill: Superbill) -> list[Flowable]:
         Spacer(1, 4),
         totals,
     ]
+    if bill.claim_notes:
+        # Addressed to the payer (CMS-1500 item 19 / NTE), like the REMS site Medicare asks for.
+        story += [_p("Additional claim information (item 19)", _SECTION)]
+        story += [_p(note, _BASE) for note in bill.claim_notes]
     if bill.payments:
         payments = Table(
             [

@@ -32,9 +32,18 @@ from kettrack.services.claim_derivation import derive, refresh
 from kettrack.services.claim_events import ClaimChanged, actor, append_event, check_event
 from kettrack.store import audit, documents
 from kettrack.store.attachments import IncomingFile, read_in
+from kettrack.store.billing import superbill_auth_ids
 from kettrack.store.claim_records import attachment_of, payer_rules
 from kettrack.store.database import Database
-from kettrack.store.models import Claim, ClaimAttachment, ClaimLineEntry, Coverage, Payer, PayerRuleOverride
+from kettrack.store.models import (
+    Claim,
+    ClaimAttachment,
+    ClaimAuthorization,
+    ClaimLineEntry,
+    Coverage,
+    Payer,
+    PayerRuleOverride,
+)
 
 __all__ = ["ClaimChanged", "ClaimService"]
 
@@ -107,6 +116,9 @@ class ClaimService:
             session.add(claim)
             session.flush()
             claim.number = f"CL-{claim.id:06d}"
+            if new.superbill_id is not None:  # the authorizations the superbill printed go with the claim
+                auth_ids = superbill_auth_ids(session, new.superbill_id)
+                session.add_all(ClaimAuthorization(claim_id=claim.id, auth_id=i) for i in auth_ids)
             for position, line in enumerate(lines):
                 session.add(
                     ClaimLineEntry(
@@ -218,6 +230,19 @@ class ClaimService:
     ) -> dict[str, object]:
         """The derived columns as of this service's today (the claims benchmark seeds with it)."""
         return derive(rules, claim, events, service_dates, self.today())
+
+    def rederive(self, claim_ids: Sequence[int] | None = None) -> int:
+        """Re-derive the stored next step (and state and money) of the given open claims, or of every
+        open claim: what is stored depends on more than the events (the user's role, the prior
+        authorizations on file, kettrack's own rules after an upgrade). Returns how many."""
+        with self.db.session() as session:
+            query = select(Claim).where(Claim.closed == false())
+            if claim_ids is not None:
+                query = query.where(Claim.id.in_(list(claim_ids)))
+            claims = session.scalars(query).all()
+            for claim in claims:
+                refresh(session, claim, self.today())
+            return len(claims)
 
     def invariant_problems(self) -> list[str]:
         """Claims whose stored state, money or event count differ from what their events say, and

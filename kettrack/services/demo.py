@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from kettrack.core.claims import NewPriorAuth
 from kettrack.core.enums import (
+    AuthStatus,
     CoverageRank,
     Drug,
     Network,
@@ -27,6 +29,7 @@ from kettrack.core.enums import (
     TreatmentOutcome,
     UserRole,
 )
+from kettrack.core.line_rules import ContainerType
 from kettrack.core.records import (
     Address,
     CoverageRecord,
@@ -138,6 +141,21 @@ def _ketamine_series(
     return sessions
 
 
+def _rems_paperwork(ws: Workspace, patient_id: int, first_session: date) -> None:
+    """Harold is enrolled in the Spravato REMS a week before his first esketamine session, and each
+    session's Patient Monitoring Form was sent the next day, but for the newest (still due this week)."""
+    from dataclasses import replace
+
+    from kettrack.services import rems
+
+    patient = ws.patients.get(patient_id)
+    enrolled_on = first_session - timedelta(days=7)
+    ws.patients.update(replace(patient, rems_enrolled=True, rems_enrolled_on=enrolled_on))
+    owed = [s for s in rems.forms(ws).open_forms() if s.patient_id == patient_id]
+    for session in owed[:-1]:
+        rems.record_form_sent(ws, session.session_id, session.service_date + timedelta(days=1))
+
+
 def _esketamine_sessions(
     rng: random.Random, patient_id: int, provider_id: int, clinic_id: int, today: date
 ) -> list[InfusionRecord]:
@@ -184,18 +202,22 @@ def _esketamine_sessions(
     return sessions
 
 
-DEMO_FEES: tuple[tuple[str, str, str], ...] = (
-    ("96365", "385.00", ""),
-    ("96366", "120.00", ""),
-    ("96374", "150.00", ""),
-    ("96372", "95.00", ""),
-    ("J3490", "65.00", "12345-0678-10"),
-    ("G2082", "520.00", ""),
-    ("G2083", "690.00", ""),
-    ("J0013", "8.75", "50458-0028-02"),
-    ("S0013", "8.75", "50458-0028-02"),
-    ("99214", "210.00", ""),
-    ("90833", "95.00", ""),
+DEMO_AUTH_NUMBER = "PA-2026-118734"
+SINGLE_DOSE = ContainerType.SINGLE_DOSE
+DEMO_FEES: tuple[tuple[str, str, str, ContainerType | None], ...] = (
+    ("96365", "385.00", "", None),
+    ("96366", "120.00", "", None),
+    ("96374", "150.00", "", None),
+    ("96372", "95.00", "", None),
+    # Ketamine from single-dose vials (Medicare Part B would want JW/JZ on the line).
+    ("J3490", "65.00", "12345-0678-10", SINGLE_DOSE),
+    ("G2082", "520.00", "", None),
+    ("G2083", "690.00", "", None),
+    # Spravato kits: the line's NDC follows the dose (56 mg kit -02, 84 mg kit -03).
+    ("J0013", "8.75", "50458-0028-02", SINGLE_DOSE),
+    ("S0013", "8.75", "50458-0028-02", SINGLE_DOSE),
+    ("99214", "210.00", "", None),
+    ("90833", "95.00", "", None),
 )
 
 
@@ -248,8 +270,8 @@ def fill_demo(ws: Workspace, *, claims: bool = True) -> DemoSummary:
         )
     )
     # The clinic's fee schedule: charges per unit, and the NDCs its drug lines carry (fictional NDCs).
-    for code, amount, ndc in DEMO_FEES:
-        ws.fees.set_fee(clinic.id, code, amount, ndc)
+    for code, amount, ndc, container in DEMO_FEES:
+        ws.fees.set_fee(clinic.id, code, amount, ndc, container)
     commercial = ws.payers.add(
         PayerRecord(
             name="Blue Ridge Health Plan",
@@ -370,6 +392,26 @@ def fill_demo(ws: Workspace, *, claims: bool = True) -> DemoSummary:
     sessions += _esketamine_sessions(rng, harold.id, psychiatrist.id, clinic.id, today)
     sessions.sort(key=lambda s: (s.service_date, s.patient_id))
     ws.infusions.add_many(sessions)
+
+    # Esketamine needs prior authorization; Harold's runs out soon. Added before the superbills, which
+    # print it (and pass it on to the claims made from them).
+    harold_sessions = sorted((s for s in sessions if s.patient_id == harold.id), key=lambda s: s.service_date)
+    _rems_paperwork(ws, harold.id, harold_sessions[0].service_date)
+    medicare_coverage = ws.coverages.for_patient(harold.id)[0].id
+    assert medicare_coverage is not None
+    ws.auths.add_auth(
+        NewPriorAuth(
+            coverage_id=medicare_coverage,
+            status=AuthStatus.APPROVED,
+            auth_number=DEMO_AUTH_NUMBER,
+            requested_on=harold_sessions[0].service_date - timedelta(days=14),
+            decided_on=harold_sessions[0].service_date - timedelta(days=5),
+            codes="G2083 G2082",
+            units=24,
+            valid_from=harold_sessions[0].service_date,
+            valid_to=today + timedelta(days=18),
+        )
+    )
 
     from kettrack.services.demo_claims import fill_demo_claims
 

@@ -17,11 +17,23 @@ from sqlalchemy.orm import Session
 
 from kettrack.core.codes import CodeCatalog
 from kettrack.core.enums import CoverageRank
+from kettrack.core.line_rules import BillingContext, SessionFacts
 from kettrack.core.problems import NotFound
 from kettrack.core.records import CoverageRecord, InfusionRecord, PatientRecord, PayerRecord, ProviderRecord
 from kettrack.core.service_lines import POINTER_LETTERS, ServiceLine
 from kettrack.core.superbill import MAX_DIAGNOSES
-from kettrack.store.billing import FeeScheduleRepository, ServiceLineRepository, catalog_in, fees_in, lines_in
+from kettrack.store.billing import (
+    FeeScheduleRepository,
+    ServiceLineRepository,
+    auths_in_force,
+    billed_sessions,
+    catalog_in,
+    code_overrides_in,
+    containers_in,
+    fees_in,
+    lines_in,
+    usual_place_in,
+)
 from kettrack.store.infusions import records_in
 from kettrack.store.models import Coverage, Infusion, Payer, Provider
 from kettrack.store.repository import M, R, Repository
@@ -62,6 +74,7 @@ class SharedReads:
         self._catalog: CodeCatalog | None = None
         self._lines: dict[int, list[ServiceLine]] = {}
         self._held: Sequence[object] = []
+        self.skipped = 0  # sessions of a date range left out because a superbill already bills them
         lines = service.lines
         self._fees = FeesReadOnce(lines.fees)
         self.lines = ServiceLineRepository(lines.db, lines.codes, self._fees, lines.session_of)
@@ -120,12 +133,14 @@ class SharedReads:
         if wanted:  # held in the session's identity map, where ``provider`` finds them
             self._held = self._session.scalars(select(Provider).where(Provider.id.in_(wanted))).all()
 
-    def billed_lines(self, session: InfusionRecord, diagnoses: list[str]) -> list[ServiceLine]:
+    def billed_lines(
+        self, session: InfusionRecord, diagnoses: list[str], context: BillingContext | None = None
+    ) -> list[ServiceLine]:
         """The session's saved lines (else those proposed), pointing at the superbill's ``diagnoses``."""
         assert session.id is not None
         saved = self._lines[session.id] if session.id in self._lines else self.lines.for_infusion(session.id)
         remapped = []
-        for line in saved or self.proposed_lines(session):
+        for line in saved or self.proposed_lines(session, context):
             letters = ""
             for letter in line.pointers:
                 index = POINTER_LETTERS.index(letter)
@@ -136,13 +151,50 @@ class SharedReads:
             remapped.append(replace(line, pointers=letters))
         return remapped
 
-    def proposed_lines(self, record: InfusionRecord) -> list[ServiceLine]:
-        """The lines proposed from the session, priced from its provider's or clinic's fees."""
+    def proposed_lines(
+        self, record: InfusionRecord, context: BillingContext | None = None
+    ) -> list[ServiceLine]:
+        """The lines proposed from the session, priced from its provider's or clinic's fees, following
+        the rules of the superbill's payer (``context``)."""
         assert record.id is not None
         wanted = [i for i in (record.clinic_id, record.provider_id) if i is not None]
         if self._session is not None and any(i not in self._fees._read for i in wanted):
             self._fees._read.update(fees_in(self._session, wanted))
-        return list(self.lines.propose(record.id, record=record, catalog=self.catalog()).lines)
+        return list(
+            self.lines.propose(record.id, record=record, catalog=self.catalog(), context=context).lines
+        )
+
+    def context(self, sessions: Sequence[InfusionRecord], payer: PayerRecord | None) -> BillingContext:
+        """Who the superbill's lines are billed to and what its fee schedules say of their NDCs."""
+        with self.reading() as session:
+            owners: list[int] = []
+            for visit in sessions:
+                owners += [
+                    i for i in (visit.clinic_id, visit.provider_id) if i is not None and i not in owners
+                ]
+            containers = containers_in(session, owners)
+            return BillingContext(
+                payer_kind=payer.kind if payer is not None else None,
+                containers={ndc: kind for ndc, (kind, _) in containers.items()},
+                ndc_owners={ndc: owner for ndc, (_, owner) in containers.items()},
+                code_overrides=code_overrides_in(session, payer.id) if payer is not None and payer.id else {},
+                usual_place=usual_place_in(session),
+            )
+
+    def authorizations(
+        self, patient_id: int, coverage: CoverageRecord | None, lines: Sequence[ServiceLine]
+    ) -> list[tuple[int, str]]:
+        """(id, number) of the approved prior authorizations in force for these lines."""
+        days: dict[date, set[str]] = {}
+        for line in lines:
+            days.setdefault(line.service_date, set()).add(line.code)
+        with self.reading() as session:
+            return auths_in_force(session, patient_id, coverage.id if coverage else None, days)
+
+    def billed(self, infusion_ids: Sequence[int]) -> dict[int, tuple[int, str]]:
+        """Session id -> (id, number) of the issued superbill (newest version) that bills it."""
+        with self.reading() as session:
+            return billed_sessions(session, infusion_ids)
 
     def provider(self, provider_id: int) -> ProviderRecord:
         if provider_id not in self._providers:
@@ -201,3 +253,12 @@ def primary(coverages: list[CoverageRecord], day: date) -> CoverageRecord | None
 
     ranked = sorted(coverages, key=lambda c: (c.rank is not CoverageRank.PRIMARY, not active(c), c.id or 0))
     return ranked[0] if ranked else None
+
+
+def session_facts(sessions: Sequence[InfusionRecord]) -> dict[int, SessionFacts]:
+    """What the line rules need of each session, by id."""
+    return {
+        s.id: SessionFacts(s.drug, s.route, s.duration_minutes, s.dose_mg)
+        for s in sessions
+        if s.id is not None
+    }

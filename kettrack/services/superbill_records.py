@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from kettrack.core.bill_problems import BillProblem
 from kettrack.core.problems import InvalidInput
 from kettrack.store.models import IssuedSuperbill
 
@@ -43,16 +44,19 @@ class IssuedSuperbillRecord:
     total_charges: Decimal
     total_paid: Decimal
     superseded: bool
+    skipped: int = 0  # sessions of the date range left out: a superbill already bills them
 
 
 class PreflightFailed(InvalidInput):
-    """The superbill is incomplete; it can be issued only as a draft."""
+    """The superbill is incomplete; it can be issued only as a draft. ``found`` holds each problem with
+    its record and fix, ``messages`` their words."""
 
-    def __init__(self, problems: Sequence[str]) -> None:
+    def __init__(self, problems: Sequence[BillProblem | str]) -> None:
         from kettrack.core.problems import Problem
 
-        super().__init__([Problem("superbill", text) for text in problems])
-        self.messages = tuple(problems)
+        self.found = tuple(p if isinstance(p, BillProblem) else BillProblem(p) for p in problems)
+        super().__init__([Problem("superbill", str(p)) for p in self.found])
+        self.messages = tuple(str(p) for p in self.found)
 
 
 class RecordsChanged(InvalidInput):

@@ -14,14 +14,15 @@ from sqlalchemy.orm import Session
 
 from kettrack.core.codes import CodeCatalog
 from kettrack.core.enums import ProviderKind
-from kettrack.core.icd10 import Icd10Index
+from kettrack.core.icd10_releases import Icd10Releases
+from kettrack.core.line_rules import ESKETAMINE_SESSION_CODES, BillingContext, is_part_b
 from kettrack.core.problems import InvalidInput, NotFound
 from kettrack.core.records import InfusionRecord, ProviderRecord
 from kettrack.core.service_lines import ServiceLine
-from kettrack.core.superbill import Diagnosis, Superbill, preflight
+from kettrack.core.superbill import BillProblem, Diagnosis, Superbill, preflight, rems_site_note
 from kettrack.reports.batch import render_superbills
 from kettrack.reports.superbill import render_superbill
-from kettrack.services.superbill_reads import SharedReads, primary
+from kettrack.services.superbill_reads import SharedReads, primary, session_facts
 from kettrack.services.superbill_records import (
     IssuedSuperbillRecord,
     PreflightFailed,
@@ -33,7 +34,7 @@ from kettrack.store import audit, documents
 from kettrack.store.billing import CodeRepository, ServiceLineRepository
 from kettrack.store.database import Database
 from kettrack.store.infusions import InfusionRepository
-from kettrack.store.models import IssuedSuperbill, Patient, SuperbillLine
+from kettrack.store.models import IssuedSuperbill, Patient, SuperbillAuthorization, SuperbillLine
 from kettrack.store.people import CoverageRepository, PatientRepository, PayerRepository, ProviderRepository
 
 __all__ = [
@@ -43,6 +44,17 @@ __all__ = [
     "SuperbillRequest",
     "SuperbillService",
 ]
+
+
+def _claim_notes(
+    context: BillingContext, lines: Sequence[ServiceLine], site: ProviderRecord
+) -> tuple[str, ...]:
+    """What goes in the claim's additional information (item 19 / NTE): for Medicare's G2082/G2083,
+    the REMS-certified site and its ZIP (CGS J15 article)."""
+    if is_part_b(context.payer_kind) and any(ln.code in ESKETAMINE_SESSION_CODES for ln in lines):
+        if site.address.postal_code:
+            return (rems_site_note(site),)
+    return ()
 
 
 def _content(bill: Superbill) -> Superbill:
@@ -64,7 +76,7 @@ class SuperbillService:
         infusions: InfusionRepository,
         lines: ServiceLineRepository,
         codes: CodeRepository,
-        icd: Callable[[], Icd10Index],
+        icd: Callable[[], Icd10Releases],
         today: Callable[[], date] = date.today,
     ) -> None:
         self.db = db
@@ -75,12 +87,28 @@ class SuperbillService:
     # --- gathering ----------------------------------------------------------------------------
 
     def sessions_for(
-        self, request: SuperbillRequest, reads: SharedReads | None = None
+        self, request: SuperbillRequest, reads: SharedReads | None = None, *, rebilling: int | None = None
     ) -> list[InfusionRecord]:
-        """The request's sessions, by date; read through ``reads`` (in its read session, if one is open)."""
+        """The request's sessions, by date; read through ``reads`` (in its read session, if one is open).
+
+        A session already on an issued superbill is never put on another: sessions picked by id are
+        refused (naming the superbill to re-issue), a patient's date range skips them (``skipped``
+        says how many). ``rebilling`` is the superbill being re-issued, whose own sessions are fine."""
         reads = reads or SharedReads(self)
         if request.infusion_ids:
             sessions = reads.sessions(request.infusion_ids)
+            billed = {
+                i: found
+                for i, found in reads.billed([s.id for s in sessions if s.id is not None]).items()
+                if found[0] != rebilling
+            }
+            if billed:
+                session_id, (superbill_id, number) = min(billed.items())
+                raise InvalidInput.single(
+                    "sessions",
+                    f"session {session_id} is already on superbill {number}: a session is billed once; "
+                    f"re-issue that superbill as a new version (kettrack superbills reissue {superbill_id})",
+                )
         else:
             if request.patient_id is None or request.date_from is None or request.date_to is None:
                 raise InvalidInput.single("request", "give the patient and the date range, or the sessions")
@@ -89,6 +117,15 @@ class SuperbillService:
             sessions = reads.sessions_between(request.patient_id, request.date_from, request.date_to)
             if request.provider_id is not None:
                 sessions = [s for s in sessions if request.provider_id in (s.provider_id, s.clinic_id)]
+            billed = reads.billed([s.id for s in sessions if s.id is not None])
+            reads.skipped = len(billed)
+            if billed and len(billed) == len(sessions):
+                raise InvalidInput.single(
+                    "sessions",
+                    f"all {len(billed)} sessions in this range are already on superbills: re-issue those "
+                    "instead (kettrack superbills list)",
+                )
+            sessions = [s for s in sessions if s.id not in billed]
         if not sessions:
             raise InvalidInput.single("sessions", "no sessions match: nothing to put on a superbill")
         if len({s.patient_id for s in sessions}) > 1:
@@ -121,6 +158,17 @@ class SuperbillService:
     def assemble(self, request: SuperbillRequest, *, number: str = "PREVIEW", version: int = 1) -> Superbill:
         return self._assemble(request, number, version, SharedReads(self))[0]
 
+    def skipped(self, request: SuperbillRequest) -> int:
+        """How many of a date range's sessions are skipped because a superbill already bills them."""
+        if request.infusion_ids or request.patient_id is None or not request.date_from or not request.date_to:
+            return 0
+        reads = SharedReads(self)
+        with reads.reading():
+            sessions = reads.sessions_between(request.patient_id, request.date_from, request.date_to)
+            if request.provider_id is not None:
+                sessions = [s for s in sessions if request.provider_id in (s.provider_id, s.clinic_id)]
+            return len(reads.billed([s.id for s in sessions if s.id is not None]))
+
     def assemble_many(self, requests: Iterable[SuperbillRequest]) -> Iterator[Superbill]:
         """Preview superbills for many requests, one after the other as they are asked for (so a
         caller can render the first while the next are read); what they share is read once."""
@@ -129,11 +177,17 @@ class SuperbillService:
             yield self._assemble(request, "PREVIEW", 1, reads)[0]
 
     def _assemble(
-        self, request: SuperbillRequest, number: str, version: int, reads: SharedReads
+        self,
+        request: SuperbillRequest,
+        number: str,
+        version: int,
+        reads: SharedReads,
+        *,
+        rebilling: int | None = None,
     ) -> tuple[Superbill, list[InfusionRecord]]:
         """The superbill and its sessions, all read in one read session."""
         with reads.reading():
-            sessions = self.sessions_for(request, reads)
+            sessions = self.sessions_for(request, reads, rebilling=rebilling)
             reads.prefetch(sessions, request.provider_id)
             patient = reads.patient(sessions[0].patient_id)
             provider, clinic = self._provider_and_clinic(sessions, request.provider_id, reads)
@@ -142,9 +196,11 @@ class SuperbillService:
                 codes += [c for c in session.diagnoses if c not in codes]
             icd = self.icd()
             diagnoses = tuple(Diagnosis(code, icd.describe(code) or "") for code in codes)
-            lines = [line for session in sessions for line in reads.billed_lines(session, codes)]
             coverage = primary(reads.coverages(patient.id or 0), sessions[-1].service_date)
             payer = reads.payer(coverage.payer_id) if coverage else None
+            context = reads.context(sessions, payer)
+            lines = [line for session in sessions for line in reads.billed_lines(session, codes, context)]
+            auths = reads.authorizations(patient.id or 0, coverage, lines)
             payments = tuple(p for session in sessions for p in session.payments)
             bill = Superbill(
                 statement_number=number,
@@ -158,10 +214,15 @@ class SuperbillService:
                 coverage=coverage,
                 payer=payer,
                 version=version,
+                prior_authorization=", ".join(dict.fromkeys(n for _, n in auths if n)),
+                prior_auth_ids=tuple(i for i, _ in auths),
+                claim_notes=_claim_notes(context, lines, clinic or provider),
+                billing=context,
+                sessions=session_facts(sessions),
             )
         return bill, sessions
 
-    def check(self, bill: Superbill, catalog: CodeCatalog | None = None) -> list[str]:
+    def check(self, bill: Superbill, catalog: CodeCatalog | None = None) -> list[BillProblem]:
         """What keeps ``bill`` from being issued, against the code list as it is now (or ``catalog``).
 
         No state is kept between ``assemble`` and ``check``: the service is shared by the window's
@@ -201,19 +262,21 @@ class SuperbillService:
         number = previous.number if previous else self._number(self._issued_this_year() + 1)
         version = previous.version + 1 if previous else 1
         reads = SharedReads(self)  # the sessions read once: assembled and locked below alike
-        bill, sessions = self._assemble(request, number, version, reads)
+        bill, sessions = self._assemble(
+            request, number, version, reads, rebilling=previous.id if previous else None
+        )
         if expected is not None and _content(bill) != _content(expected):
             raise RecordsChanged()
         problems = self.check(bill, reads.catalog())
         if problems and not draft:
             raise PreflightFailed(problems)
-        keep = self._lines_to_keep(sessions)
+        keep = self._lines_to_keep(sessions, bill.billing)
         pdf = render_superbill(bill, draft=draft)
         # The PDF, the record and the lines it prints commit together or not at all.
         with self.db.session() as session:
             self._write_lines(session, keep)
             new_id = self._store(session, bill, pdf, sessions, draft=draft, previous=previous)
-        return self.get(new_id)
+        return replace(self.get(new_id), skipped=reads.skipped)
 
     def issue_many(
         self, requests: Sequence[SuperbillRequest], *, draft: bool = False, workers: int | None = None
@@ -231,13 +294,16 @@ class SuperbillService:
         reads = SharedReads(self, batch=True)
         first = self._issued_this_year() + 1
         assembled: list[tuple[Superbill, list[InfusionRecord]]] = []
-        problems: list[str] = []
+        problems: list[BillProblem] = []
 
         def checked() -> Iterator[Superbill]:
             for offset, request in enumerate(requests):
                 bill, sessions = self._assemble(request, self._number(first + offset), 1, reads)
                 found = [] if draft else self.check(bill, reads.catalog())
-                problems.extend(f"{bill.patient.legal_name}: {problem}" for problem in found)
+                problems.extend(
+                    replace(problem, message=f"{bill.patient.legal_name}: {problem.message}")
+                    for problem in found
+                )
                 assembled.append((bill, sessions))
                 if not problems:  # after the first refusal the rest are only checked, not drawn
                     yield bill
@@ -245,7 +311,7 @@ class SuperbillService:
         pdfs = render_superbills(checked(), draft=draft, workers=workers)
         if problems:
             raise PreflightFailed(problems)
-        keep = self._lines_to_keep([visit for _, sessions in assembled for visit in sessions])
+        keep = [kept for bill, sessions in assembled for kept in self._lines_to_keep(sessions, bill.billing)]
         with self.db.session() as session:
             self._write_lines(session, keep)
             ids = [
@@ -254,13 +320,15 @@ class SuperbillService:
             ]
         return self._records(ids, reads)
 
-    def _lines_to_keep(self, sessions: Iterable[InfusionRecord]) -> list[tuple[int, list[ServiceLine]]]:
+    def _lines_to_keep(
+        self, sessions: Iterable[InfusionRecord], context: BillingContext
+    ) -> list[tuple[int, list[ServiceLine]]]:
         """The proposed lines to save for sessions that have none saved (saved ones are kept as they
         are), checked now and written with the superbill, so a failed issue saves nothing."""
         keep = []
         for infusion_id in dict.fromkeys(visit.id for visit in sessions):
             assert infusion_id is not None
-            proposal = self.lines.proposal_to_keep(infusion_id)
+            proposal = self.lines.proposal_to_keep(infusion_id, context)
             if proposal is not None:
                 keep.append((infusion_id, proposal))
         return keep
@@ -303,6 +371,7 @@ class SuperbillService:
         session.flush()
         line_ids = self.lines.line_ids(session, [v.id for v in sessions if v.id is not None])
         session.add_all(SuperbillLine(superbill_id=row.id, service_line_id=i) for i in line_ids)
+        session.add_all(SuperbillAuthorization(superbill_id=row.id, auth_id=i) for i in bill.prior_auth_ids)
         if previous is not None:
             old = session.get(IssuedSuperbill, previous.id)
             assert old is not None

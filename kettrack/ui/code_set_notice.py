@@ -77,6 +77,7 @@ class CodeSetNotice(QWidget):
         ws = self.ws
         if ws is None:
             return
+        from kettrack.core.problems import InvalidInput
         from kettrack.services.code_sets import load_icd10_release
         from kettrack.ui.operations import change
 
@@ -88,14 +89,22 @@ class CodeSetNotice(QWidget):
             what="load ICD-10-CM release",
             bus=self.bus,
             changes=(BILLING,),
+            handle={InvalidInput: self._refused},
             after=lambda: self.button.setEnabled(True),
         )
 
-    def _loaded(self, stored: object) -> None:
-        from PySide6.QtWidgets import QMessageBox
+    def _refused(self, error: BaseException) -> None:
+        """Why the file was refused, said where the person clicked (nothing was stored)."""
+        problems = getattr(error, "problems", ())
+        self.label.setText("; ".join(p.message for p in problems) or str(error))
+        self.label.setStyleSheet("color: #b71c1c;")
+        self.show()
 
-        label = getattr(stored, "label", "")
-        count = getattr(stored, "code_count", 0)
-        QMessageBox.information(
-            self, tr("ICD-10-CM"), tr("{0} loaded: {1:,} billable codes.").format(label, count)
-        )
+    def _loaded(self, stored: object) -> None:
+        self.label.setStyleSheet("color: #9a5b00;")
+        label, count = getattr(stored, "label", ""), getattr(stored, "code_count", 0)
+        message = tr("ICD-10-CM {0} loaded: {1:,} billable codes").format(label, count)
+        window = self.window()
+        status = getattr(window, "statusBar", None)
+        if callable(status):
+            status().showMessage(message, 15_000)

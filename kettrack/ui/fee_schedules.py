@@ -12,6 +12,7 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from kettrack.core.codes import CodeCatalog, code_system
+from kettrack.core.line_rules import ContainerType
 from kettrack.core.money import format_usd, parse_amount
 from kettrack.core.problems import InvalidInput, Problem
 from kettrack.core.records import ProviderRecord
@@ -32,6 +33,7 @@ class FeeRow:
     description: str
     amount: Decimal
     ndc: str
+    container: ContainerType = ContainerType.UNKNOWN
 
 
 def fee_columns() -> list[Column[FeeRow]]:
@@ -40,18 +42,20 @@ def fee_columns() -> list[Column[FeeRow]]:
         Column(tr("Description"), lambda r: r.description),
         Column(tr("Charge per unit"), lambda r: format_usd(r.amount), numeric=True),
         Column(tr("NDC"), lambda r: r.ndc),
+        Column(tr("Container"), lambda r: r.container.label if r.ndc else ""),
     ]
 
 
-def fee_saver(
-    ws: Workspace, provider_id: int
-) -> Callable[[tuple[str, Decimal, str]], tuple[str, Decimal, str]]:
+FeeValues = tuple[str, Decimal, str, ContainerType]
+
+
+def fee_saver(ws: Workspace, provider_id: int) -> Callable[[FeeValues], FeeValues]:
     """What saves a fee of ``provider_id``'s schedule, on the database worker (no widget in it)."""
     fees = ws.fees
 
-    def save(fee: tuple[str, Decimal, str]) -> tuple[str, Decimal, str]:
-        code, amount, ndc = fee
-        fees.set_fee(provider_id, code, amount, ndc)
+    def save(fee: FeeValues) -> FeeValues:
+        code, amount, ndc, container = fee
+        fees.set_fee(provider_id, code, amount, ndc, container)
         return fee
 
     return save
@@ -89,12 +93,19 @@ class FeeDialog(RecordDialog):
         self.form.layout_.addRow("", self.description)
         self.form.add_row("amount", tr("Charge per unit:"), self.amount)
         self.form.add_row("ndc", tr("NDC:"), self.ndc)
+        # Medicare Part B wants JW/JZ on drugs from single-dose containers: the pre-flight check asks.
+        self.container = QComboBox()
+        self.container.setObjectName("fee_container")
+        for kind in ContainerType:
+            self.container.addItem(tr(kind.label), kind)
+        self.form.add_row("container", tr("Container:"), self.container)
         self.code.textChanged.connect(self._describe)
         if fee is not None:
             self.code.setText(fee.code)
             self.code.setEnabled(False)  # another code is another fee: remove this one and add that
             self.amount.setText(str(fee.amount))
             self.ndc.setText(fee.ndc)
+            self.container.setCurrentIndex(max(0, self.container.findData(fee.container)))
         title = tr("Edit fee {0}").format(fee.code) if fee else tr("Add fee")
         super().__init__(
             title,
@@ -119,7 +130,7 @@ class FeeDialog(RecordDialog):
         entry = self.catalog.get(text) if text.strip() and self.catalog is not None else None
         self.description.setText(entry.description if entry else "")
 
-    def _read(self) -> tuple[str, Decimal, str]:
+    def _read(self) -> FeeValues:
         problems: list[Problem] = []
         code = self.code.text().strip().upper()
         if code_system(code) is None:
@@ -136,7 +147,7 @@ class FeeDialog(RecordDialog):
             problems.extend(exc.problems)
         if problems:
             raise InvalidInput(problems)
-        return code, amount, self.ndc.text()
+        return code, amount, self.ndc.text(), ContainerType(self.container.currentData())
 
 
 class FeeSchedulesTab(QWidget):
@@ -218,11 +229,13 @@ class FeeSchedulesTab(QWidget):
 
         def read() -> list[FeeRow]:
             fees = ws.fees.for_provider(provider_id) if provider_id is not None else {}
+            kinds = ws.fees.containers([provider_id]) if provider_id is not None else {}
             catalog = ws.codes.catalog()
             rows = []
             for code, (amount, ndc) in sorted(fees.items()):
                 entry = catalog.get(code)
-                rows.append(FeeRow(code, entry.description if entry else "", amount, ndc))
+                kind = kinds.get(ndc, (ContainerType.UNKNOWN, 0))[0]
+                rows.append(FeeRow(code, entry.description if entry else "", amount, ndc, kind))
             return rows
 
         query(self, read, self.model.set_records, what="list fees")

@@ -16,7 +16,8 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
 
 from kettrack.core.enums import PLACES_OF_SERVICE, Drug, Route
-from kettrack.core.icd10 import Icd10Index
+from kettrack.core.icd10_releases import Icd10Releases
+from kettrack.core.line_rules import DEFAULT_PLACE
 from kettrack.core.problems import InvalidInput, Problem
 from kettrack.core.records import InfusionRecord
 from kettrack.core.validation import MAX_DOSE_MG, MAX_WEIGHT_KG, check_infusion
@@ -109,6 +110,8 @@ class InfusionDialog(RecordDialog):
         self.place.setEditable(True)
         for code, words in PLACES_OF_SERVICE.items():
             self.place.addItem(f"{code}{SEPARATOR}{words}", code)
+        # Never telehealth (02/10) by default: the usual place, 11 until the setting is read.
+        self._set_place(DEFAULT_PLACE)
         self.drug = EnumField(Drug)
         self.route = EnumField(Route)
         self.dose = DecimalField("dose_mg", maximum=MAX_DOSE_MG)
@@ -164,6 +167,10 @@ class InfusionDialog(RecordDialog):
         self.weight.edit.setAccessibleName(tr("Weight (kg)"))
         form.add_row("diagnoses", tr("Diagnoses (ICD-10-CM):"), self.diagnoses)
         form.add_row("payments", tr("Payments:"), self.payments)
+        from kettrack.ui.rems_dialog import RemsWarning  # esketamine for a patient not enrolled in the REMS
+
+        self.rems_warning = RemsWarning(ws, self.patient, self.drug, self.service_date)
+        form.outer.insertWidget(1, self.rems_warning)
 
         title = tr("Edit session") if record is not None else tr("New session")
         super().__init__(
@@ -185,16 +192,23 @@ class InfusionDialog(RecordDialog):
 
         if record is not None:
             self.load(record)
-        elif patient_id is not None:
-            self.patient.set(patient_id)
+        else:
+            if patient_id is not None:
+                self.patient.set(patient_id)
+            query(self, ws.fees.usual_place, self._usual_place_read, what="read the usual place of service")
         self._show_per_kg()
 
+        # Codes are completed and checked against the release in force on the date of service.
+        self.diagnoses.set_service_date(self.service_date.get())
+        self.service_date.edit.dateChanged.connect(
+            lambda _: self.diagnoses.set_service_date(self.service_date.get())
+        )
         if ws.icd10_loaded:
             self.diagnoses.set_index(ws.icd10())
         else:
             (workers or shared_workers()).run(ws.icd10, self._index_ready, self.diagnoses.index_failed)
 
-    def _index_ready(self, icd: Icd10Index) -> None:
+    def _index_ready(self, icd: Icd10Releases) -> None:
         # The dialog may have been closed while the index loaded.
         try:
             self.diagnoses.set_index(icd)
@@ -231,6 +245,17 @@ class InfusionDialog(RecordDialog):
         self.side_effects.set(record.side_effects)
         self.notes.set(record.notes)
         self.payments.set_payments(record.payments)
+
+    def _set_place(self, code: str) -> None:
+        index = self.place.findData(code)
+        if index >= 0:
+            self.place.setCurrentIndex(index)
+        else:
+            self.place.setEditText(code)
+
+    def _usual_place_read(self, code: str) -> None:
+        if self._place() == DEFAULT_PLACE:  # unless the person already chose one
+            self._set_place(code)
 
     def _place(self) -> str:
         text = self.place.currentText()

@@ -21,12 +21,15 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QListWidget,
+    QListWidgetItem,
     QPushButton,
     QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
+from kettrack.core.bill_problems import BillProblem, RecordKind
 from kettrack.core.money import format_usd
 from kettrack.core.problems import InvalidInput
 from kettrack.core.superbill import Superbill
@@ -58,29 +61,21 @@ OK_COLOR = "#2e7d32"
 DRAFT_COLOR = "#b26a00"
 
 
-def where_to_fix(problem: str) -> str:
+def where_to_fix(problem: BillProblem) -> str:
     """The place in the app where a pre-flight problem is fixed, in the words of the navigation."""
-    if problem.startswith(("Provider", "Clinic")):
-        return tr("People › Providers & clinics")
-    if problem.startswith("Patient"):
-        return tr("People › Patients")
-    if problem.startswith("Insurance"):
-        return tr("People › Coverage")
-    return tr("Infusions › the session")
+    return tr(problem.where)
 
 
-def problems_html(problems: list[str], hint_color: str) -> str:
-    """The problems in red, each followed by where to fix it in the ordinary text colour."""
-    items = "".join(
-        f"<li>{html.escape(problem)} <span style='color:{hint_color}'>— {html.escape(where_to_fix(problem))}"
-        "</span></li>"
-        for problem in problems
-    )
+def problems_html(problems: list[BillProblem], hint_color: str) -> str:
+    """The heading over the problem list: in red, with how to open a problem's record."""
     heading = html.escape(tr("Not complete: a payer would reject it"))
-    return (
-        f"<p style='color:{ERROR_COLOR}'><b>{heading}</b></p>"
-        f"<ul style='color:{ERROR_COLOR}; margin-left:-20px'>{items}</ul>"
-    )
+    how = html.escape(tr("Double-click a problem (or select it and press Open to fix) to open its record."))
+    hint = f"<span style='color:{hint_color}'>{how}</span>"
+    return f"<p style='color:{ERROR_COLOR}'><b>{heading}</b><br>{hint}</p>"
+
+
+# The item data role holding a problem's index in ``SuperbillDialog.problems``.
+PROBLEM_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 class SuperbillDialog(QDialog):
@@ -101,7 +96,8 @@ class SuperbillDialog(QDialog):
         self.request = request
         self.workers = workers or shared_workers()
         self.bill: Superbill | None = None
-        self.problems: list[str] = []
+        self.problems: list[BillProblem] = []
+        self.fix_dialog: QWidget | None = None  # the record dialog opened last from a problem
         self.issued: IssuedSuperbillRecord | None = None
         self.issued_pdf = b""
         # Renders finish in any order; only the newest one may reach the preview.
@@ -141,6 +137,23 @@ class SuperbillDialog(QDialog):
         self.preflight.setTextFormat(Qt.TextFormat.RichText)
         self.preflight.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.preflight.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.problem_list = QListWidget()
+        self.problem_list.setObjectName("preflight_problems")
+        self.problem_list.setAccessibleName(tr("Pre-flight problems"))
+        self.problem_list.setWordWrap(True)
+        self.problem_list.setStyleSheet(f"color: {ERROR_COLOR};")
+        self.problem_list.itemDoubleClicked.connect(lambda item: self.open_problem(item.data(PROBLEM_ROLE)))
+        self.problem_list.currentRowChanged.connect(lambda _row: self._update_fix_button())
+        self.problem_list.hide()
+        self.fix_button = QPushButton(tr("Open to fix"))
+        self.fix_button.setObjectName("open_to_fix")
+        self.fix_button.setToolTip(tr("Open the record that holds the selected problem"))
+        self.fix_button.clicked.connect(lambda: self.open_problem(self.problem_list.currentRow()))
+        self.fix_button.hide()
+        self.skipped_note = QLabel()
+        self.skipped_note.setObjectName("skipped_note")
+        self.skipped_note.setWordWrap(True)
+        self.skipped_note.hide()
         self.changed_note = QLabel(tr("The records changed since this check."))
         self.changed_note.setWordWrap(True)
         self.changed_note.hide()
@@ -171,11 +184,14 @@ class SuperbillDialog(QDialog):
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(0, 0, 6, 0)
         side_layout.addLayout(summary)
+        side_layout.addWidget(self.skipped_note)
         side_layout.addSpacing(6)
         side_layout.addWidget(self.preflight)
+        side_layout.addWidget(self.problem_list, 1)
         side_layout.addWidget(self.changed_note)
         check_row = QHBoxLayout()
         check_row.addWidget(self.check_button)
+        check_row.addWidget(self.fix_button)
         check_row.addStretch(1)
         side_layout.addLayout(check_row)
         side_layout.addStretch(1)
@@ -212,9 +228,9 @@ class SuperbillDialog(QDialog):
         self.changed_note.hide()
         superbills, request = self.ws.superbills, self.request
 
-        def assemble() -> tuple[Superbill, list[str]]:
+        def assemble() -> tuple[Superbill, list[BillProblem], int]:
             bill = superbills.assemble(request)
-            return bill, superbills.check(bill)
+            return bill, superbills.check(bill), superbills.skipped(request)
 
         self.check_button.setEnabled(False)
         query(
@@ -229,15 +245,22 @@ class SuperbillDialog(QDialog):
 
     def _not_assembled(self, problem: InvalidInput) -> None:
         self.bill, self.problems = None, []
+        self._show_problems()
         self._show_summary(None)
         self.preflight.setText(f"<p style='color:{ERROR_COLOR}'>{html.escape(str(problem))}</p>")
         self.preview.show_message(tr("There is no superbill to preview."))
         self._update_buttons()
 
-    def _checked(self, checked: tuple[Superbill, list[str]]) -> None:
-        bill, self.problems = checked
+    def _checked(self, checked: tuple[Superbill, list[BillProblem], int]) -> None:
+        bill, self.problems, skipped = checked
+        # A session is billed once: the range's sessions already on a superbill are left out.
+        self.skipped_note.setText(
+            tr("{0} session(s) in these dates are already on a superbill and were left out.").format(skipped)
+        )
+        self.skipped_note.setVisible(skipped > 0)
         self.bill = bill
         self._show_summary(bill)
+        self._show_problems()
         if self.problems:
             hint = self.palette().color(QPalette.ColorRole.WindowText).name()  # follows dark mode
             self.preflight.setText(problems_html(self.problems, hint))
@@ -246,6 +269,92 @@ class SuperbillDialog(QDialog):
             self.preflight.setText(f"<p style='color:{OK_COLOR}'><b>✔ {complete}</b></p>")
         self._update_buttons()
         self._render(bill, draft=bool(self.problems))
+
+    def _show_problems(self) -> None:
+        self.problem_list.clear()
+        for index, problem in enumerate(self.problems):
+            item = QListWidgetItem(f"{problem.message} — {where_to_fix(problem)}")
+            item.setData(PROBLEM_ROLE, index)
+            item.setToolTip(tr("Double-click to open {0}").format(where_to_fix(problem)))
+            self.problem_list.addItem(item)
+        self.problem_list.setVisible(bool(self.problems))
+        self.fix_button.setVisible(bool(self.problems))
+        if self.problems:
+            self.problem_list.setCurrentRow(0)
+        self._update_fix_button()
+
+    def _update_fix_button(self) -> None:
+        row = self.problem_list.currentRow()
+        problem = self.problems[row] if 0 <= row < len(self.problems) else None
+        self.fix_button.setEnabled(problem is not None and _openable(problem))
+
+    def problem_texts(self) -> list[str]:
+        """The problem list as shown (for tests and screen readers)."""
+        return [self.problem_list.item(i).text() for i in range(self.problem_list.count())]
+
+    def open_problem(self, index: int) -> QWidget | None:
+        """Open the form of the record that holds problem ``index`` (once read on the database worker);
+        returns it when it opened at once, which it does when the work runs inline."""
+        if not 0 <= index < len(self.problems):
+            return None
+        problem = self.problems[index]
+        if not _openable(problem):
+            return None
+        record_id = problem.record_id
+        assert record_id is not None
+        ws, bus = self.ws, self.bus
+        self.fix_dialog = None
+        if problem.record is RecordKind.LINE:
+            from kettrack.ui.service_lines_dialog import ServiceLinesDialog
+
+            self._show_fix(ServiceLinesDialog(ws, bus, record_id, parent=self))
+        elif problem.record is RecordKind.SESSION:
+            from kettrack.ui.infusion_dialog import InfusionDialog
+
+            query(
+                self,
+                lambda: ws.infusions.get(record_id),
+                lambda record: self._show_fix(InfusionDialog(ws, bus, record, parent=self)),
+                what="open session",
+            )
+        elif problem.record is RecordKind.FEE:
+            from kettrack.ui.fee_schedules import FeeDialog, FeeRow
+
+            line_code = _fee_code(problem)
+
+            def read_fee() -> FeeRow | None:
+                fees = ws.fees.for_provider(record_id)
+                if line_code not in fees:
+                    return None
+                amount, ndc = fees[line_code]
+                kind = ws.fees.containers([record_id]).get(ndc)
+                return (
+                    FeeRow(line_code, "", amount, ndc, kind[0])
+                    if kind
+                    else FeeRow(line_code, "", amount, ndc)
+                )
+
+            query(
+                self,
+                read_fee,
+                lambda fee: self._show_fix(FeeDialog(ws, bus, record_id, fee, parent=self)),
+                what="open fee",
+            )
+        else:
+            from kettrack.ui.people_sections import edit_record_dialog, sections
+
+            section = next(s for s in sections(ws) if s.name == f"{problem.record.value}s")
+            query(
+                self,
+                lambda: section.repository.get(record_id),
+                lambda record: self._show_fix(edit_record_dialog(self, section, bus, record)),
+                what=f"open {problem.record.value}",
+            )
+        return self.fix_dialog
+
+    def _show_fix(self, dialog: QWidget) -> None:
+        self.fix_dialog = dialog
+        dialog.show()
 
     def _show_summary(self, bill: Superbill | None) -> None:
         if bill is None:
@@ -387,3 +496,16 @@ class SuperbillDialog(QDialog):
 
     def open_copy(self) -> bool:
         return self.issued is not None and open_in_viewer(viewer_copy(self.issued_pdf, self.issued.file_name))
+
+
+def _openable(problem: BillProblem) -> bool:
+    """Whether the window has a form for the problem's record."""
+    return problem.record_id is not None and problem.record is not RecordKind.SUPERBILL
+
+
+def _fee_code(problem: BillProblem) -> str:
+    """The drug code of the line a fee-schedule problem is about ("Line N (CODE, ...): ...")."""
+    text = problem.message
+    if text.startswith("Line ") and "(" in text:
+        return text.split("(", 1)[1].split(",", 1)[0]
+    return ""

@@ -141,5 +141,5 @@ def test_icd10_code_set(billing: Cli, tmp_path: Path) -> None:
     assert billing("codes", "icd10") == 0 and "FY2026" in billing.out
     small = tmp_path / "release.txt"
     small.write_text("F33.2\tMajor depressive disorder, recurrent severe\n", encoding="utf-8")
-    assert billing("codes", "icd10", "--load", str(small), "--label", "X") == 2
-    assert "not loaded" in billing.err
+    assert billing("codes", "icd10", "--load", str(small), "--fiscal-year", "2027") == 2
+    assert "nothing was loaded" in billing.err and len(billing.err.strip().splitlines()) == 1

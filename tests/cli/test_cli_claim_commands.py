@@ -25,7 +25,7 @@ from tests.store.stored_documents import assert_no_document_files
 def demo(db_path: Path, icd10, capsys: pytest.CaptureFixture[str]) -> Cli:  # type: ignore[no-untyped-def]
     cli = Cli(db_path, capsys)
     assert cli("demo") == 0, cli.err
-    assert "7 claims" in cli.out
+    assert "11 claims" in cli.out
     return cli
 
 
@@ -137,7 +137,7 @@ def test_bad_input_is_one_line_and_writes_nothing(demo: Cli, tmp_path: Path) -> 
 def test_lists_json_and_spreadsheet_safe_csv(demo: Cli, tmp_path: Path) -> None:
     cli = demo
     rows = cli.json("claims", "list")
-    assert len(rows) == 7 and {r["state"] for r in rows} >= {
+    assert len(rows) == 11 and {r["state"] for r in rows} >= {
         "paid",
         "partially_paid",
         "denied",

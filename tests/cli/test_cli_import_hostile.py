@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from kettrack.cli import main
+from kettrack.core.icd10_releases import Icd10Releases
 from kettrack.store.models import Base
 from tests.conftest import TODAY
 from tests.store.test_transfer import comparable
@@ -37,7 +38,7 @@ def source(template_db: Path, tmp_path_factory: pytest.TempPathFactory, icd10: A
     path = folder / "source.sqlite3"
     shutil.copyfile(template_db, path)
     ws = Workspace.open(path, today=lambda: TODAY)
-    ws._icd = icd10
+    ws._icd = Icd10Releases([icd10])
     try:
         fill_demo(ws)
         claim = next(r.id for r in ws.claim_views.rows() if r.state.value == "denied")

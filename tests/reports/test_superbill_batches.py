@@ -45,22 +45,30 @@ def test_a_batch_assembles_what_single_calls_assemble(workspace: Any, demo: Any)
 
 def test_issue_many_numbers_stores_and_records_every_superbill(workspace: Any, demo: Any) -> None:
     requests = _requests(workspace, demo)
+    # Assembled before: once issued, the sessions are billed and a new superbill for them is refused.
+    numbers = [f"SB-2026-{n:06d}" for n in range(1, len(requests) + 1)]
+    expected = [workspace.superbills.assemble(r, number=n) for r, n in zip(requests, numbers, strict=True)]
     issued = workspace.superbills.issue_many(requests)
-    assert [r.number for r in issued] == [f"SB-2026-{n:06d}" for n in range(1, len(requests) + 1)]
+    assert [r.number for r in issued] == numbers
     assert issued == [workspace.superbills.get(r.id) for r in issued]
     assert {r.id for r in workspace.superbills.list()} == {r.id for r in issued}
-    for request, record in zip(requests, issued, strict=True):
+    for bill, record in zip(expected, issued, strict=True):
         assert record.version == 1 and not record.draft and not record.superseded
         # The stored PDF is the one a single superbill with that number renders, byte for byte.
         pdf = workspace.superbills.pdf(record.id)
-        assert pdf == render_superbill(workspace.superbills.assemble(request, number=record.number))
+        assert pdf == render_superbill(bill)
         assert record.number in pdf_text(pdf)
     # The lines as printed are saved and locked, as after a single issue.
     first = workspace.infusions.list()[0]
     with pytest.raises(InvalidInput, match="issued superbill"):
         workspace.service_lines.replace_lines(first.id, workspace.service_lines.for_infusion(first.id))
-    # The next single superbill takes the next number.
-    assert workspace.superbills.issue(requests[0]).number == f"SB-2026-{len(requests) + 1:06d}"
+    # A session is billed once: the same month again is refused (re-issue that superbill instead) ...
+    with pytest.raises(InvalidInput, match="already on superbills"):
+        workspace.superbills.issue(requests[0])
+    # ... and the next single superbill, for a new session, takes the next number.
+    new = workspace.infusions.add(replace(first, id=None, service_date=date(2026, 11, 22), payments=()))
+    issued_next = workspace.superbills.issue(SuperbillRequest(infusion_ids=(new.id,)))
+    assert issued_next.number == f"SB-2026-{len(requests) + 1:06d}"
 
 
 def test_one_incomplete_superbill_stops_the_whole_batch(workspace: Any, demo: Any, db_path: Path) -> None:

@@ -23,6 +23,7 @@ import pytest
 
 from kettrack.core.claim_states import EventKind
 from kettrack.core.claims import EobAmounts, NewClaim, NewEvent
+from kettrack.core.icd10_releases import Icd10Releases
 from kettrack.core.records import CoverageRecord, InfusionRecord, PatientRecord, PayerRecord
 from kettrack.services.workspace import Workspace
 from kettrack.store.database import Database
@@ -36,7 +37,7 @@ pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 
 def _seed(path: Path, icd10: Any) -> tuple[int, tuple[int, ...]]:
     ws = Workspace(Database.open(path), today=lambda: TODAY)
-    ws._icd = icd10  # the session's index: the child never needs to load it
+    ws._icd = Icd10Releases([icd10])  # the session's index: the child never needs to load it
     try:
         patient = ws.patients.add(PatientRecord("Crash Test", date_of_birth=date(1980, 1, 1)))
         payer = ws.payers.add(PayerRecord("Crash Plan"))

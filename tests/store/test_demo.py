@@ -12,6 +12,7 @@ import pytest
 
 from kettrack.core import validation
 from kettrack.core.enums import Drug, PayerKind, ProviderKind, Route
+from kettrack.core.icd10_releases import Icd10Releases
 from kettrack.services.demo import fill_demo
 from kettrack.services.transfer import DatabaseNotEmpty, export_data
 from kettrack.services.workspace import Workspace
@@ -118,7 +119,7 @@ def test_demo_is_deterministic(demo, template_db: Path, tmp_path: Path, icd10) -
     other_path = tmp_path / "other.sqlite3"
     shutil.copyfile(template_db, other_path)
     other = Workspace.open(other_path, today=lambda: TODAY)
-    other._icd = icd10
+    other._icd = Icd10Releases([icd10])
     try:
         fill_demo(other)
         first, second = export_data(ws), export_data(other)

@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 from kettrack.cli import main
+from kettrack.core.icd10_releases import Icd10Releases
 from kettrack.core.records import InfusionRecord, PatientRecord
 from kettrack.services.demo import fill_demo
 from kettrack.services.workspace import Workspace
@@ -38,7 +39,7 @@ NOTE = "Felt calm; slept well. " * 150  # about 3.5 kB a session, so a few hundr
 def _fill(path: Path, icd10: Any) -> tuple[int, BaseException]:
     """Add sessions until the disk refuses; returns how many were committed and the error."""
     ws = Workspace(Database.open(path), today=lambda: TODAY)
-    ws._icd = icd10
+    ws._icd = Icd10Releases([icd10])
     committed = 0
     try:
         patient = ws.patients.add(PatientRecord("Disk Full", date_of_birth=date(1970, 1, 1)))
@@ -153,7 +154,7 @@ def test_documents_that_do_not_fit_leave_no_record_and_no_bytes(
     path = tmp_path / "kettrack.sqlite3"
     shutil.copyfile(template_db, path)
     ws = Workspace(Database.open(path), today=lambda: TODAY)
-    ws._icd = icd10
+    ws._icd = Icd10Releases([icd10])
     try:
         fill_demo(ws)
     finally:
@@ -172,7 +173,7 @@ def test_documents_that_do_not_fit_leave_no_record_and_no_bytes(
         from kettrack.services.superbills import SuperbillRequest
 
         child = Workspace(Database.open(path), today=lambda: TODAY)
-        child._icd = icd10
+        child._icd = Icd10Releases([icd10])
         attached, error = 0, None
         try:
             for scan in scans:

@@ -36,6 +36,7 @@ from sqlalchemy.exc import IntegrityError
 from kettrack.cli import main
 from kettrack.core.claim_states import EventKind
 from kettrack.core.claims import Adjustment, EobAmounts, GroupCode, NewClaim, NewEvent
+from kettrack.core.icd10_releases import Icd10Releases
 from kettrack.core.records import PatientRecord
 from kettrack.services import backups
 from kettrack.services.check import check_database
@@ -63,7 +64,7 @@ PNG = b"\x89PNG\r\n\x1a\n"
 
 def _open(path: Path, icd10: Any, passphrase: str | None = None) -> Workspace:
     ws = Workspace(Database.open(path, passphrase=passphrase), today=lambda: TODAY)
-    ws._icd = icd10
+    ws._icd = Icd10Releases([icd10])
     return ws
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
+from kettrack.core.icd10_releases import Icd10Releases
 from kettrack.core.problems import InvalidInput
 from kettrack.services.demo import fill_demo
 from kettrack.services.transfer import ImportRefused, export_data, import_data
@@ -57,7 +58,7 @@ def source(template_db: Path, tmp_path_factory: pytest.TempPathFactory, icd10: A
     path = folder / "source.sqlite3"
     shutil.copyfile(template_db, path)
     ws = Workspace.open(path, today=lambda: TODAY)
-    ws._icd = icd10
+    ws._icd = Icd10Releases([icd10])
     try:
         fill_demo(ws)
         claim = next(r.id for r in ws.claim_views.rows() if r.state.value == "denied")
@@ -82,7 +83,7 @@ def empty(template_db: Path, tmp_path: Path, icd10: Any) -> Iterator[Callable[[s
         path = tmp_path / name
         shutil.copyfile(template_db, path)
         ws = Workspace.open(path, today=lambda: TODAY)
-        ws._icd = icd10
+        ws._icd = Icd10Releases([icd10])
         opened.append(ws)
         return ws
 

@@ -27,6 +27,7 @@ from kettrack.core.enums import (
     UserRole,
 )
 from kettrack.core.icd10 import Icd10Index
+from kettrack.core.icd10_releases import Icd10Releases
 from kettrack.core.problems import InvalidInput, NotFound
 from kettrack.core.records import (
     Address,
@@ -62,7 +63,7 @@ TABLES = [
 def ws(request: pytest.FixtureRequest, db_path: Path, icd10: Icd10Index) -> Iterator[Workspace]:
     location = str(db_path) if request.param == "sqlite" else request.getfixturevalue("pg_url")
     workspace = Workspace(Database.open(location), today=lambda: TODAY)
-    workspace._icd = icd10
+    workspace._icd = Icd10Releases([icd10])
     yield workspace
     workspace.close()
 

@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
+from kettrack.core.icd10_releases import Icd10Releases
 from kettrack.core.problems import InvalidInput
 from kettrack.core.records import PatientRecord
 from kettrack.services.opening import open_database
@@ -132,7 +133,7 @@ def test_a_write_refused_by_a_read_only_database_is_said_in_words(
     told: list[tuple[str, str]] = []
     monkeypatch.setattr(operations, "tell", lambda parent, title, text: told.append((title, text)))
     ws = Workspace(open_database(db_path, read_only=True))
-    ws._icd = icd10
+    ws._icd = Icd10Releases([icd10])
     try:
         done: list[object] = []
         change(

@@ -3,7 +3,9 @@ relationships raise on lazy load so an accidental query from outside the store f
 
 One module per part of the records: ``base`` (the declarative base and what the models share),
 ``app_settings``, ``people``, ``sessions``, ``billing``, ``code_sets`` (loaded ICD-10-CM releases),
-``claims`` and ``safety`` (the audit log, its seals and the documents). Every model is importable from here, as ``alembic/env.py`` imports ``Base``.
+``claims``, ``letters`` (letter drafts, issued letters, the evidence library) and ``safety`` (the audit
+log, its seals and the documents). Every model is importable from here, as ``alembic/env.py`` imports
+``Base``.
 """
 
 from __future__ import annotations

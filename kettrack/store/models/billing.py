@@ -14,7 +14,14 @@ from kettrack.core.codes import CodeKind
 from kettrack.store.models.base import Base, Stamped, enum_column
 from kettrack.store.types import FixedPoint, Money, UTCDateTime
 
-__all__ = ["FeeScheduleEntry", "IssuedSuperbill", "ProcedureCodeEntry", "ServiceLine", "SuperbillLine"]
+__all__ = [
+    "FeeScheduleEntry",
+    "IssuedSuperbill",
+    "ProcedureCodeEntry",
+    "ServiceLine",
+    "SuperbillAuthorization",
+    "SuperbillLine",
+]
 
 
 class ProcedureCodeEntry(Stamped, Base):
@@ -44,6 +51,8 @@ class FeeScheduleEntry(Stamped, Base):
     code: Mapped[str] = mapped_column(String(5))
     amount: Mapped[Decimal] = mapped_column(Money())
     ndc: Mapped[str] = mapped_column(String(13), default="")
+    # kettrack.core.line_rules.ContainerType: whether JW/JZ apply to the NDC on Medicare Part B lines.
+    container: Mapped[str] = mapped_column(String(11), default="unknown", server_default="unknown")
 
 
 class ServiceLine(Stamped, Base):
@@ -107,4 +116,16 @@ class SuperbillLine(Base):
     )
     service_line_id: Mapped[int] = mapped_column(
         ForeignKey("service_lines.id", ondelete="RESTRICT"), primary_key=True, index=True
+    )
+
+
+class SuperbillAuthorization(Base):
+    """Which prior authorizations an issued superbill prints (those in force for its sessions)."""
+
+    __tablename__ = "superbill_auths"
+    superbill_id: Mapped[int] = mapped_column(
+        ForeignKey("superbills.id", ondelete="CASCADE"), primary_key=True
+    )
+    auth_id: Mapped[int] = mapped_column(
+        ForeignKey("prior_auths.id", ondelete="RESTRICT"), primary_key=True, index=True
     )

@@ -58,6 +58,9 @@ class Infusion(Stamped, Base):
     # 100,000-row table can sort and filter on them without joins.
     diagnosis_summary: Mapped[str] = mapped_column(String(120), default="")
     amount_paid: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0.00"))
+    # The day the Spravato REMS Patient Monitoring Form for this session was sent (kettrack.core.rems);
+    # NULL while it is owed (or for a session that is not esketamine).
+    rems_form_sent_on: Mapped[date | None] = mapped_column(Date)
 
     diagnoses: Mapped[list[InfusionDiagnosis]] = relationship(
         order_by="InfusionDiagnosis.position",
