@@ -2,11 +2,12 @@
 
 The file (``"format": "kettrack-export"``, ``"format_version": 5``) holds the database's portable
 settings and every patient, provider (clinics included), payer, coverage, treatment-history entry and
-infusion session with its diagnoses and payments, then the billing and claims sections and, last, the
-``documents`` section: the bytes of every issued superbill, letter and attachment, taken from the
-database and keyed by SHA-256 (the rows name their document by ``sha256``; no path is ever read or
-written). Records keep their ids, so references inside the file (a coverage's ``patient_id``, a
-clinician's ``clinic_id``) stay readable and the round trip export -> import into an empty database ->
+infusion session with its diagnoses and payments, then the billing and claims sections (letters and
+the evidence library among them), the ICD-10-CM releases loaded and, last, the ``documents`` section:
+the bytes of every issued superbill, letter and attachment, taken from the database and keyed by
+SHA-256 (the rows name their document by ``sha256``; no path is ever read or written). Records keep
+their ids, so references inside the file (a coverage's ``patient_id``, a clinician's ``clinic_id``) stay
+readable and the round trip export -> import into an empty database ->
 export gives the same JSON again, apart from ``exported_at``. Files of formats 1-4 still import.
 
 Import refuses a database that already holds records: merging two sets of ids would need a guess
@@ -27,7 +28,8 @@ backups are kept. Nor are the audit seals, which are made with a key of the inst
 
 Here: exporting and importing (the writes). Beside it: the format (``transfer_format``), records to
 JSON values and back (``transfer_values``), checking a whole file (``transfer_checks``), and each
-part's own module (``transfer_billing``, ``transfer_claims``, ``transfer_documents``).
+part's own module (``transfer_billing``, ``transfer_claims``, ``transfer_letters``,
+``transfer_code_sets``, ``transfer_documents``).
 """
 
 from __future__ import annotations
@@ -53,6 +55,12 @@ from kettrack.services.transfer_billing import (
     import_documents,
 )
 from kettrack.services.transfer_checks import validate
+from kettrack.services.transfer_code_sets import (
+    RELEASES_SECTION,
+    export_releases,
+    import_releases,
+    releases_held,
+)
 from kettrack.services.transfer_format import (
     AUDIT_HEAD,
     FORMAT,
@@ -64,6 +72,7 @@ from kettrack.services.transfer_format import (
     TransferSummary,
     read_file,
 )
+from kettrack.services.transfer_letters import LETTER_TABLES
 from kettrack.services.transfer_values import encode_record
 from kettrack.services.workspace import Workspace
 from kettrack.store import audit, audit_anchor
@@ -75,6 +84,7 @@ from kettrack.store.models import (
     AuditLogEntry,
     Base,
     Coverage,
+    EvidenceReferenceEntry,
     Infusion,
     Patient,
     Payer,
@@ -161,6 +171,7 @@ def export_data(ws: Workspace) -> dict[str, Any]:
         data["infusions"] = [encode_record(infusion_record(row)) for row in infusions]
         data.update(export_billing(session, encode_record))
         data.update(transfer_claims.export_claims(session))
+        data[RELEASES_SECTION] = export_releases(session)
         named = [(f"superbill {r['number']} version {r['version']}", r["sha256"]) for r in data["superbills"]]
         named += transfer_claims.documents_named(data)
         data[DOCUMENTS_SECTION] = export_documents(session, named)
@@ -178,7 +189,7 @@ def export_to_file(ws: Workspace, path: Path, *, overwrite: bool = False) -> Tra
     data = export_data(ws)
     write_private(path, dumps(data), overwrite=overwrite)
     audit.AuditLog(ws.db).record_now("export", details=f"every record, to {path.name}")
-    sections = (*SECTIONS, *BILLING_SECTIONS, *transfer_claims.TABLES)
+    sections = (*SECTIONS, *BILLING_SECTIONS, *transfer_claims.TABLES, RELEASES_SECTION)
     return TransferSummary({section: len(data[section]) for section in sections})
 
 
@@ -194,8 +205,14 @@ def record_counts(session: Session) -> dict[str, int]:
 
 def refuse_if_not_empty(session: Session, what: str) -> None:
     counts = {name: n for name, n in record_counts(session).items() if n}
-    # The user's own codes live without any patient, and an import would collide with them.
-    for name, model in (("own procedure codes", ProcedureCodeEntry), ("own reason codes", ReasonCodeEntry)):
+    # The user's own codes and references live without any patient, and an import would collide with
+    # them.
+    unattached = (
+        ("own procedure codes", ProcedureCodeEntry),
+        ("own reason codes", ReasonCodeEntry),
+        ("evidence references", EvidenceReferenceEntry),
+    )
+    for name, model in unattached:
         own = int(session.scalar(select(func.count()).select_from(model)) or 0)
         if own:
             counts[name] = own
@@ -211,12 +228,33 @@ def _reset_sequences(session: Session) -> None:
     """After inserts with explicit ids, move PostgreSQL's id sequences past the highest id."""
     # The section names are the table names.
     claims = ("claims", "claim_events", "claim_attachments", "prior_auths", "appeal_letters")
-    for table in (*SECTIONS, "payments", "fee_schedule_entries", "service_lines", "superbills", *claims):
+    later = (*LETTER_TABLES, "icd10_releases")
+    for table in (
+        *SECTIONS,
+        "payments",
+        "fee_schedule_entries",
+        "service_lines",
+        "superbills",
+        *claims,
+        *later,
+    ):
         session.execute(
             text(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                 f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
             )
+        )
+
+
+def _refuse_second_releases(session: Session, data: Any) -> None:
+    """A file bringing ICD-10-CM releases goes only into a database that has loaded none: two sets
+    could name the same release from different files, and no choice between them is ours to make."""
+    brings = isinstance(data, dict) and bool(data.get(RELEASES_SECTION))
+    held = releases_held(session) if brings else []
+    if held:
+        raise DatabaseNotEmpty(
+            f"the database already holds ICD-10-CM releases ({', '.join(held)}) and the file brings its "
+            "own: choose a new database file with --db"
         )
 
 
@@ -226,6 +264,7 @@ def import_data(ws: Workspace, data: Any) -> TransferSummary:
     with ws.db.reader() as session:
         # Before the (possibly long) validation; checked again inside the writing transaction.
         refuse_if_not_empty(session, "an import")
+        _refuse_second_releases(session, data)
     checked = validate(ws, data)
     records = checked.records
     claim_rows = checked.claims.rows
@@ -234,6 +273,7 @@ def import_data(ws: Workspace, data: Any) -> TransferSummary:
         if is_postgres:
             session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_IMPORT_LOCK})
         refuse_if_not_empty(session, "an import")
+        _refuse_second_releases(session, data)
         for key, value in checked.settings.items():
             row = session.get(AppSetting, key)
             if row is None:
@@ -265,6 +305,7 @@ def import_data(ws: Workspace, data: Any) -> TransferSummary:
                 session.flush()
                 session.expunge_all()
         session.flush()
+        import_releases(session, checked.releases)
         import_documents(session, checked.documents)
         import_billing(session, checked.billing)
         imported_chain = bool(claim_rows.get("audit_log"))
@@ -288,6 +329,9 @@ def import_data(ws: Workspace, data: Any) -> TransferSummary:
     counts = {section: len(records[section]) for section in SECTIONS}
     counts.update({section: len(checked.billing.records[section]) for section in BILLING_SECTIONS})
     counts.update(transfer_claims.counts(checked.claims.rows))
+    counts[RELEASES_SECTION] = len(checked.releases)
+    if checked.releases:
+        ws.forget_icd10()  # the releases are read again, with the file's, at the next use
     return TransferSummary(counts)
 
 

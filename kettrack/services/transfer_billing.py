@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kettrack.core.line_rules import ContainerType
 from kettrack.services.transfer_billing_records import (
     BILLING_SECTIONS,
     RECORD_TYPES,
@@ -65,6 +66,12 @@ __all__ = [
 ]
 
 
+def _container(stored: str) -> ContainerType:
+    # A value kettrack does not know reads as unknown everywhere (kettrack.store.billing.containers_in):
+    # the file says so too, rather than carrying a value no import would take.
+    return ContainerType(stored) if stored in {c.value for c in ContainerType} else ContainerType.UNKNOWN
+
+
 def export_billing(session: Session, encode: Any) -> dict[str, list[Any]]:
     """The billing sections, in a stable order; ``encode`` turns a record into JSON values."""
     codes = session.scalars(select(ProcedureCodeEntry).order_by(ProcedureCodeEntry.code))
@@ -82,7 +89,9 @@ def export_billing(session: Session, encode: Any) -> dict[str, list[Any]]:
         links.setdefault(superbill_id, []).append(line_id)
     return {
         "procedure_codes": [encode(code_of(r)) for r in codes],
-        "fee_schedule": [encode(FeeEntry(r.provider_id, r.code, r.amount, r.ndc)) for r in fees],
+        "fee_schedule": [
+            encode(FeeEntry(r.provider_id, r.code, r.amount, r.ndc, _container(r.container))) for r in fees
+        ],
         "service_lines": [
             encode(
                 LineEntry(
@@ -152,7 +161,13 @@ def import_billing(session: Session, checked: CheckedBilling) -> None:
         )
     for fee in checked.records["fee_schedule"]:
         session.add(
-            FeeScheduleEntry(provider_id=fee.provider_id, code=fee.code, amount=fee.amount, ndc=fee.ndc)
+            FeeScheduleEntry(
+                provider_id=fee.provider_id,
+                code=fee.code,
+                amount=fee.amount,
+                ndc=fee.ndc,
+                container=fee.container.value,
+            )
         )
     for entry, line in checked.records["service_lines"]:
         session.add(line_row(line, entry.infusion_id, entry.position, entry.id))

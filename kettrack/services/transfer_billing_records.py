@@ -14,6 +14,7 @@ from typing import Any
 from kettrack.core import validation
 from kettrack.core.billing_checks import check_procedure_code, check_service_line
 from kettrack.core.codes import ProcedureCode, code_system
+from kettrack.core.line_rules import ContainerType
 from kettrack.core.money import parse_amount
 from kettrack.core.ndc import NdcError, normalize_ndc
 from kettrack.core.problems import InvalidInput, Problem
@@ -42,10 +43,13 @@ _SUPERBILL_NUMBER_MAX = 20
 
 @dataclass(frozen=True)
 class FeeEntry:
+    """A fee schedule entry; ``container`` (format 5) is its NDC's container type, unknown before."""
+
     provider_id: int
     code: str
     amount: Decimal
     ndc: str = ""
+    container: ContainerType = ContainerType.UNKNOWN
 
 
 @dataclass(frozen=True)
@@ -197,7 +201,9 @@ def check_billing(
         try:
             amount = parse_amount(fee.amount, "amount")
             ndc = normalize_ndc(fee.ndc) if fee.ndc else ""
-            checked.records["fee_schedule"].append(FeeEntry(fee.provider_id, code, amount, ndc))
+            checked.records["fee_schedule"].append(
+                FeeEntry(fee.provider_id, code, amount, ndc, fee.container)
+            )
         except InvalidInput as exc:
             problems.extend(Problem(f"{label}: {p.field}", p.message) for p in exc.problems)
         except NdcError as exc:

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from kettrack.core import rems, validation
 from kettrack.core.audit import AuditHead
 from kettrack.core.enums import ProviderKind
+from kettrack.core.icd10_releases import Icd10Releases
 from kettrack.core.problems import InvalidInput, Problem
 from kettrack.core.records import (
     CoverageRecord,
@@ -35,6 +37,7 @@ from kettrack.services.transfer_billing import (
     record_types,
 )
 from kettrack.services.transfer_claims import LEGACY_FILE_SECTIONS, CheckedClaims
+from kettrack.services.transfer_code_sets import RELEASES_SECTION, CheckedRelease, check_releases
 from kettrack.services.transfer_format import (
     AUDIT_HEAD,
     HEADER_KEYS,
@@ -44,10 +47,12 @@ from kettrack.services.transfer_format import (
     SECTIONS,
     ImportRefused,
     check_header,
+    setting_problem,
     shown_name,
 )
 from kettrack.services.transfer_values import RecordDecoder
 from kettrack.services.workspace import Workspace
+from kettrack.store.rems import TRACKED_FROM
 
 __all__ = ["CheckedFile", "validate"]
 
@@ -70,6 +75,7 @@ class CheckedFile:
     billing: CheckedBilling
     claims: CheckedClaims
     documents: dict[str, CheckedDocument]
+    releases: list[CheckedRelease]
 
 
 def _label(section: str, number: int, raw: Any) -> str:
@@ -84,11 +90,13 @@ def _sections(version: int) -> set[str]:
     if version >= 2:
         known |= set(BILLING_SECTIONS)
     if version >= 3:
-        known |= set(transfer_claims.TABLES)
+        known |= {t for t in transfer_claims.TABLES if version >= transfer_claims.SINCE.get(t, 3)}
     if version == 3:
         known |= set(LEGACY_FILE_SECTIONS)
     if version >= 4:
         known |= {DOCUMENTS_SECTION, AUDIT_HEAD}
+    if version >= 5:
+        known.add(RELEASES_SECTION)
     return known
 
 
@@ -121,7 +129,7 @@ def _check_head(data: dict[str, Any]) -> list[Problem]:
     return []
 
 
-def _check_settings(raw_settings: Any, version: int, problems: list[Problem]) -> dict[str, str]:
+def _check_settings(raw_settings: Any, version: int, today: date, problems: list[Problem]) -> dict[str, str]:
     settings: dict[str, str] = {}
     if not isinstance(raw_settings, dict):
         problems.append(Problem("settings", "must be an object of names and values"))
@@ -138,13 +146,29 @@ def _check_settings(raw_settings: Any, version: int, problems: list[Problem]) ->
                 else "is not a setting an export carries (refused rather than dropped)"
             )
             problems.append(Problem(field, why))
-        elif not isinstance(value, str) or value not in PORTABLE_SETTINGS[key]:
-            allowed = ", ".join(sorted(PORTABLE_SETTINGS[key]))
-            shown = repr(value[:40]) if isinstance(value, str) else "this value"
-            problems.append(Problem(field, f"{shown} is not one of: {allowed}"))
+        elif problem := setting_problem(key, value, today):
+            problems.append(Problem(field, problem))
         else:
             settings[key] = value
     return settings
+
+
+def _releases_in_force(
+    ws: Workspace, releases: list[CheckedRelease], problems: list[Problem]
+) -> Icd10Releases:
+    """The releases the file's sessions are checked against: this database's and the file's."""
+    held = ws.icd10()
+    if not releases:
+        return held
+    try:
+        return Icd10Releases([*held.releases, *(r.index() for r in releases)])
+    except ValueError:
+        problems.append(
+            Problem(
+                RELEASES_SECTION, "a release of the file takes effect on the day one of the database does"
+            )
+        )
+        return held
 
 
 def validate(ws: Workspace, data: Any) -> CheckedFile:
@@ -160,10 +184,10 @@ def validate(ws: Workspace, data: Any) -> CheckedFile:
             not isinstance(data[key], str) or validation.text_problem(data[key], max_len=100)
         ):
             problems.append(Problem(key, "must be a short line of text"))
-    settings = _check_settings(data.get("settings", {}), version, problems)
+    today = ws.today()
+    settings = _check_settings(data.get("settings", {}), version, today, problems)
     problems += _check_head(data)
 
-    today = ws.today()
     decoded: dict[str, list[tuple[str, Any, Any]]] = {}
     for section in SECTIONS:
         items = data.get(section, [])
@@ -189,8 +213,11 @@ def validate(ws: Workspace, data: Any) -> CheckedFile:
             seen.add(record.id)
             decoded[section].append((label, raw, record))
 
+    # The file's own ICD-10-CM releases first: its sessions are checked against them.
+    releases, release_problems = check_releases(data.get(RELEASES_SECTION, []) if version >= 5 else [], today)
+    problems += release_problems
     # Every decoded record through the same checks the repositories apply on each write.
-    icd = ws.icd10() if decoded["infusions"] else None
+    icd = _releases_in_force(ws, releases, problems) if decoded["infusions"] else None
     checks: dict[str, Callable[[Any], Any]] = {
         "patients": lambda r: rems.check_patient(r, today),  # core.validation's and the REMS enrolment
         "providers": validation.check_provider,
@@ -263,7 +290,15 @@ def validate(ws: Workspace, data: Any) -> CheckedFile:
     pools["service_lines"] = {e.id for _, e in billing_decoded["service_lines"]}
     payer_kinds = {rec.id: rec.kind for _, _, rec in decoded["payers"]}
     claims, claim_problems = transfer_claims.check_claims(
-        data, pools, payer_kinds, today, legacy_files=version == 3
+        data,
+        pools,
+        payer_kinds,
+        today,
+        legacy_files=version == 3,
+        patients_of={
+            "coverages": {rec.id: rec.patient_id for _, _, rec in decoded["coverages"]},
+            "superbills": {e.id: e.patient_id for _, e in billing_decoded["superbills"]},
+        },
     )
     problems.extend(claim_problems)
 
@@ -274,4 +309,9 @@ def validate(ws: Workspace, data: Any) -> CheckedFile:
 
     if problems:
         raise ImportRefused(problems)
-    return CheckedFile(settings, cleaned, billing, claims, documents)
+    if version < 5 and cleaned["infusions"] and TRACKED_FROM not in settings:
+        # Written before kettrack tracked Spravato REMS forms: as migration 0008 does for a database
+        # upgraded with sessions on file, forms are tracked from a week before now, and no sent date
+        # is invented for the older sessions (each would show as an overdue form).
+        settings[TRACKED_FROM] = (today - timedelta(days=7)).isoformat()
+    return CheckedFile(settings, cleaned, billing, claims, documents, releases)

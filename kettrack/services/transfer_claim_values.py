@@ -49,11 +49,18 @@ MAX_INTEGER = 2**31 - 1
 _DEADLINES = {("claims", "next_due"), ("claims", "next_trigger")}
 _DEADLINE_YEARS = 11
 _MULTILINE = {("claim_events", "note"), ("prior_auths", "notes")}
-_TEXT_MAX = {("appeal_letters", "paragraphs"): 500_000, ("payer_rules", "overrides"): 10_000}
+# A letter's blocks are JSON: 40 parts of 8,000 characters, with their titles and the JSON around them.
+_TEXT_MAX = {
+    ("appeal_letters", "paragraphs"): 500_000,
+    ("payer_rules", "overrides"): 10_000,
+    ("letter_drafts", "blocks"): 500_000,
+    ("issued_letters", "blocks"): 500_000,
+}
 # Integer columns that count from 1 (ids and foreign ids always do).
 _FROM_ONE = {
     ("claim_lines", "units"),
     ("prior_auths", "units"),
+    ("letter_drafts", "units"),
     ("claim_attachments", "size"),
     ("claim_events", "sequence"),
     ("audit_log", "sequence"),

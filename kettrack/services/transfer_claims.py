@@ -1,8 +1,10 @@
 """The claims part of an export (format 3 onward): claims with their lines, events, adjustments,
 attachments, prior authorizations, payer rules, reason codes, appeal letters and the audit log, row
-for row. The documents the attachments and letters name travel in the file's ``documents`` section
-(format 4; format 3 carried them in ``claim_attachment_files`` and ``appeal_letter_files``, keyed by
-file name, which an import still reads).
+for row; and, from format 5, the authorizations each superbill printed, letter drafts, issued letters
+of medical necessity and authorization requests, and the evidence library (their own rules:
+``kettrack.services.transfer_letters``). The documents the attachments and letters name travel in the
+file's ``documents`` section (format 4; format 3 carried them in ``claim_attachment_files`` and
+``appeal_letter_files``, keyed by file name, which an import still reads).
 
 These are history, not typed-in records: they are written back exactly as they were (same ids, same
 recorded times, the audit chain intact). Because they arrive as raw table rows, every value is
@@ -44,11 +46,21 @@ from kettrack.services.transfer_claim_values import (
 )
 from kettrack.services.transfer_documents import PDF, DocumentRef, sha256_problem
 from kettrack.services.transfer_format import shown_name
+from kettrack.services.transfer_letters import (
+    LETTER_RULES,
+    LETTER_TABLES,
+    SUPERBILL_AUTHS,
+    LetterLinks,
+    check_letter_links,
+    letter_refs,
+)
+from kettrack.services.transfer_letters import documents_named as letters_named
 from kettrack.store.models import Base
 
 __all__ = [
     "LEGACY_FILE_SECTIONS",
     "MAX_INTEGER",
+    "SINCE",
     "TABLES",
     "CheckedClaims",
     "Rows",
@@ -60,7 +72,7 @@ __all__ = [
     "shown_name",
 ]
 
-# In insertion order: every table after the ones it refers to.
+# In insertion order: every table after the ones it refers to (superbills are inserted before these).
 TABLES = (
     "payer_rules",
     "reason_codes",
@@ -72,8 +84,13 @@ TABLES = (
     "claim_attachments",
     "claim_auths",
     "appeal_letters",
+    SUPERBILL_AUTHS,
+    *LETTER_TABLES,
     "audit_log",
 )
+# The format version that brought each table; the others came with format 3. An older file's export
+# lacks these sections (read as empty) and may not bring them.
+SINCE = {SUPERBILL_AUTHS: 5, **dict.fromkeys(LETTER_TABLES, 5)}
 # Format 3 kept the bytes of attachments and letters here, keyed by the row's file name.
 LEGACY_FILE_SECTIONS = {
     "claim_attachment_files": "claim_attachments",
@@ -125,7 +142,7 @@ def documents_named(data: dict[str, Any]) -> list[tuple[str, str]]:
         for row in data["claim_attachments"]
     ]
     named += [(f"appeal letter {row['number']}", row["sha256"]) for row in data["appeal_letters"]]
-    return named
+    return named + letters_named(data)
 
 
 # --- checking a file's rows -----------------------------------------------------------------------
@@ -138,17 +155,22 @@ def check_claims(
     today: date,
     *,
     legacy_files: bool,
+    patients_of: dict[str, dict[int, int]] | None = None,
 ) -> tuple[CheckedClaims, list[Problem]]:
     """Check every row of the claims sections; problems name the section, row and column.
 
     ``pools`` holds the ids of the rows the file's other sections hold (by table name), for the
     foreign ids; ``legacy_files``: the file is format 3, whose attachments and letters carry their
-    bytes in the file sections keyed by file name."""
+    bytes in the file sections keyed by file name; ``patients_of``: the patient of each coverage and
+    superbill of the file (by table name, then id), for the cross-checks of letters and links."""
     problems: list[Problem] = []
     checked = CheckedClaims()
     ctx = RowContext(payer_kinds)
+    rules = {**TABLE_RULES, **LETTER_RULES}
     labels: dict[str, list[str]] = {}
-    named: dict[str, list[tuple[str, dict[str, Any]]]] = {owner: [] for owner in _DOCUMENT_OWNERS}
+    named: dict[str, list[tuple[str, dict[str, Any]]]] = {
+        owner: [] for owner in (*_DOCUMENT_OWNERS, "issued_letters")
+    }
     pools = {name: set(ids) for name, ids in pools.items()}
     for name in TABLES:
         raw = data.get(name, [])
@@ -185,7 +207,7 @@ def check_claims(
                 pools.setdefault(name, set()).add(row["id"])
             if len(row) != len(columns):
                 continue
-            if name in _DOCUMENT_OWNERS and sha256_problem(row["sha256"]) is None:
+            if name in named and sha256_problem(row["sha256"]) is None:
                 # Named even when the row has other problems, so its document is not reported as stray.
                 named[name].append((label, row))
             bad = False
@@ -198,7 +220,7 @@ def check_claims(
                     problems.append(Problem(f"{label}.{key[-1]}", f"another row has the same {shown_key}"))
                     bad = True
                 values.add(value)
-            rule = TABLE_RULES.get(name)
+            rule = rules.get(name)
             for column_name, message in rule(row, ctx) if rule else []:
                 problems.append(Problem(f"{label}.{column_name}", message))
                 bad = True
@@ -231,8 +253,17 @@ def check_claims(
                 kept_labels.append(label)
         checked.rows[name], labels[name] = kept, kept_labels
 
+    owners = patients_of or {}
+    links = LetterLinks(
+        owners.get("coverages", {}),
+        {row["id"]: row["patient_id"] for row in checked.rows["claims"]},
+        {row["number"] for row in checked.rows["appeal_letters"]},
+        owners.get("superbills", {}),
+        {row["id"]: row["patient_id"] for row in checked.rows["prior_auths"]},
+    )
+    problems += check_letter_links(checked.rows, labels, links)
     problems += _check_chain(checked.rows["audit_log"])
-    checked.refs = _document_refs(data, named, legacy_files, problems)
+    checked.refs = _document_refs(data, named, legacy_files, problems) + letter_refs(named["issued_letters"])
     return checked, problems
 
 

@@ -8,6 +8,8 @@ The file's sections and how they are checked: ``kettrack.services.transfer``.
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -18,6 +20,7 @@ from kettrack.core import validation
 from kettrack.core.enums import UserRole
 from kettrack.core.problems import InvalidInput
 from kettrack.services.backup_taking import KEEP_KEYS
+from kettrack.store.rems import TRACKED_FROM
 from kettrack.store.settings import ROLE, SETUP_DONE
 
 __all__ = [
@@ -31,11 +34,13 @@ __all__ = [
     "PORTABLE_SETTINGS",
     "SECTIONS",
     "DatabaseNotEmpty",
+    "SettingCheck",
     "ImportRefused",
     "TransferSummary",
     "check_header",
     "clock_day",
     "read_file",
+    "setting_problem",
     "shown_name",
 ]
 
@@ -43,7 +48,10 @@ FORMAT = "kettrack-export"
 # 2: billing sections (codes, fees, service lines, superbills); 3: claims, their history and files;
 # 4: documents from the database in one "documents" section keyed by SHA-256, rows naming them by
 # sha256 (3 carried them beside the rows, keyed by file name); only the portable settings. 5: the
-# Spravato REMS fields (a patient's enrolment, a session's form sent on), which older files lack.
+# Spravato REMS fields (a patient's enrolment, a session's form sent on) and the setting
+# ``rems_forms_from``; a fee's NDC container type; the prior authorizations each superbill printed;
+# letter drafts, issued letters of medical necessity and authorization requests, the evidence library;
+# the ICD-10-CM releases loaded (``icd10_releases``). Older files lack them: their sections are empty.
 FORMAT_VERSION = 5
 # The sections in file order; clinics come before clinicians inside "providers" on import.
 SECTIONS: tuple[str, ...] = ("patients", "providers", "payers", "coverages", "treatments", "infusions")
@@ -54,12 +62,49 @@ MAX_ID = 2**31 - 1
 # A superbill covers many sessions, a claim many lines: their totals may exceed one amount's limit,
 # never this (and it fits the integer cents the Money type stores many times over).
 MAX_TOTAL = Decimal("99999999.99")
-# The settings a file carries, with the values each may take: they describe the records (who keeps
-# them, whether set-up is done), so they travel with them.
-PORTABLE_SETTINGS: dict[str, frozenset[str]] = {
-    ROLE: frozenset(r.value for r in UserRole),
-    SETUP_DONE: frozenset({"yes"}),
+# How a portable setting's value is checked: (value, today) -> what is wrong with it, or None.
+SettingCheck = Callable[[str, date], str | None]
+
+
+def _one_of(values: Iterable[str]) -> SettingCheck:
+    allowed = frozenset(values)
+
+    def check(value: str, today: date) -> str | None:
+        if value in allowed:
+            return None
+        return f"{value[:40]!r} is not one of: {', '.join(sorted(allowed))}"
+
+    return check
+
+
+def _a_date(value: str, today: date) -> str | None:
+    """A date written YYYY-MM-DD, as kettrack writes it (it is read back with ``date.fromisoformat``)."""
+    try:
+        day = date.fromisoformat(value) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value, re.ASCII) else None
+    except ValueError:
+        day = None
+    if day is None:
+        return f"{value[:40]!r} is not a date written YYYY-MM-DD"
+    return validation.plausible_date_problem(day, today)
+
+
+# The settings a file carries, with how each value is checked: they describe the records (who keeps
+# them, whether set-up is done, from which date of service Spravato REMS forms are tracked), so they
+# travel with them.
+PORTABLE_SETTINGS: dict[str, SettingCheck] = {
+    ROLE: _one_of(r.value for r in UserRole),
+    SETUP_DONE: _one_of({"yes"}),
+    TRACKED_FROM: _a_date,
 }
+
+
+def setting_problem(key: str, value: object, today: date) -> str | None:
+    """What is wrong with a portable setting's value in a file, or None."""
+    if not isinstance(value, str):
+        return "must be text"
+    return PORTABLE_SETTINGS[key](value, today)
+
+
 # Settings kettrack writes that belong to an installation: the lock PIN's hash and idle time
 # (kettrack.ui.auto_lock), the backup retention, and the id the audit seals are keyed to
 # (kettrack.store.audit_anchor). Never exported (format 4); left out when a file of format 1-3, which

@@ -19,7 +19,9 @@ from kettrack.cli import main
 from kettrack.core.icd10_releases import Icd10Releases
 from kettrack.store.models import Base
 from tests.conftest import TODAY
+from tests.store.test_hostile_import import before_format_5
 from tests.store.test_transfer import comparable
+from tests.transfer_kit import add_letters_and_more
 
 SECRET = b"root:$6$not-a-real-hash:19000:0:99999:7:::\n"
 Change = Callable[[dict[str, Any], Path], dict[str, Any]]
@@ -45,6 +47,7 @@ def source(template_db: Path, tmp_path_factory: pytest.TempPathFactory, icd10: A
         scan = folder / "eob.png"
         scan.write_bytes(b"\x89PNG\r\n\x1a\n" + b"scan" * 40)
         ws.claims.record(claim, NewEvent(EventKind.NOTE, TODAY, note="called"), attachments=[(scan, "")])
+        add_letters_and_more(ws)  # letters, a draft, the evidence library (format 5)
         return export_data(ws)
     finally:
         ws.close()
@@ -67,6 +70,7 @@ def _counts(path: Path) -> dict[str, int]:
 
 
 def _format_3(data: dict[str, Any]) -> dict[str, Any]:
+    data = before_format_5(data)
     documents = data.pop("documents")
     data["format_version"] = 3
     for row in data["superbills"]:
@@ -141,6 +145,38 @@ HOSTILE: dict[str, tuple[Change, str]] = {
     "lock PIN hash": (_setting("lock_pin_scrypt", "scrypt$1$x"), "settings.lock_pin_scrypt"),
     "lock_pin_hash": (_setting("lock_pin_hash", "0" * 64), "settings.lock_pin_hash"),
     "unknown setting, lone surrogate": (_setting("\ud800", "x"), "settings.'\\ud800'"),
+    "letter draft's text not JSON": (
+        _set("letter_drafts", "blocks", "{not json"),
+        "letter_drafts[1] (id 1).blocks: is not a letter's text",
+    ),
+    "issued letter named as a path": (
+        _set("issued_letters", "file_name", "/etc/shadow"),
+        "issued_letters[1] (id 1).file_name",
+    ),
+    "issued letter's document absent": (
+        _set("issued_letters", "sha256", "0" * 64),
+        "issued_letters[1] (id 1): sha256: its document is not in the file",
+    ),
+    "evidence citation with U+202E": (
+        _set("evidence_references", "citation", "Roe \u202eR."),
+        "evidence_references[1] (id 1).citation: contains an invisible",
+    ),
+    "superbill printing an unknown authorization": (
+        _set("superbill_auths", "auth_id", 99),
+        "superbill_auths[1].auth_id: there is no prior_auths row with id 99",
+    ),
+    "fee container unknown to kettrack": (
+        _set("fee_schedule", "container", "pallet"),
+        "fee_schedule[1]: container: 'pallet' is not one of",
+    ),
+    "REMS tracking start not a date": (
+        _setting("rems_forms_from", "soon"),
+        "settings.rems_forms_from: 'soon' is not a date written YYYY-MM-DD",
+    ),
+    "ICD-10-CM release that is a fragment": (
+        lambda data, secret: {**data, "icd10_releases": [{"label": "FY2027", "codes": []}]},
+        "icd10_releases[1] (FY2027): fiscal_year: is missing",
+    ),
     "tampered audit entry": (
         _set("audit_log", "details", "nothing to see", row=2),
         "audit_log: the audit chain is broken: entry 3 was altered",
@@ -188,11 +224,12 @@ def test_round_trip_through_the_command_line_keeps_every_document(
     shutil.copyfile(template_db, target)
     code, out, err = _run(capsys, "--db", str(target), "import", str(first))
     assert code == 0, err
-    assert "1 claim_attachment," in out and "7 superbills" in out
+    assert "1 claim_attachment," in out and "11 superbills" in out and "1 issued_letter," in out
     second = tmp_path / "second.json"
     assert _run(capsys, "--db", str(target), "export", str(second))[0] == 0
     again = json.loads(second.read_text())
-    assert len(again["documents"]) == len(source["documents"]) >= 3
+    assert len(again["documents"]) == len(source["documents"]) >= 4  # the LMN's PDF among them
+    assert again["issued_letters"] == source["issued_letters"] and again["letter_drafts"]
     assert comparable(again) == comparable(source)
     # A second import into a database that now holds records is refused the usual way.
     code, out, err = _run(capsys, "--db", str(target), "import", str(second))

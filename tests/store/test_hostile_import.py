@@ -27,14 +27,47 @@ from kettrack.services.workspace import Workspace
 from kettrack.store.models import Base
 from tests.conftest import TODAY
 from tests.store.test_transfer import comparable
+from tests.transfer_kit import add_letters_and_more
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"scan" * 40
 SECRET = b"root:$6$not-a-real-hash:19000:0:99999:7:::\n"
 
 
+FORMAT_5_SECTIONS = (
+    "superbill_auths",
+    "letter_drafts",
+    "issued_letters",
+    "evidence_references",
+    "icd10_releases",
+)
+
+
+def before_format_5(data: dict[str, Any]) -> dict[str, Any]:
+    """The same export without what format 5 added to it: its sections (and the issued letters'
+    documents), and the fees' container types."""
+    old = copy.deepcopy(data)
+    for row in old.get("issued_letters", []):
+        del old["documents"][row["sha256"]]
+    for section in FORMAT_5_SECTIONS:
+        old.pop(section, None)
+    for fee in old["fee_schedule"]:
+        fee.pop("container", None)
+    return old
+
+
+def after_format_5(data: dict[str, Any]) -> dict[str, Any]:
+    """What a database imported from ``before_format_5(data)`` exports: the sections empty, every
+    container unknown."""
+    expected = before_format_5(data)
+    expected.update({section: [] for section in FORMAT_5_SECTIONS})
+    for fee in expected["fee_schedule"]:
+        fee["container"] = "unknown"
+    return {key: expected[key] for key in data}
+
+
 def as_format_3(data: dict[str, Any]) -> dict[str, Any]:
     """The same export as kettrack wrote it before format 4: bytes beside the rows, by file name."""
-    old = copy.deepcopy(data)
+    old = before_format_5(data)
     documents = old.pop("documents")
     old.pop("audit_head", None)  # format 4 added it
     old["format_version"] = 3
@@ -65,6 +98,7 @@ def source(template_db: Path, tmp_path_factory: pytest.TempPathFactory, icd10: A
         scan = folder / "eob.png"
         scan.write_bytes(PNG)
         ws.claims.record(claim, NewEvent(EventKind.NOTE, TODAY, note="called"), attachments=[(scan, "")])
+        add_letters_and_more(ws)
         return export_data(ws)
     finally:
         ws.close()
@@ -297,6 +331,70 @@ BAD_VALUES: list[tuple[str, int, str, Any, str]] = [
     ),
     ("coverages", 0, "effective_to", "9999-12-31", "V1: effective_to: Coverage end 9999-12-31 is more than"),
     ("infusions", 0, "phq9_before", 2**70, "infusions[1] (id 1): phq9_before: is outside the range"),
+    # What format 5 added: fee containers, the authorizations superbills printed, letters, the library.
+    (
+        "fee_schedule",
+        0,
+        "container",
+        "triple_dose",
+        "fee_schedule[1]: container: 'triple_dose' is not one of",
+    ),
+    (
+        "superbill_auths",
+        0,
+        "auth_id",
+        99,
+        "superbill_auths[1].auth_id: there is no prior_auths row with id 99",
+    ),
+    ("superbill_auths", 0, "superbill_id", 2**70, "superbill_auths[1].superbill_id: must be between 1 and"),
+    ("superbill_auths", 0, "superbill_id", 99, "superbill_auths[1].superbill_id: there is no superbills row"),
+    ("letter_drafts", 0, "kind", "love_letter", "D1.kind: 'love_letter' is not one of"),
+    ("letter_drafts", 0, "patient_id", 99, "D1.patient_id: there is no patients row with id 99"),
+    ("letter_drafts", 0, "units", 0, "D1.units: must be between 1 and"),
+    ("letter_drafts", 0, "blocks", "{not json", "D1.blocks: is not a letter's text as kettrack keeps it"),
+    ("letter_drafts", 0, "blocks", json.dumps([["a", "", "x"]] * 41), "D1.blocks: has 41 parts"),
+    ("letter_drafts", 0, "blocks", json.dumps([["opening", "", "Dear \u202eplan"]]), "D1.blocks: part 1"),
+    ("letter_drafts", 0, "blocks", "[" * 100_000 + "]" * 100_000, "D1.blocks: is not a letter's text"),
+    ("letter_drafts", 0, "blocks", "x" * 500_001, "D1.blocks: is too long"),
+    ("letter_drafts", 0, "arguments", "medical_necessity,bribe", "D1.arguments: must be arguments kettrack"),
+    ("letter_drafts", 0, "disputed_lines", "1,\u00b2", "D1.disputed_lines: must be claim line numbers"),
+    ("letter_drafts", 0, "codes", "g2083", "D1.codes: must be codes in capitals"),
+    ("letter_drafts", 0, "issued_number", "LMN-999999", "D1.issued_number: there is no issued letter"),
+    ("letter_drafts", 0, "created_at", "yesterday", "D1.created_at: 'yesterday' is not a date and time"),
+    (
+        "letter_drafts",
+        1,
+        "period_to",
+        "2026-01-01",
+        "letter_drafts[2] (id 2).period_to: ends before it starts",
+    ),
+    (
+        "issued_letters",
+        0,
+        "number",
+        "LMN-1",
+        "I1.number: 'LMN-1' is not a letter of medical necessity number",
+    ),
+    ("issued_letters", 0, "kind", "appeal", "I1.kind: appeal letters are issued as appeal_letters"),
+    ("issued_letters", 0, "file_name", "../x.pdf", "I1.file_name: '../x.pdf' is not a plain file name"),
+    ("issued_letters", 0, "file_name", "LMN-000001.exe", "I1.file_name: must end in .pdf"),
+    ("issued_letters", 0, "sha256", "../../x", "I1.sha256: is not a SHA-256"),
+    ("issued_letters", 0, "sha256", "0" * 64, "I1: sha256: its document is not in the file"),
+    ("issued_letters", 0, "issued_at", "2026-11-01T10:00:00+02:00", "I1.issued_at: must be a time in UTC"),
+    (
+        "issued_letters",
+        0,
+        "blocks",
+        json.dumps([["opening", "", " untrimmed "]]),
+        "I1.blocks: is not an issued",
+    ),
+    ("issued_letters", 0, "blocks", "[]", "I1.blocks: the letter has no text"),
+    ("issued_letters", 0, "draft_id", 99, "I1.draft_id: there is no letter_drafts row with id 99"),
+    ("issued_letters", 0, "draft_id", 2, "I1.draft_id: the draft 2 was not issued as 'LMN-000001'"),
+    ("evidence_references", 0, "citation", "Roe  R.", "R1.citation: is not a reference as the library keeps"),
+    ("evidence_references", 0, "citation", "x" * 601, "R1.citation: is too long"),
+    ("evidence_references", 0, "citation", "Roe\x00", "R1.citation: contains a NUL character"),
+    ("evidence_references", 0, "drug", "cannabis", "R1.drug: 'cannabis' is not one of"),
 ]
 _SHORT = {
     "C1": "claims[1] (id 1)",
@@ -305,6 +403,9 @@ _SHORT = {
     "A1": "claim_attachments[1] (id 1)",
     "S1": "superbills[1] (id 1)",
     "V1": "coverages[1] (id 1)",
+    "D1": "letter_drafts[1] (id 1)",
+    "I1": "issued_letters[1] (id 1)",
+    "R1": "evidence_references[1] (id 1)",
 }
 
 
@@ -365,7 +466,7 @@ def test_hostile_names_are_shown_escaped(data: dict[str, Any], target: Workspace
 
 
 @pytest.mark.parametrize(
-    ("key", "value", "expected"),
+    ("key", "value", "expected"),  # the value as the file gives it
     [
         ("lock_pin_scrypt", "scrypt$1$c2FsdA==", "settings.lock_pin_scrypt: belongs to the installation"),
         ("lock_pin_hash", "0" * 64, "settings.lock_pin_hash: is not a setting an export carries"),
@@ -374,10 +475,14 @@ def test_hostile_names_are_shown_escaped(data: dict[str, Any], target: Workspace
         ("backup_keep_daily", "1", "settings.backup_keep_daily: belongs to the installation"),
         ("user_role", "admin", "settings.user_role: 'admin' is not one of: clinic, patient"),
         ("first_run_done", "no", "settings.first_run_done: 'no' is not one of: yes"),
+        ("rems_forms_from", "2026-13-01", "settings.rems_forms_from: '2026-13-01' is not a date written"),
+        ("rems_forms_from", "2026-6-1", "settings.rems_forms_from: '2026-6-1' is not a date written"),
+        ("rems_forms_from", "9999-01-01", "settings.rems_forms_from: 9999-01-01 is more than 2 years"),
+        ("rems_forms_from", 20260601, "settings.rems_forms_from: must be text"),
     ],
 )  # fmt: skip
 def test_only_portable_settings_are_imported(
-    data: dict[str, Any], target: Workspace, key: str, value: str, expected: str
+    data: dict[str, Any], target: Workspace, key: str, value: Any, expected: str
 ) -> None:
     data["settings"][key] = value
     assert has(refused(target, data), expected)
@@ -398,7 +503,7 @@ def test_an_older_file_keeps_its_records_but_not_the_installation_settings(
 def test_a_format_3_file_gives_the_same_database(data: dict[str, Any], target: Workspace) -> None:
     import_data(target, as_format_3(data))
     again = export_data(target)
-    assert comparable(again) == comparable(data)
+    assert comparable(again) == comparable(after_format_5(data))
 
 
 def test_a_format_3_file_with_a_document_left_out_is_refused(data: dict[str, Any], target: Workspace) -> None:
@@ -473,3 +578,104 @@ def test_an_audit_log_cut_short_in_the_file_is_refused(data: dict[str, Any], tar
     data["audit_log"] = data["audit_log"][:-2]
     lines = refused(target, data)
     assert any("does not end at the entry" in line for line in lines), lines
+
+
+# --- what format 5 added ------------------------------------------------------------------------------
+
+
+def test_a_letter_is_about_its_own_patients_claim_and_coverage(
+    data: dict[str, Any], target: Workspace
+) -> None:
+    appeal = next(d for d in data["letter_drafts"] if d["kind"] == "appeal")
+    other = next(p["id"] for p in data["patients"] if p["id"] != appeal["patient_id"])
+    appeal["patient_id"] = other
+    request = next(d for d in data["letter_drafts"] if d["kind"] == "prior_authorization")
+    request["coverage_id"] = next(
+        c["id"] for c in data["coverages"] if c["patient_id"] != request["patient_id"]
+    )
+    lines = refused(target, data)
+    where = f"letter_drafts[{data['letter_drafts'].index(appeal) + 1}] (id {appeal['id']})"
+    assert has(lines, f"{where}.claim_id: is patient ", f"not patient {other}'s"), lines
+    where = f"letter_drafts[{data['letter_drafts'].index(request) + 1}] (id {request['id']})"
+    assert has(lines, f"{where}.coverage_id: is patient "), lines
+    request["kind"] = "external_review"  # an external review request answers a claim: it must name one
+    assert has(refused(target, data), f"{where}.claim_id: must name the claim the letter answers")
+
+
+def test_an_issued_letter_and_its_draft_must_agree(data: dict[str, Any], target: Workspace) -> None:
+    data["issued_letters"][0]["patient_id"] = 1  # the demo's LMN is Harold's (patient 2)
+    data["letter_drafts"].append({**data["letter_drafts"][0], "id": 99, "issued_number": "PAR-000007"})
+    data["letter_drafts"][0]["issued_number"] = ""
+    lines = refused(target, data)
+    assert has(lines, "issued_letters[1] (id 1).draft_id: the draft 1 was not issued as 'LMN-000001'"), lines
+    assert has(lines, "letter_drafts[4] (id 99).issued_number: there is no issued letter 'PAR-000007'"), lines
+
+
+def test_a_superbill_prints_its_own_patients_authorizations(data: dict[str, Any], target: Workspace) -> None:
+    link = data["superbill_auths"][0]
+    auth = next(a for a in data["prior_auths"] if a["id"] == link["auth_id"])
+    other = next(b for b in data["superbills"] if b["patient_id"] != auth["patient_id"])
+    link["superbill_id"] = other["id"]
+    lines = refused(target, data)
+    assert has(lines, "superbill_auths[1].auth_id: is patient ", f"on patient {other['patient_id']}'s"), lines
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES, ids=lambda n: repr(n[:12]))
+def test_an_issued_letters_file_name_that_is_a_path_is_refused(
+    data: dict[str, Any], target: Workspace, name: str
+) -> None:
+    data["issued_letters"][0]["file_name"] = name
+    assert has(refused(target, data), "issued_letters[1] (id 1).file_name"), name
+
+
+def test_an_issued_letters_document_is_checked_like_the_others(
+    data: dict[str, Any], target: Workspace
+) -> None:
+    letter = data["issued_letters"][0]["sha256"]
+    data["documents"][letter]["base64"] = base64.b64encode(b"%PDF-1.4 not the letter").decode()
+    assert has(refused(target, data), f"documents.{letter}.base64: does not match its SHA-256")
+    del data["documents"][letter]
+    assert has(refused(target, data), "issued_letters[1] (id 1): sha256: its document is not in the file")
+
+
+def test_a_format_4_file_imports_and_may_not_bring_what_5_added(
+    data: dict[str, Any], target: Workspace
+) -> None:
+    old = before_format_5(data)
+    old["format_version"] = 4
+    for section in FORMAT_5_SECTIONS:
+        refused_lines = refused(target, {**old, section: []})
+        assert has(refused_lines, f"{section}: is not a section kettrack knows"), refused_lines
+    del old["settings"]["rems_forms_from"]  # format 4 never carried it
+    summary = import_data(target, old)
+    assert summary.counts["letter_drafts"] == 0 and summary.counts["icd10_releases"] == 0
+    # Its sessions predate REMS tracking: as migration 0008 does, forms are tracked from a week ago.
+    assert target.settings.get("rems_forms_from") == "2026-11-16"
+    expected = after_format_5(data)
+    expected["settings"]["rems_forms_from"] = "2026-11-16"
+    assert comparable(export_data(target)) == comparable(expected)
+
+
+def test_a_format_5_file_written_before_letters_travelled_still_imports(
+    data: dict[str, Any], target: Workspace
+) -> None:
+    """Format 5 first carried only the REMS fields: such a file lacks the later sections, read as empty."""
+    import_data(target, before_format_5(data))
+    assert comparable(export_data(target)) == comparable(after_format_5(data))
+
+
+def test_a_release_fragment_is_refused(data: dict[str, Any], target: Workspace) -> None:
+    data["icd10_releases"] = [
+        {
+            "label": "FY2027",
+            "fiscal_year": 2027,
+            "effective_from": "2026-10-01",
+            "source_name": "icd10cm_order_2027.txt",
+            "source_kind": "order file",
+            "source_sha256": "0" * 64,
+            "loaded_at": "2026-11-01T10:00:00+00:00",
+            "codes": [["F43.13", "Post-traumatic stress disorder, delayed expression"]],
+        }
+    ]
+    lines = refused(target, data)
+    assert has(lines, "icd10_releases[1] (FY2027): codes: holds 1 billable codes", "fragment"), lines

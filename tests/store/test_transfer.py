@@ -32,13 +32,16 @@ from kettrack.services.transfer import (
     write_private,
 )
 from kettrack.services.workspace import Workspace
+from tests.transfer_kit import add_letters_and_more
 
 TODAY = date(2026, 11, 23)  # the same fixed day as tests/conftest.py
 EMPTY_COUNTS = {
     "patients": 0, "providers": 0, "payers": 0, "coverages": 0, "treatments": 0, "infusions": 0,
     "procedure_codes": 0, "fee_schedule": 0, "service_lines": 0, "superbills": 0,
     "payer_rules": 0, "reason_codes": 0, "prior_auths": 0, "claims": 0, "claim_lines": 0, "claim_events": 0,
-    "claim_adjustments": 0, "claim_attachments": 0, "claim_auths": 0, "appeal_letters": 0, "audit_log": 0,
+    "claim_adjustments": 0, "claim_attachments": 0, "claim_auths": 0, "appeal_letters": 0,
+    "superbill_auths": 0, "letter_drafts": 0, "issued_letters": 0, "evidence_references": 0, "audit_log": 0,
+    "icd10_releases": 0,
 }  # fmt: skip
 
 
@@ -64,7 +67,9 @@ def new_workspace(template_db: Path, tmp_path: Path, icd10) -> Iterator[Callable
 
 @pytest.fixture
 def demo_ws(workspace):  # type: ignore[no-untyped-def]
-    """The demo set plus billing records: an own code, edited lines, and issued superbills (v1, v2)."""
+    """The demo set plus billing records: an own code, edited lines, and issued superbills (v1, v2);
+    and what format 5 added (tests/transfer_kit.py): letters, a draft, the evidence library, a
+    superbill that printed an authorization, the REMS tracking start."""
     from kettrack.core.codes import CodeKind, ProcedureCode
     from kettrack.services.superbills import SuperbillRequest
 
@@ -73,6 +78,7 @@ def demo_ws(workspace):  # type: ignore[no-untyped-def]
     first = workspace.superbills.issue(SuperbillRequest(infusion_ids=(1, 3)))
     workspace.superbills.reissue(first.id)
     workspace.service_lines.ensure_lines(2)
+    add_letters_and_more(workspace)
     return workspace
 
 
@@ -99,6 +105,7 @@ def _counts(ws: Workspace) -> dict[str, int]:
         "infusions": ws.infusions.count(),
         **{section: len(records) for section, records in _billing(ws).items()},
         **_claim_counts(ws),
+        "icd10_releases": len(export_data(ws)["icd10_releases"]),
     }
 
 
@@ -170,7 +177,12 @@ def test_export_layout_is_stable(demo_ws: Workspace) -> None:
         "claim_attachments",
         "claim_auths",
         "appeal_letters",
+        "superbill_auths",
+        "letter_drafts",
+        "issued_letters",
+        "evidence_references",
         "audit_log",
+        "icd10_releases",
         "documents",
         "audit_head",
     ]
@@ -182,9 +194,17 @@ def test_export_layout_is_stable(demo_ws: Workspace) -> None:
         "line_ids",
     ]  # fmt: skip
     # Each document once, keyed by its SHA-256, in key order; the rows name it by sha256.
-    assert list(data["documents"]) == sorted({r["sha256"] for r in data["superbills"]})
+    named = {r["sha256"] for r in data["superbills"]} | {r["sha256"] for r in data["issued_letters"]}
+    assert list(data["documents"]) == sorted(named) and len(data["issued_letters"]) == 1
     assert all(list(d) == ["media_type", "base64"] for d in data["documents"].values())
-    assert list(data["fee_schedule"][0]) == ["provider_id", "code", "amount", "ndc"]
+    assert list(data["fee_schedule"][0]) == ["provider_id", "code", "amount", "ndc", "container"]
+    assert {f["container"] for f in data["fee_schedule"]} == {"unknown", "single_dose"}
+    assert data["settings"]["rems_forms_from"] == "2026-06-01"
+    assert data["superbill_auths"] and list(data["superbill_auths"][0]) == ["superbill_id", "auth_id"]
+    assert [d["kind"] for d in data["letter_drafts"]] == ["medical_necessity", "prior_authorization"]
+    assert data["letter_drafts"][0]["issued_number"] == data["issued_letters"][0]["number"] == "LMN-000001"
+    assert data["evidence_references"][0]["citation"].startswith("Roe R, Poe P.")
+    assert data["icd10_releases"] == []  # a loaded release: test_code_set_transfer.py
     assert list(data["patients"][0]) == [
         "id",
         "legal_name",
@@ -404,6 +424,10 @@ def test_round_trip_on_postgresql(demo_ws: Workspace, new_workspace, pg_url: str
     assert pg.patients.add(PatientRecord(legal_name="Next Person")).id == highest + 1
     infusion = pg.infusions.get(source["infusions"][0]["id"])
     assert pg.infusions.add(infusion).id == max(r["id"] for r in source["infusions"]) + 1
+    from kettrack.services.letter_drafts import LetterService
+
+    added = LetterService(pg.appeals).add_evidence("Doe J. Another trial. J Mood. 2026;4:1-2.")
+    assert added.id == max(r["id"] for r in source["evidence_references"]) + 1
     # A second import is refused on PostgreSQL as on SQLite.
     with pytest.raises(DatabaseNotEmpty):
         import_data(pg, source)
@@ -419,6 +443,7 @@ def test_round_trip_restores_the_issued_documents(demo_ws: Workspace, new_worksp
     import_data(target, export_data(demo_ws))
     issued = target.superbills.list()
     assert [(r.number, r.version, r.superseded) for r in issued] == [
+        ("SB-2026-000002", 1, False),  # Harold's, with his authorization (tests/transfer_kit.py)
         ("SB-2026-000001", 2, False),
         ("SB-2026-000001", 1, True),
     ]
@@ -426,6 +451,15 @@ def test_round_trip_restores_the_issued_documents(demo_ws: Workspace, new_worksp
         for record in issued:
             content = documents.content(session, record.sha256)
             assert hashlib.sha256(content).hexdigest() == record.sha256 and content.startswith(b"%PDF")
+    # The letter of medical necessity comes back as issued, its PDF from the file's documents.
+    from kettrack.services.letter_drafts import LetterService
+
+    letters = LetterService(target.appeals)
+    assert letters.letter_pdf(1) == LetterService(demo_ws.appeals).letter_pdf(1)
+    assert [d.kind.value for d in letters.drafts()] == ["prior_authorization"]
+    assert [r.citation for r in letters.evidence()] == [
+        r.citation for r in LetterService(demo_ws.appeals).evidence()
+    ]
     # The documents are in the database: no folder was made beside it.
     assert [p.name for p in set(tmp_path.iterdir()) - before if p.is_dir()] == []
     assert target.codes.catalog().get("99417").description == "Extra visit time, our words"  # type: ignore[union-attr]
