@@ -183,7 +183,7 @@ def claims_close(ws: Workspace, args: argparse.Namespace) -> int:
 
 
 def claims_note(ws: Workspace, args: argparse.Namespace) -> int:
-    return _event(ws, args, "note")
+    return _event(ws, args, "note", payer_claim_number=args.payer_claim_number or "")
 
 
 def claims_attach(ws: Workspace, args: argparse.Namespace) -> int:
@@ -254,7 +254,8 @@ def add_actions(actions: argparse._SubParsersAction[Any], command: Callable[...,
     event("external-review", "record a request for external review", _simple("external_review_filed"))
     sub = event("close", "close the claim", claims_close)
     sub.add_argument("--reason", required=True, help="paid_in_full, written_off or abandoned")
-    event("note", "keep a note (a call, a letter) on the timeline", claims_note)
+    sub = event("note", "keep a note (a call, a letter) on the timeline", claims_note)
+    sub.add_argument("--payer-claim-number", help="record the number the payer gave the claim (any time)")
     sub = command(
         "letter-save",
         "save a copy of an issued appeal letter (readable by you only)",

@@ -1,6 +1,8 @@
-"""Session commands: list treatment sessions (filtered by patient, dates and words) and add one, with
-its scores, diagnoses and a payment made on the day; record that an esketamine session's Spravato REMS
-Patient Monitoring Form was sent (``rems-form``).
+"""Session commands: list treatment sessions (filtered by patient, dates and words), add one with its
+scores, diagnoses and a payment made on the day, edit one (only the options given; ``--replace-dx OLD
+NEW`` swaps one diagnosis and keeps the others' order, which the billing lines' pointers follow); record
+that an esketamine session's Spravato REMS Patient Monitoring Form was sent (``rems-form``). A session's
+options are defined once, in kettrack.cli.record_options.
 """
 
 from __future__ import annotations
@@ -18,11 +20,16 @@ from kettrack.cli.kit import (
     enum_choices,
     print_list,
 )
+from kettrack.cli.record_options import (
+    edit_command,
+    edited_id,
+    require_changes,
+    session_changes,
+    session_options,
+)
 
 if TYPE_CHECKING:
     from kettrack.services.workspace import Workspace
-
-_SCORES = ("phq9_before", "phq9_after", "gad7_before", "gad7_after", "pain_before", "pain_after")
 
 
 def infusions_list(ws: Workspace, args: argparse.Namespace) -> int:
@@ -61,29 +68,14 @@ def infusions_list(ws: Workspace, args: argparse.Namespace) -> int:
 
 
 def infusions_add(ws: Workspace, args: argparse.Namespace) -> int:
-    from kettrack.core.enums import Drug, PaymentMethod, Route
+    from kettrack.core.enums import PaymentMethod
     from kettrack.core.records import InfusionRecord, PaymentRecord
-    from kettrack.core.validation import MAX_DOSE_MG, MAX_WEIGHT_KG
 
     v = Values()
-    patient_id = v.record_id(args.patient, "patient_id")
-    service_date = v.day(args.date, "service_date")
-    values: dict[str, Any] = {
-        "drug": v.choice(Drug, args.drug, "drug", Drug.KETAMINE),
-        "route": v.choice(Route, args.route, "route", Route.IV),
-        "provider_id": v.record_id(args.provider, "provider_id"),
-        "clinic_id": v.record_id(args.clinic, "clinic_id"),
-        "start_time": v.clock(args.start, "start_time"),
-        "end_time": v.clock(args.end, "end_time"),
-        "place_of_service": args.pos or ws.fees.usual_place(),
-        "dose_mg": v.measure(args.dose_mg, "dose_mg", MAX_DOSE_MG),
-        "weight_kg": v.measure(args.weight_kg, "weight_kg", MAX_WEIGHT_KG),
-        "diagnoses": tuple(args.dx or ()),
-        "side_effects": args.side_effects or "",
-        "notes": args.notes or "",
-    }
-    for score in _SCORES:
-        values[score] = v.whole(getattr(args, score), score)
+    values = session_changes(v, args)
+    service_date = values["service_date"]
+    if not values.get("place_of_service"):
+        values["place_of_service"] = ws.fees.usual_place()
     payments: tuple[PaymentRecord, ...] = ()
     if args.paid is not None:
         amount = v.amount(args.paid, "payments[1].amount")
@@ -96,14 +88,49 @@ def infusions_add(ws: Workspace, args: argparse.Namespace) -> int:
             "paid", "--paid-on, --paid-method and --paid-reference describe a payment: give --paid AMOUNT too"
         )
     v.done()
-    assert patient_id is not None and service_date is not None
-    record = InfusionRecord(patient_id=patient_id, service_date=service_date, payments=payments, **values)
-    saved = ws.infusions.add(record)
+    saved = ws.infusions.add(InfusionRecord(payments=payments, **values))
     print(saved.id)
-    _warn_rems(ws, saved.id)
-    if record.diagnoses and (warning := ws.icd10().coverage_warning(service_date)):
-        print(f"warning: {warning}", file=sys.stderr)
+    _warn_after_saving(ws, saved)
     return 0
+
+
+def _replaced(v: Values, diagnoses: tuple[str, ...], swaps: list[list[str]]) -> tuple[str, ...]:
+    """``diagnoses`` with each OLD of ``swaps`` replaced by NEW in its place."""
+    found = list(diagnoses)
+    for old, new in swaps:
+        wanted = old.strip().upper()
+        at = next((n for n, code in enumerate(found) if code.upper() == wanted), None)
+        if at is None:
+            have = ", ".join(found) or "none"
+            v.add("diagnoses", f"the session has no diagnosis {old} (it has {have})")
+        else:
+            found[at] = new.strip()
+    return tuple(found)
+
+
+def infusions_edit(ws: Workspace, args: argparse.Namespace) -> int:
+    """Change the options given of a session; validated and audited as the window's edit (its payments
+    and Spravato REMS form stay as they are)."""
+    from dataclasses import replace
+
+    session = ws.infusions.get(edited_id(args))
+    v = Values()
+    changes = session_changes(v, args)
+    if args.replace_dx:
+        changes["diagnoses"] = _replaced(v, changes.get("diagnoses", session.diagnoses), args.replace_dx)
+    v.done()
+    require_changes(changes, "infusions")
+    saved = ws.infusions.update(replace(session, **changes))
+    print(f"session {saved.id} of {saved.service_date.isoformat()} saved")
+    _warn_after_saving(ws, saved)
+    return 0
+
+
+def _warn_after_saving(ws: Workspace, saved: Any) -> None:
+    """Say on stderr what the saved session still lacks (stdout keeps the id, for scripts)."""
+    _warn_rems(ws, saved.id)
+    if saved.diagnoses and (warning := ws.icd10().coverage_warning(saved.service_date)):
+        print(f"warning: {warning}", file=sys.stderr)
 
 
 def _warn_rems(ws: Workspace, session_id: int | None) -> None:
@@ -148,26 +175,20 @@ def add_commands(
     sub.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD")
     sub.add_argument("--text", help="words in the patient, provider, drug, diagnoses or notes")
     add = command("add", "add a session; prints the new id", infusions_add, actions)
-    add.add_argument("--patient", metavar="ID", required=True)
-    add.add_argument("--date", metavar="YYYY-MM-DD", required=True, help="date of service")
-    add.add_argument("--drug", help=f"{enum_choices('Drug')} (default ketamine)")
-    add.add_argument("--route", help=f"{enum_choices('Route')} (default iv)")
-    add.add_argument("--provider", metavar="ID", help="rendering provider")
-    add.add_argument("--clinic", metavar="ID")
-    add.add_argument("--start", metavar="HH:MM")
-    add.add_argument("--end", metavar="HH:MM")
-    add.add_argument("--pos", help="place-of-service code (default: the clinic's usual one, else 11)")
-    add.add_argument("--dose-mg")
-    add.add_argument("--weight-kg")
-    add.add_argument("--dx", action="append", metavar="ICD10", help="diagnosis code; repeat for more")
-    for score in _SCORES:
-        add.add_argument("--" + score.replace("_", "-"), dest=score, metavar="N")
-    add.add_argument("--side-effects")
-    add.add_argument("--notes")
+    session_options(add, adding=True)
     add.add_argument("--paid", metavar="AMOUNT", help="amount paid, like 450.00")
     add.add_argument("--paid-on", metavar="YYYY-MM-DD", help="default: the date of service")
     add.add_argument("--paid-method", help=f"{enum_choices('PaymentMethod')} (default card)")
     add.add_argument("--paid-reference", help="receipt or card reference")
+    edit = edit_command(command, actions, "session", infusions_edit)
+    session_options(edit, adding=False)
+    edit.add_argument(
+        "--replace-dx",
+        nargs=2,
+        action="append",
+        metavar=("OLD", "NEW"),
+        help="replace diagnosis OLD with NEW, keeping the others and their order (repeatable)",
+    )
     sub = command(
         "rems-form",
         "record that an esketamine session's Spravato REMS Patient Monitoring Form was sent",

@@ -1,5 +1,7 @@
-"""Record commands: list and add patients, providers (clinicians and clinics), payers, coverages (a
-patient's plan membership) and treatment history. ``add`` prints the new record's id.
+"""Record commands: list, add and edit patients, providers (clinicians and clinics), payers and coverages
+(a patient's plan membership); list and add treatment history. ``add`` prints the new record's id;
+``edit`` changes only the options given, through the repository the window saves with (validated, and
+audited in the same transaction). Each record's options are defined once, in kettrack.cli.record_options.
 """
 
 from __future__ import annotations
@@ -18,21 +20,22 @@ from kettrack.cli.kit import (
     iso,
     print_list,
 )
+from kettrack.cli.record_options import (
+    coverage_changes,
+    coverage_options,
+    edit_command,
+    edited_id,
+    patient_changes,
+    patient_options,
+    payer_changes,
+    payer_options,
+    provider_changes,
+    provider_options,
+    require_changes,
+)
 
 if TYPE_CHECKING:
     from kettrack.services.workspace import Workspace
-
-
-def _address(args: argparse.Namespace) -> Any:
-    from kettrack.core.records import Address
-
-    return Address(
-        args.address_line1 or "",
-        args.address_line2 or "",
-        args.city or "",
-        args.state or "",
-        args.postal_code or "",
-    )
 
 
 def _patient_filter(args: argparse.Namespace) -> int | None:
@@ -82,17 +85,11 @@ def _yes_no(v: Values, text: str, field: str) -> bool | None:
 
 
 def patients_add(ws: Workspace, args: argparse.Namespace) -> int:
-    from kettrack.core.enums import Sex
     from kettrack.core.records import PatientRecord
 
     v = Values()
     record = PatientRecord(
-        legal_name=args.name,
-        date_of_birth=v.day(args.dob, "date_of_birth"),
-        sex=v.choice(Sex, args.sex, "sex", Sex.UNKNOWN),
-        address=_address(args),
-        phone=args.phone or "",
-        email=args.email or "",
+        **patient_changes(v, args),
         rems_enrolled_on=v.day(args.rems_enrolled_on, "rems_enrolled_on"),
         rems_id=args.rems_id or "",
     )
@@ -100,6 +97,18 @@ def patients_add(ws: Workspace, args: argparse.Namespace) -> int:
     # An enrolment date or REMS ID says the patient is enrolled; --rems-enrolled says it without them.
     enrolled = args.rems_enrolled or record.rems_enrolled_on is not None or bool(record.rems_id.strip())
     print(ws.patients.add(replace(record, rems_enrolled=enrolled)).id)
+    return 0
+
+
+def patients_edit(ws: Workspace, args: argparse.Namespace) -> int:
+    """Change the options given of a patient; validated and audited as the window's edit."""
+    patient = ws.patients.get(edited_id(args))
+    v = Values()
+    changes = patient_changes(v, args, patient.address)
+    v.done()
+    require_changes(changes, "patients")
+    saved = ws.patients.update(replace(patient, **changes))
+    print(f"patient {saved.id} saved: {saved.legal_name}")
     return 0
 
 
@@ -162,25 +171,25 @@ def providers_list(ws: Workspace, args: argparse.Namespace) -> int:
 
 
 def providers_add(ws: Workspace, args: argparse.Namespace) -> int:
-    from kettrack.core.enums import ProviderKind
     from kettrack.core.records import ProviderRecord
 
     v = Values()
-    record = ProviderRecord(
-        name=args.name,
-        kind=v.choice(ProviderKind, args.kind, "kind", ProviderKind.INDIVIDUAL),
-        credentials=args.credentials or "",
-        npi=args.npi or "",
-        tin=args.tin or "",
-        taxonomy=args.taxonomy or "",
-        license_number=args.license or "",
-        license_state=args.license_state or "",
-        address=_address(args),
-        phone=args.phone or "",
-        clinic_id=v.record_id(args.clinic, "clinic_id"),
-    )
+    changes = provider_changes(v, args)
     v.done()
+    record = ProviderRecord(**changes)  # the options not given keep the record's defaults
     print(ws.providers.add(record).id)
+    return 0
+
+
+def providers_edit(ws: Workspace, args: argparse.Namespace) -> int:
+    """Change the options given of a clinician or clinic; validated and audited as the window's edit."""
+    provider = ws.providers.get(edited_id(args))
+    v = Values()
+    changes = provider_changes(v, args, provider.address)
+    v.done()
+    require_changes(changes, "providers")
+    saved = ws.providers.update(replace(provider, **changes))
+    print(f"provider {saved.id} saved: {saved.display_name}")
     return 0
 
 
@@ -207,42 +216,24 @@ def _warn_no_appeals_address(address: str) -> None:
 
 
 def payers_edit(ws: Workspace, args: argparse.Namespace) -> int:
-    from dataclasses import replace
-
+    payer = ws.payers.get(edited_id(args))
     v = Values()
-    payer_id = v.record_id(args.id, "id")
+    changes = payer_changes(v, args)
     v.done()
-    assert payer_id is not None
-    changes = {
-        name: value
-        for name, value in (
-            ("name", args.name),
-            ("phone", args.phone),
-            ("claims_address", args.claims_address),
-            ("appeals_address", args.appeals_address),
-        )
-        if value is not None
-    }
-    saved = ws.payers.update(replace(ws.payers.get(payer_id), **changes))
+    require_changes(changes, "payers")
+    saved = ws.payers.update(replace(payer, **changes))
     print(f"payer {saved.id} saved: {saved.name}")
     _warn_no_appeals_address(saved.appeals_address)
     return 0
 
 
 def payers_add(ws: Workspace, args: argparse.Namespace) -> int:
-    from kettrack.core.enums import PayerKind
     from kettrack.core.records import PayerRecord
 
     v = Values()
-    record = PayerRecord(
-        name=args.name,
-        kind=v.choice(PayerKind, args.kind, "kind", PayerKind.COMMERCIAL),
-        payer_code=args.payer_code or "",
-        phone=args.phone or "",
-        claims_address=args.claims_address or "",
-        appeals_address=args.appeals_address or "",
-    )
+    changes = payer_changes(v, args)
     v.done()
+    record = PayerRecord(**changes)
     print(ws.payers.add(record).id)
     _warn_no_appeals_address(record.appeals_address)
     return 0
@@ -277,26 +268,26 @@ def coverages_list(ws: Workspace, args: argparse.Namespace) -> int:
 
 
 def coverages_add(ws: Workspace, args: argparse.Namespace) -> int:
-    from kettrack.core.enums import CoverageRank, Network, Relationship
     from kettrack.core.records import CoverageRecord
 
     v = Values()
     patient_id = v.record_id(args.patient, "patient_id")
-    payer_id = v.record_id(args.payer, "payer_id")
-    values = {
-        "group_number": args.group or "",
-        "relationship": v.choice(Relationship, args.relationship, "relationship", Relationship.SELF),
-        "policyholder_name": args.policyholder or "",
-        "policyholder_dob": v.day(args.policyholder_dob, "policyholder_dob"),
-        "rank": v.choice(CoverageRank, args.rank, "rank", CoverageRank.PRIMARY),
-        "effective_from": v.day(args.date_from, "effective_from"),
-        "effective_to": v.day(args.date_to, "effective_to"),
-        "network": v.choice(Network, args.network, "network", Network.UNKNOWN),
-    }
+    changes = coverage_changes(v, args)
     v.done()
-    assert patient_id is not None and payer_id is not None  # required options
-    record = CoverageRecord(patient_id=patient_id, payer_id=payer_id, member_id=args.member_id, **values)
-    print(ws.coverages.add(record).id)
+    assert patient_id is not None and changes.get("payer_id") is not None  # required options
+    print(ws.coverages.add(CoverageRecord(patient_id=patient_id, **changes)).id)
+    return 0
+
+
+def coverages_edit(ws: Workspace, args: argparse.Namespace) -> int:
+    """Change the options given of a coverage; validated and audited as the window's edit."""
+    coverage = ws.coverages.get(edited_id(args))
+    v = Values()
+    changes = coverage_changes(v, args)
+    v.done()
+    require_changes(changes, "coverages")
+    saved = ws.coverages.update(replace(coverage, **changes))
+    print(f"coverage {saved.id} saved: member ID {saved.member_id}")
     return 0
 
 
@@ -349,11 +340,6 @@ def treatments_add(ws: Workspace, args: argparse.Namespace) -> int:
 # --- registration --------------------------------------------------------------------------------
 
 
-def _address_options(parser: argparse.ArgumentParser) -> None:
-    for option in ("--address-line1", "--address-line2", "--city", "--state", "--postal-code"):
-        parser.add_argument(option)
-
-
 def add_commands(
     commands: argparse._SubParsersAction[Any],
     database_options: DatabaseOptions,
@@ -369,12 +355,7 @@ def add_commands(
     actions = action_group(commands, "patients", "people who receive infusions")
     listing(actions, "list patients", patients_list)
     add = command("add", "add a patient; prints the new id", patients_add, actions)
-    add.add_argument("--name", required=True, help="full legal name, exactly as on the insurance card")
-    add.add_argument("--dob", metavar="YYYY-MM-DD", help="date of birth")
-    add.add_argument("--sex", help=enum_choices("Sex"))
-    add.add_argument("--phone")
-    add.add_argument("--email")
-    _address_options(add)
+    patient_options(add, adding=True)
     add.add_argument(
         "--rems-enrolled", action="store_true", help="enrolled in the Spravato (esketamine) REMS"
     )
@@ -382,6 +363,7 @@ def add_commands(
         "--rems-enrolled-on", metavar="YYYY-MM-DD", help="REMS enrolment date (implies enrolled)"
     )
     add.add_argument("--rems-id", metavar="ID", help="the patient's REMS ID, if any (implies enrolled)")
+    patient_options(edit_command(command, actions, "patient", patients_edit), adding=False)
     sub = command("rems", "set a patient's Spravato (esketamine) REMS enrolment", patients_rems, actions)
     sub.add_argument("patient", metavar="PATIENT", help="the patient's id")
     sub.add_argument("--enrolled", required=True, metavar="yes|no", help="no clears the date and ID")
@@ -391,53 +373,19 @@ def add_commands(
     actions = action_group(commands, "providers", "clinicians and clinics")
     listing(actions, "list providers and clinics", providers_list)
     add = command("add", "add a clinician or a clinic; prints the new id", providers_add, actions)
-    add.add_argument("--kind", help=f"{enum_choices('ProviderKind')} (default individual)")
-    add.add_argument("--name", required=True)
-    add.add_argument("--credentials", help="e.g. MD, CRNA")
-    add.add_argument("--npi", help="10-digit National Provider Identifier")
-    add.add_argument("--tin", help="tax id (EIN), like 12-3456789")
-    add.add_argument("--taxonomy", help="taxonomy code, like 2084P0800X")
-    add.add_argument("--license", help="license number")
-    add.add_argument("--license-state", help="2-letter state of the license")
-    add.add_argument("--phone")
-    add.add_argument(
-        "--clinic", "--clinic-id", dest="clinic", metavar="ID", help="the clinic this clinician works in"
-    )
-    _address_options(add)
+    provider_options(add, adding=True)
+    provider_options(edit_command(command, actions, "provider", providers_edit), adding=False)
 
     actions = action_group(commands, "payers", "insurance payers")
     listing(actions, "list payers", payers_list)
-    add = command("add", "add a payer; prints the new id", payers_add, actions)
-    add.add_argument("--name", required=True)
-    add.add_argument("--kind", help=f"{enum_choices('PayerKind')} (default commercial)")
-    add.add_argument("--payer-code")
-    add.add_argument("--phone")
-    add.add_argument("--claims-address", help="where claims go (may span lines)")
-    add.add_argument("--appeals-address", help="where appeals go (may span lines)")
-    edit = command("edit", "change a payer's details (only the options given)", payers_edit, actions)
-    edit.add_argument("id", metavar="ID")
-    edit.add_argument("--name")
-    edit.add_argument("--phone")
-    edit.add_argument("--claims-address", help="where claims go (may span lines)")
-    edit.add_argument("--appeals-address", help="where appeals go: letters are addressed here")
+    payer_options(command("add", "add a payer; prints the new id", payers_add, actions), adding=True)
+    payer_options(edit_command(command, actions, "payer", payers_edit), adding=False)
 
     actions = action_group(commands, "coverages", "patients' insurance memberships")
     sub = listing(actions, "list coverages", coverages_list)
     sub.add_argument("--patient", metavar="ID", help="only this patient's coverages")
-    add = command("add", "add a coverage; prints the new id", coverages_add, actions)
-    add.add_argument("--patient", metavar="ID", required=True)
-    add.add_argument("--payer", metavar="ID", required=True)
-    add.add_argument("--member-id", required=True)
-    add.add_argument("--group", help="group number")
-    add.add_argument(
-        "--relationship", help=f"patient to policyholder: {enum_choices('Relationship')} (default self)"
-    )
-    add.add_argument("--rank", help=f"{enum_choices('CoverageRank')} (default primary)")
-    add.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="effective from")
-    add.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="effective to")
-    add.add_argument("--network", help=f"{enum_choices('Network')} (default unknown)")
-    add.add_argument("--policyholder", help="policyholder's name, when not the patient")
-    add.add_argument("--policyholder-dob", metavar="YYYY-MM-DD")
+    coverage_options(command("add", "add a coverage; prints the new id", coverages_add, actions), adding=True)
+    coverage_options(edit_command(command, actions, "coverage", coverages_edit), adding=False)
 
     actions = action_group(commands, "treatments", "earlier treatments (cited in appeals)")
     sub = listing(actions, "list treatment history", treatments_list)

@@ -2,8 +2,11 @@
 field that hold the fault, and the command that fixes it on the command line.
 
 The window opens the record named here (kettrack.ui.superbill_dialog); the command line prints
-``fix``. Records the command line cannot edit (a provider's NPI, a patient's address) carry no
-command: the CLI then names the record and where the window edits it.
+``fix``, a kettrack command in which the words of ``PLACEHOLDERS`` (NPI, ZIP, YYYY-MM-DD...) stand
+for the value the person puts in. A record's field is fixed with its group's ``edit`` command
+(``kettrack providers edit 3 --npi NPI``), a billing line with ``kettrack lines``. The few problems no
+single command fixes (a superbill with more than 12 diagnoses) carry no command: the CLI then names
+the record and where the window edits it.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from dataclasses import dataclass
 from kettrack.core.enums import LabeledEnum
 from kettrack.core.line_rules import LineProblem
 
-__all__ = ["BillProblem", "RecordKind", "line_fix", "messages"]
+__all__ = ["PLACEHOLDERS", "BillProblem", "RecordKind", "chained", "edit_fix", "line_fix", "messages"]
 
 
 class RecordKind(LabeledEnum):
@@ -29,7 +32,41 @@ class RecordKind(LabeledEnum):
     LINE = "line"  # a session's service lines: ``record_id`` is the session's id
     FEE = "fee"  # a fee schedule entry: ``record_id`` is the provider's (or clinic's) id
     SUPERBILL = "superbill"
+    CLAIM = "claim"  # a claim (its timeline of events): letters' problems only
 
+
+# The words a fix command holds where the person puts a value, and what each stands for.
+PLACEHOLDERS: dict[str, str] = {
+    "NPI": "the 10-digit NPI",
+    "TIN": "the tax ID (EIN), like 12-3456789",
+    "CREDENTIALS": "the credentials, like MD",
+    "STREET": "the street address",
+    "CITY": "the city",
+    "ZIP": "the ZIP code",
+    "PHONE": "the phone number",
+    "YYYY-MM-DD": "the date",
+    "MEMBER_ID": "the member ID on the insurance card",
+    "PAYER_ID": "the payer's id (kettrack payers list)",
+    "ICD10": "the ICD-10-CM code",
+    "AMOUNT": "the amount, like 450.00",
+    "UNITS": "the number of units",
+    "NDC": "the drug's NDC",
+    "QUANTITY": "the drug quantity",
+    "ADDRESS": "the address, its lines as on the plan's documents",
+    "CLAIM_NUMBER": "the claim number the payer gave (on the EOB or denial)",
+    "KIND": "the kind of treatment (kettrack treatments add --help lists them)",
+    "NAME": "the treatment's name, like Sertraline",
+    "AUTH_NUMBER": "the prior authorization number",
+}
+
+# The command group that edits each kind of record (``kettrack GROUP edit ID --option VALUE``).
+_EDIT_GROUPS: dict[RecordKind, str] = {
+    RecordKind.PROVIDER: "providers",
+    RecordKind.PATIENT: "patients",
+    RecordKind.COVERAGE: "coverages",
+    RecordKind.PAYER: "payers",
+    RecordKind.SESSION: "infusions",
+}
 
 # Where the window edits each kind of record, in the words of its navigation.
 WHERE_IN_WINDOW: dict[RecordKind, str] = {
@@ -41,6 +78,7 @@ WHERE_IN_WINDOW: dict[RecordKind, str] = {
     RecordKind.LINE: "Infusions › the session's billing lines",
     RecordKind.FEE: "Billing › Fee schedules",
     RecordKind.SUPERBILL: "the superbill",
+    RecordKind.CLAIM: "Claims › the claim",
 }
 
 
@@ -77,6 +115,20 @@ def messages(problems: Sequence[BillProblem | str]) -> list[str]:
 
 def _cmd(*words: str) -> str:
     return "kettrack " + " ".join(shlex.quote(w) for w in words)
+
+
+def edit_fix(record: RecordKind, record_id: int | None, *options: str) -> str:
+    """``kettrack GROUP edit ID OPTIONS...`` for a record's field ("" for a record without an id or
+    without an edit command)."""
+    group = _EDIT_GROUPS.get(record)
+    if record_id is None or group is None:
+        return ""
+    return _cmd(group, "edit", str(record_id), *options)
+
+
+def chained(*commands: str) -> str:
+    """Several commands run one after the other (stopping at the first that fails); "" if any is ""."""
+    return " && ".join(commands) if commands and all(commands) else ""
 
 
 def line_fix(

@@ -1,7 +1,8 @@
-"""The Billing section: fee schedules (what each provider or clinic charges per code) and the code
-list (CPT and HCPCS codes with kettrack's own descriptions, their validity dates and retirements),
-plus which ICD-10-CM release is in use. Every read and write goes through the store's billing
-repositories on the database worker (kettrack.ui.operations).
+"""The Billing section: the clinic's usual place of service (kettrack.ui.usual_place), fee schedules
+(what each provider or clinic charges per code) and the code list (CPT and HCPCS codes with
+kettrack's own descriptions, their validity dates and retirements), plus which ICD-10-CM release is
+in use. Every read and write goes through the store's billing repositories on the database worker
+(kettrack.ui.operations).
 
 The fee schedules tab is in kettrack.ui.fee_schedules, the code list's model and dialogs in
 kettrack.ui.code_table_model and kettrack.ui.code_dialogs; their names are re-exported here."""
@@ -24,6 +25,7 @@ from kettrack.ui.form_fields import CheckField, IntField
 from kettrack.ui.forms import RecordDialog, tell, tr
 from kettrack.ui.operations import query
 from kettrack.ui.tables import RecordTable
+from kettrack.ui.usual_place import UsualPlaceBox
 from kettrack.ui.workers import Workers, shared_workers
 
 __all__ = [
@@ -107,7 +109,9 @@ class CodesTab(QWidget):
         text = tr("ICD-10-CM releases (each checks the sessions of its own dates): {0}").format(
             "; ".join(parts)
         )
-        if warning := releases.coverage_warning(self.ws.today()):
+        if warning := releases.coverage_warning(
+            self.ws.today(), tr("with Load ICD-10-CM release… in the status bar")
+        ):
             text += "\n⚠ " + warning
         self.icd.setText(text)
 
@@ -165,7 +169,7 @@ class CodesTab(QWidget):
 
 
 class BillingView(QWidget):
-    """Tabs for fee schedules and the code list."""
+    """The clinic's usual place of service over tabs for fee schedules and the code list."""
 
     def __init__(
         self, ws: Workspace, bus: ChangeBus, parent: QWidget | None = None, *, workers: Workers | None = None
@@ -174,11 +178,13 @@ class BillingView(QWidget):
         self.ws, self.bus = ws, bus
         self.fees = FeeSchedulesTab(ws, bus)
         self.codes = CodesTab(ws, bus, workers=workers)
+        self.usual_place = UsualPlaceBox(ws, bus)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.fees, tr("Fee schedules"))
         self.tabs.addTab(self.codes, tr("Codes"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.usual_place)
         layout.addWidget(self.tabs)
         bus.changed.connect(self._on_changed)
 

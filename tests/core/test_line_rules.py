@@ -315,10 +315,12 @@ def test_preflight_names_people_records_and_the_container_fee() -> None:
     )
     found = preflight(bill, None, CATALOG)
     npi = next(p for p in found if p.message == "Provider NPI is missing")
-    assert (npi.record, npi.record_id, npi.field, npi.fix) == (RecordKind.PROVIDER, 8, "npi", "")
-    assert "People › Providers" in npi.how_to_fix()
+    assert (npi.record, npi.record_id, npi.field) == (RecordKind.PROVIDER, 8, "npi")
+    assert npi.fix == npi.how_to_fix() == "kettrack providers edit 8 --npi NPI"
+    assert npi.where == "People › Providers & clinics"  # where the window opens it
     dob = next(p for p in found if p.field == "date_of_birth")
     assert (dob.record, dob.record_id) == (RecordKind.PATIENT, 3)
+    assert dob.fix == "kettrack patients edit 3 --dob YYYY-MM-DD"
     container = next(p for p in found if p.field == "container")
     assert (container.record, container.record_id) == (RecordKind.FEE, 7)
     assert container.fix == (
