@@ -24,6 +24,11 @@ CHILDREN = ("F32.A1", "F32.A2")
 ADDED = "F43.13"
 RENAMED = "F43.10"
 NEW_NAME = "Post-traumatic stress disorder, not specified as acute or chronic"
+# What is said while FY2026 is the newest release and a date of service lies past it.
+WARNING = (
+    "Sessions after 2026-09-30 are checked against FY2026 codes: load the FY2027 release with "
+    "`kettrack codes icd10 --load FILE`"
+)
 
 
 def next_entries(bundled: Icd10Index) -> dict[str, str]:

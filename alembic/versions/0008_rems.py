@@ -5,12 +5,19 @@ person says so), ``rems_enrolled_on`` and ``rems_id``; ``infusions`` gains ``rem
 the form is still owed, for an esketamine session). The deadline kinds kettrack knows gain
 ``rems_form``: the CHECK on ``claims.next_kind`` lists them all, so it is rebuilt to match the models.
 
+A database that already holds sessions gets the setting ``rems_forms_from``: forms are tracked for
+sessions from a week before the upgrade on. The forms of older sessions were due (and, one hopes, sent)
+before kettrack tracked them; without it every past esketamine session would show as an overdue form,
+and kettrack must not invent the dates they were sent.
+
 Revision ID: 0008
 Revises: 0007
 Create Date: 2026-11-30 02:00:00
 """
 
 from __future__ import annotations
+
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from alembic import op
@@ -42,6 +49,13 @@ def upgrade() -> None:
             existing_type=_deadline_kind(*_KINDS),
             type_=_deadline_kind(*_KINDS, "rems_form"),
             existing_nullable=True,
+        )
+    bind = op.get_bind()
+    if bind.execute(sa.text("SELECT COUNT(*) FROM infusions")).scalar():
+        start = (date.today() - timedelta(days=7)).isoformat()
+        bind.execute(
+            sa.text("INSERT INTO app_settings (key, value) VALUES ('rems_forms_from', :start)"),
+            {"start": start},
         )
 
 

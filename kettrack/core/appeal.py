@@ -268,7 +268,7 @@ def case_warnings(case: AppealCase, today: date) -> tuple[str, ...]:
     if not case.claim_number:
         found.append(
             "No payer claim number is recorded: record it from the EOB or denial (kettrack claims "
-            "acknowledge CLAIM --payer-claim-number N), or confirm that the payer gave none"
+            "note CLAIM --date DATE --payer-claim-number N), or confirm that the payer gave none"
         )
     if Argument.MEDICAL_NECESSITY in case.arguments:
         if not case.diagnoses:

@@ -34,6 +34,16 @@ def has_code_shape(code: str) -> bool:
     return bool(_CODE_SHAPE.match(code.strip().upper()))
 
 
+def shape_problem(code: str) -> str | None:
+    """Why the text typed is not an ICD-10-CM code at all, whatever the release; None if it looks like one."""
+    text = code.strip()
+    if not text:
+        return "is empty"
+    if not has_code_shape(text):
+        return f"{text!r} is not an ICD-10-CM code (a letter, two characters, then up to 4 more)"
+    return None
+
+
 class Icd10Index:
     """Billable ICD-10-CM codes with their descriptions, for one code-set release.
 
@@ -102,12 +112,9 @@ class Icd10Index:
 
     def problem_with(self, code: str) -> str | None:
         """Why a code cannot go on a claim, in plain words; None when it can."""
-        text = code.strip()
-        if not text:
-            return "is empty"
-        if not has_code_shape(text):
-            return f"{text!r} is not an ICD-10-CM code (a letter, two characters, then up to 4 more)"
-        norm = normalize(text)
+        if (problem := shape_problem(code)) is not None:
+            return problem
+        norm = normalize(code)
         if norm in self._entries:
             return None
         below = self.billable_under(norm, limit=4)

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from kettrack.core.icd10 import Icd10Index, has_code_shape, normalize
+from kettrack.core.icd10 import Icd10Index, normalize, shape_problem
 
 LOAD_COMMAND = "kettrack codes icd10 --load FILE"
 
@@ -100,8 +100,9 @@ class Icd10Releases:
         wanted = label.strip().upper()
         return next((r for r in self.releases if r.label.upper() == wanted), None)
 
-    def coverage_warning(self, on: date | None) -> str | None:
-        """One plain sentence when a date of service lies outside every release's period."""
+    def coverage_warning(self, on: date | None, how: str = f"with `{LOAD_COMMAND}`") -> str | None:
+        """One plain sentence when a date of service lies outside every release's period; ``how`` says
+        how to load a release where the sentence is shown (the window names its button instead)."""
         if on is None:
             return None
         newest, end = self.newest, self.newest.nominal_end
@@ -109,13 +110,13 @@ class Icd10Releases:
             next_year = f"FY{newest.fiscal_year + 1} " if newest.fiscal_year else "next "
             return (
                 f"Sessions after {end.isoformat()} are checked against {newest.label} codes: load the "
-                f"{next_year}release with `{LOAD_COMMAND}`"
+                f"{next_year}release" + (f" {how}" if how else "")
             )
         start = self.oldest.effective_from
         if start is not None and on < start:
             return (
                 f"Sessions before {start.isoformat()} are checked against {self.oldest.label} codes, the "
-                f"oldest release loaded: load the release of that year with `{LOAD_COMMAND}`"
+                "oldest release loaded: load the release of that year" + (f" {how}" if how else "")
             )
         return None
 
@@ -126,12 +127,9 @@ class Icd10Releases:
 
         A code that is not billable in the release in force but is in another release says which:
         split into more specific codes (named), deleted, or not yet in effect on that date."""
-        text = code.strip()
-        if not text:
-            return "is empty"
-        if not has_code_shape(text):
-            return f"{text!r} is not an ICD-10-CM code (a letter, two characters, then up to 4 more)"
-        norm = normalize(text)
+        if (problem := shape_problem(code)) is not None:
+            return problem
+        norm = normalize(code)
         release = self.in_force(on)
         if release.is_billable(norm):
             return None
@@ -216,16 +214,27 @@ def session_findings(
     warnings, each said once with the number of sessions it concerns."""
     problems: list[str] = []
     outside: dict[str, int] = {}
-    cache: dict[tuple[int, str], str | None] = {}  # (release, code) -> problem: most codes repeat
+    # Sessions share a few hundred dates and a few dozen codes: what each date and each (release, code,
+    # date) gives is worked out once. A problem's words name the date, so problems are kept per date.
+    per_day: dict[date, tuple[int, str | None]] = {}
+    billable: set[tuple[int, str]] = set()
+    found: dict[tuple[str, date], str | None] = {}
     for session_id, day, codes in sessions:
-        release = releases.in_force(day)
+        known = per_day.get(day)
+        if known is None:
+            known = per_day[day] = (id(releases.in_force(day)), releases.coverage_warning(day))
+        release, warning = known
         for code in codes:
-            key = (id(release), code)
-            if key not in cache:
-                cache[key] = releases.problem_with(code, day)
-            if (problem := cache[key]) is not None:
+            if (release, code) in billable:
+                continue
+            key = (code, day)
+            if key not in found:
+                found[key] = releases.problem_with(code, day)
+                if found[key] is None:
+                    billable.add((release, code))
+            if (problem := found[key]) is not None:
                 problems.append(f"session {session_id} ({day.isoformat()}): {problem}")
-        if (warning := releases.coverage_warning(day)) is not None:
+        if warning is not None:
             outside[warning] = outside.get(warning, 0) + 1
     notes = [f"{count:,} session{'s' if count != 1 else ''}: {warning}" for warning, count in outside.items()]
     return problems, notes

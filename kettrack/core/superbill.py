@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from kettrack.core.bill_problems import BillProblem, RecordKind, line_fix
+from kettrack.core.bill_problems import BillProblem, RecordKind, chained, edit_fix, line_fix
 from kettrack.core.codes import CodeCatalog, CodeKind
 from kettrack.core.icd10_releases import Icd10Releases
 from kettrack.core.line_rules import (
@@ -22,6 +22,7 @@ from kettrack.core.line_rules import (
     is_part_b,
 )
 from kettrack.core.records import (
+    Address,
     CoverageRecord,
     PatientRecord,
     PayerRecord,
@@ -99,19 +100,28 @@ def rems_site_note(site: ProviderRecord) -> str:
     return f"SPRAVATO REMS-certified site: {site.name}, ZIP {site.address.postal_code}"
 
 
+def _address_options(address: Address) -> tuple[str, ...]:
+    """The options of an ``edit`` command that fill in what an incomplete address lacks."""
+    missing = (("--address-line1", "STREET", address.line1), ("--city", "CITY", address.city))
+    return tuple(word for option, value, held in missing if not held for word in (option, value))
+
+
 def _provider_problems(provider: ProviderRecord, who: str) -> list[BillProblem]:
-    def problem(message: str, field_name: str) -> BillProblem:
-        return BillProblem(message, RecordKind.PROVIDER, provider.id, field_name)
+    def problem(message: str, field_name: str, *options: str) -> BillProblem:
+        fix = edit_fix(RecordKind.PROVIDER, provider.id, *options)
+        return BillProblem(message, RecordKind.PROVIDER, provider.id, field_name, fix)
 
     problems = []
     if not provider.npi:
-        problems.append(problem(f"{who} NPI is missing", "npi"))
+        problems.append(problem(f"{who} NPI is missing", "npi", "--npi", "NPI"))
     elif reason := npi_problem(provider.npi):
-        problems.append(problem(f"{who} NPI {provider.npi} {reason}", "npi"))
+        problems.append(problem(f"{who} NPI {provider.npi} {reason}", "npi", "--npi", "NPI"))
     if not provider.address.line1 or not provider.address.city:
-        problems.append(problem(f"{who} address is incomplete", "address"))
+        problems.append(
+            problem(f"{who} address is incomplete", "address", *_address_options(provider.address))
+        )
     if not provider.phone:
-        problems.append(problem(f"{who} phone number is missing", "phone"))
+        problems.append(problem(f"{who} phone number is missing", "phone", "--phone", "PHONE"))
     return problems
 
 
@@ -131,25 +141,38 @@ def diagnosis_problems(bill: Superbill, icd: Icd10Releases | None) -> list[str]:
     return problems
 
 
-def coverage_warnings(bill: Superbill, icd: Icd10Releases | None) -> list[str]:
+def coverage_warnings(bill: Superbill, icd: Icd10Releases | None, how: str | None = None) -> list[str]:
     """Said once per superbill when a date of service lies past the newest ICD-10-CM release loaded (or
-    before the oldest): its diagnoses were checked against a release that may not be the one in force."""
+    before the oldest): its diagnoses were checked against a release that may not be the one in force.
+    ``how`` replaces the command line's way of loading a release (the window names its button)."""
     if icd is None:
         return []
-    found = (icd.coverage_warning(day) for day in sorted({ln.service_date for ln in bill.lines}))
+    days = sorted({ln.service_date for ln in bill.lines})
+    found = (icd.coverage_warning(day) if how is None else icd.coverage_warning(day, how) for day in days)
     return list(dict.fromkeys(w for w in found if w))
+
+
+def _sessions_of(bill: Superbill, letter: str = "") -> list[int]:
+    """The ids of the superbill's sessions (those with a line pointing to diagnosis ``letter``), in the
+    order of their lines."""
+    found = (ln.infusion_id for ln in bill.lines if not letter or letter in ln.pointers)
+    return list(dict.fromkeys(i for i in found if i is not None))
 
 
 def _diagnosis_record(bill: Superbill, message: str) -> BillProblem:
     """A diagnosis problem (kettrack's ICD-10-CM check words it) tied to the first session that
-    points to the diagnosis it names."""
-    for number, diagnosis in enumerate(bill.diagnoses):
-        if diagnosis.code in message and number < len(POINTER_LETTERS):
-            letter = POINTER_LETTERS[number]
-            for line in bill.lines:
-                if letter in line.pointers and line.infusion_id is not None:
-                    return BillProblem(message, RecordKind.SESSION, line.infusion_id, "diagnoses")
-    first = next((ln.infusion_id for ln in bill.lines if ln.infusion_id is not None), None)
+    points to the diagnosis it names; the fix replaces the code in every session pointing to it (the
+    others keep their diagnoses and their order)."""
+    # The check's words start with the code they are about (others may follow: "choose F41.0, F41.1").
+    first_word = message.split(maxsplit=1)[0].strip("'\"") if message.strip() else ""
+    codes = [d.code for d in bill.diagnoses[: len(POINTER_LETTERS)]]
+    named = first_word if first_word in codes else next((c for c in codes if c in message), "")
+    holders = _sessions_of(bill, POINTER_LETTERS[codes.index(named)]) if named else []
+    if holders:
+        fix = chained(*(edit_fix(RecordKind.SESSION, s, "--replace-dx", named, "ICD10") for s in holders))
+        return BillProblem(message, RecordKind.SESSION, holders[0], "diagnoses", fix)
+    # No line points to it: which session holds it is not on the superbill, only the window can say.
+    first = next(iter(_sessions_of(bill)), None)
     return BillProblem(message, RecordKind.SESSION, first, "diagnoses")
 
 
@@ -201,7 +224,8 @@ def _line_problems(bill: Superbill, catalog: CodeCatalog) -> list[BillProblem]:
         if line.units < 1:
             add("units must be at least 1", "units", lines_cmd(line, "set", "--units", "1"))
         if len(line.modifiers) > 4:
-            add("at most 4 modifiers fit on a line", "modifiers")
+            kept = [word for modifier in line.modifiers[:4] for word in ("--modifier", modifier)]
+            add("at most 4 modifiers fit on a line", "modifiers", lines_cmd(line, "set", *kept))
         entry = catalog.get(line.code)
         if entry is not None and entry.kind is CodeKind.DRUG and not line.ndc:
             add("a drug line needs the drug's NDC", "ndc", lines_cmd(line, "set", "--ndc", "NDC"))
@@ -234,13 +258,16 @@ def preflight(bill: Superbill, icd: Icd10Releases | None, catalog: CodeCatalog) 
     tin_holder = clinic if clinic and clinic.tin else provider
     billing_tin = tin_holder.tin
     if not billing_tin:
+        holder_id = (clinic or provider).id
+        fix = edit_fix(RecordKind.PROVIDER, holder_id, "--tin", "TIN")
         problems.append(
-            BillProblem(
-                "Provider TIN/EIN (tax ID) is missing", RecordKind.PROVIDER, (clinic or provider).id, "tin"
-            )
+            BillProblem("Provider TIN/EIN (tax ID) is missing", RecordKind.PROVIDER, holder_id, "tin", fix)
         )
     elif reason := ein_problem(billing_tin):
-        problems.append(BillProblem(f"Provider TIN/EIN {reason}", RecordKind.PROVIDER, tin_holder.id, "tin"))
+        fix = edit_fix(RecordKind.PROVIDER, tin_holder.id, "--tin", "TIN")
+        problems.append(
+            BillProblem(f"Provider TIN/EIN {reason}", RecordKind.PROVIDER, tin_holder.id, "tin", fix)
+        )
     if not provider.credentials:
         problems.append(
             BillProblem(
@@ -248,19 +275,24 @@ def preflight(bill: Superbill, icd: Icd10Releases | None, catalog: CodeCatalog) 
                 RecordKind.PROVIDER,
                 provider.id,
                 "credentials",
+                edit_fix(RecordKind.PROVIDER, provider.id, "--credentials", "CREDENTIALS"),
             )
         )
     if clinic is not None:
         problems += _provider_problems(clinic, "Clinic")
     patient = bill.patient
 
-    def on_patient(message: str, field_name: str) -> BillProblem:
-        return BillProblem(message, RecordKind.PATIENT, patient.id, field_name)
+    def on_patient(message: str, field_name: str, *options: str) -> BillProblem:
+        fix = edit_fix(RecordKind.PATIENT, patient.id, *options)
+        return BillProblem(message, RecordKind.PATIENT, patient.id, field_name, fix)
 
     if patient.date_of_birth is None:
-        problems.append(on_patient("Patient date of birth is missing", "date_of_birth"))
+        missing = on_patient("Patient date of birth is missing", "date_of_birth", "--dob", "YYYY-MM-DD")
+        problems.append(missing)
     if not patient.address.line1 or not patient.address.city:
-        problems.append(on_patient("Patient address is incomplete", "address"))
+        problems.append(
+            on_patient("Patient address is incomplete", "address", *_address_options(patient.address))
+        )
     if bill.coverage is None or bill.payer is None:
         problems.append(
             BillProblem(
@@ -272,17 +304,22 @@ def preflight(bill: Superbill, icd: Icd10Releases | None, catalog: CodeCatalog) 
             )
         )
     elif not bill.coverage.member_id:
+        coverage_id = bill.coverage.id
+        fix = edit_fix(RecordKind.COVERAGE, coverage_id, "--member-id", "MEMBER_ID")
         problems.append(
-            BillProblem("Insurance member ID is missing", RecordKind.COVERAGE, bill.coverage.id, "member_id")
+            BillProblem("Insurance member ID is missing", RecordKind.COVERAGE, coverage_id, "member_id", fix)
         )
-    first_session = next((ln.infusion_id for ln in bill.lines if ln.infusion_id is not None), None)
+    sessions = _sessions_of(bill)
     if not bill.diagnoses:
+        # None of the sessions has one: each needs its own.
+        fix = chained(*(edit_fix(RecordKind.SESSION, held, "--dx", "ICD10") for held in sessions))
         problems.append(
             BillProblem(
                 "No diagnosis: add the ICD-10-CM code the treatment was for",
                 RecordKind.SESSION,
-                first_session,
+                next(iter(sessions), None),
                 "diagnoses",
+                fix,
             )
         )
     if len(bill.diagnoses) > MAX_DIAGNOSES:
@@ -308,6 +345,7 @@ def preflight(bill: Superbill, icd: Icd10Releases | None, catalog: CodeCatalog) 
                     RecordKind.PROVIDER,
                     site.id,
                     "address.postal_code",
+                    edit_fix(RecordKind.PROVIDER, site.id, "--postal-code", "ZIP"),
                 )
             )
     return problems

@@ -120,9 +120,12 @@ def diff_icd10_releases(ws: Workspace, older: str, newer: str) -> ReleaseDiff:
         raise InvalidInput.single("release", str(exc.args[0])) from exc
 
 
-def coverage_warning(ws: Workspace, on: date | None = None) -> str | None:
-    """The warning for a date of service (today's when none is given) past or before every release."""
-    return ws.icd10().coverage_warning(on or ws.today())
+def coverage_warning(ws: Workspace, on: date | None = None, how: str | None = None) -> str | None:
+    """The warning for a date of service (today's when none is given) past or before every release;
+    ``how`` replaces the command line's way of loading one."""
+    releases = ws.icd10()
+    day = on or ws.today()
+    return releases.coverage_warning(day) if how is None else releases.coverage_warning(day, how)
 
 
 def session_code_findings(ws: Workspace) -> tuple[list[str], list[str]]:

@@ -289,9 +289,15 @@ def fill_demo(ws: Workspace, *, claims: bool = True) -> DemoSummary:
             name="Original Medicare (Part B)",
             kind=PayerKind.ORIGINAL_MEDICARE,
             phone="1-800-633-4227",
-            claims_address="Medicare Administrative Contractor (Part B) for your state:\n"
-            "see the address on your Medicare Summary Notice",
-            appeals_address="The redetermination address printed on your Medicare Summary Notice",
+            # A fictional contractor: letters print this address, so it must read as one (the real
+            # redetermination address is on each Medicare Summary Notice).
+            claims_address=(
+                "Demo Medicare Administrative Contractor\nPart B Claims\nPO Box 100300\nColumbia, SC 29202"
+            ),
+            appeals_address=(
+                "Demo Medicare Administrative Contractor\nPart B Redeterminations\nPO Box 100310\n"
+                "Columbia, SC 29202"
+            ),
         )
     )
     assert psychiatrist.id is not None and anesthetist.id is not None

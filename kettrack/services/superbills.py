@@ -19,7 +19,14 @@ from kettrack.core.line_rules import ESKETAMINE_SESSION_CODES, BillingContext, i
 from kettrack.core.problems import InvalidInput, NotFound
 from kettrack.core.records import InfusionRecord, ProviderRecord
 from kettrack.core.service_lines import ServiceLine
-from kettrack.core.superbill import BillProblem, Diagnosis, Superbill, preflight, rems_site_note
+from kettrack.core.superbill import (
+    BillProblem,
+    Diagnosis,
+    Superbill,
+    coverage_warnings,
+    preflight,
+    rems_site_note,
+)
 from kettrack.reports.batch import render_superbills
 from kettrack.reports.superbill import render_superbill
 from kettrack.services.superbill_reads import SharedReads, primary, session_facts
@@ -221,6 +228,11 @@ class SuperbillService:
                 sessions=session_facts(sessions),
             )
         return bill, sessions
+
+    def code_set_warnings(self, bill: Superbill, how: str | None = None) -> list[str]:
+        """Said beside the problems, never blocking: dates of service past the newest ICD-10-CM release
+        loaded (their diagnoses were checked against an older release). ``how`` says how to load one."""
+        return coverage_warnings(bill, self.icd(), how)
 
     def check(self, bill: Superbill, catalog: CodeCatalog | None = None) -> list[BillProblem]:
         """What keeps ``bill`` from being issued, against the code list as it is now (or ``catalog``).

@@ -18,9 +18,12 @@ from kettrack.core.problems import InvalidInput, NotFound
 from kettrack.core.rems import ESKETAMINE_CODES, FORM_DUE_DAYS, FORM_SENT_FIELD, RemsSession, check_form_sent
 from kettrack.store import audit
 from kettrack.store.database import Database
-from kettrack.store.models import Infusion, Patient, ServiceLine
+from kettrack.store.models import AppSetting, Infusion, Patient, ServiceLine
 
-__all__ = ["RemsForms"]
+__all__ = ["TRACKED_FROM", "RemsForms"]
+
+# The first date of service whose form is tracked, on a database upgraded with sessions on file.
+TRACKED_FROM = "rems_forms_from"
 
 
 def _gave_esketamine() -> ColumnElement[bool]:
@@ -60,6 +63,11 @@ class RemsForms:
         if due_by is not None:
             conditions.append(Infusion.service_date <= due_by - timedelta(days=FORM_DUE_DAYS))
         with self.db.reader() as session:
+            # Set by the upgrade that brought REMS tracking to a database already holding sessions:
+            # older sessions' forms were due before kettrack tracked them (see migration 0008).
+            start = session.get(AppSetting, TRACKED_FROM)
+            if start is not None:
+                conditions.append(Infusion.service_date >= date.fromisoformat(start.value))
             return self._read(session, *conditions)
 
     def sessions(self, patient_id: int | None = None) -> list[RemsSession]:

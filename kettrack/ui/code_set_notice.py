@@ -58,7 +58,12 @@ class CodeSetNotice(QWidget):
         from kettrack.ui.operations import query
 
         # The first read of the releases takes a moment: off the GUI thread.
-        query(self, lambda: coverage_warning(ws), self._show, what="check code sets")
+        query(
+            self,
+            lambda: coverage_warning(ws, how=""),
+            self._show,
+            what="check code sets",
+        )
 
     def _show(self, warning: str | None) -> None:
         if not shiboken6.isValid(self.label):

@@ -28,6 +28,8 @@ from kettrack.ui.basics import tr
 # Between a code and its words ("F33.2 — Major depressive ..."): here, and in the session dialog's
 # place of service.
 SEPARATOR = " — "
+# How a release is loaded, as the window's warnings say it (the command line names its command).
+WINDOW_HOW = "with Load ICD-10-CM release… in the status bar"
 
 
 class DiagnosisPicker(QWidget):
@@ -99,7 +101,7 @@ class DiagnosisPicker(QWidget):
                 QStringListModel([f"{c}{SEPARATOR}{d}" for c, d in release.items()], self.completer)
             )
         self._refresh_labels()
-        self._show_status(self._icd.coverage_warning(self._day))
+        self._show_status(self._icd.coverage_warning(self._day, WINDOW_HOW))
 
     def _show_status(self, message: str | None) -> None:
         """The coverage warning, or what is wrong with the code typed; hidden when there is neither."""
@@ -118,7 +120,7 @@ class DiagnosisPicker(QWidget):
         # Only a complete-looking code is judged: "F3" is a start, not a mistake.
         if has_code_shape(code) and len(code.replace(".", "")) >= 4:
             problem = self._icd.problem_with(code, self._day)
-        self._show_status(problem or self._icd.coverage_warning(self._day))
+        self._show_status(problem or self._icd.coverage_warning(self._day, WINDOW_HOW))
 
     def index_failed(self, error: BaseException) -> None:
         self.status.setText(tr("The code list could not be loaded; codes can still be typed."))
@@ -153,7 +155,7 @@ class DiagnosisPicker(QWidget):
             self.set_chosen([*self.chosen(), code])
         if self._icd is not None and has_code_shape(code):
             self._show_status(
-                self._icd.problem_with(code, self._day) or self._icd.coverage_warning(self._day)
+                self._icd.problem_with(code, self._day) or self._icd.coverage_warning(self._day, WINDOW_HOW)
             )
         # The completer re-fills the entry after activated() returns: clear it once that is done.
         self.entry.clear()

@@ -44,6 +44,7 @@ from kettrack.services.superbills import (
 from kettrack.ui import changes
 from kettrack.ui.basics import tell, tr
 from kettrack.ui.changes import ChangeBus
+from kettrack.ui.diagnosis_picker import WINDOW_HOW
 from kettrack.ui.operations import change, query
 from kettrack.ui.pdf_preview import PdfPreview, open_in_viewer, viewer_copy
 from kettrack.ui.superbills import SUPERBILL
@@ -154,6 +155,11 @@ class SuperbillDialog(QDialog):
         self.skipped_note.setObjectName("skipped_note")
         self.skipped_note.setWordWrap(True)
         self.skipped_note.hide()
+        self.code_set_note = QLabel()
+        self.code_set_note.setObjectName("code_set_note")
+        self.code_set_note.setWordWrap(True)
+        self.code_set_note.setStyleSheet("color: #9a5b00;")
+        self.code_set_note.hide()
         self.changed_note = QLabel(tr("The records changed since this check."))
         self.changed_note.setWordWrap(True)
         self.changed_note.hide()
@@ -185,6 +191,7 @@ class SuperbillDialog(QDialog):
         side_layout.setContentsMargins(0, 0, 6, 0)
         side_layout.addLayout(summary)
         side_layout.addWidget(self.skipped_note)
+        side_layout.addWidget(self.code_set_note)
         side_layout.addSpacing(6)
         side_layout.addWidget(self.preflight)
         side_layout.addWidget(self.problem_list, 1)
@@ -228,9 +235,10 @@ class SuperbillDialog(QDialog):
         self.changed_note.hide()
         superbills, request = self.ws.superbills, self.request
 
-        def assemble() -> tuple[Superbill, list[BillProblem], int]:
+        def assemble() -> tuple[Superbill, list[BillProblem], int, list[str]]:
             bill = superbills.assemble(request)
-            return bill, superbills.check(bill), superbills.skipped(request)
+            warnings = superbills.code_set_warnings(bill, WINDOW_HOW)
+            return bill, superbills.check(bill), superbills.skipped(request), warnings
 
         self.check_button.setEnabled(False)
         query(
@@ -251,8 +259,11 @@ class SuperbillDialog(QDialog):
         self.preview.show_message(tr("There is no superbill to preview."))
         self._update_buttons()
 
-    def _checked(self, checked: tuple[Superbill, list[BillProblem], int]) -> None:
-        bill, self.problems, skipped = checked
+    def _checked(self, checked: tuple[Superbill, list[BillProblem], int, list[str]]) -> None:
+        bill, self.problems, skipped, warnings = checked
+        # Dates past the newest ICD-10-CM release loaded: said, never blocking.
+        self.code_set_note.setText("\n".join(warnings))
+        self.code_set_note.setVisible(bool(warnings))
         # A session is billed once: the range's sessions already on a superbill are left out.
         self.skipped_note.setText(
             tr("{0} session(s) in these dates are already on a superbill and were left out.").format(skipped)

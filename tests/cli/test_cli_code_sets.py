@@ -12,12 +12,10 @@ import pytest
 
 from kettrack.core.icd10 import Icd10Index
 from tests.cli.test_cli import Cli
+from tests.code_sets_kit import WARNING as RELEASE_WARNING
 from tests.code_sets_kit import write_order_file, write_tabular_xml
 
-WARNING = (
-    "warning: Sessions after 2026-09-30 are checked against FY2026 codes: load the FY2027 release with "
-    "`kettrack codes icd10 --load FILE`"
-)
+WARNING = f"warning: {RELEASE_WARNING}"
 
 
 @pytest.fixture(scope="module")
@@ -121,3 +119,13 @@ def test_codes_load_reads_a_csv_with_effective_dates(cli: Cli, tmp_path: Path) -
     bad = tmp_path / "bad.csv"
     bad.write_text("code,description,kind,from,to,replaced_by\nG99,x,other,,,\n")
     assert cli("codes", "load", str(bad)) == 2 and "line 2: code" in cli.err
+
+
+def test_superbill_check_warns_past_the_newest_release(cli: Cli, files: dict[str, Path]) -> None:
+    assert cli("demo", "--no-claims") == 0, cli.err
+    november = [r["id"] for r in cli.json("infusions", "list") if r["service_date"] >= "2026-10-01"]
+    assert cli("superbill", "--session", str(november[0]), "--check") == 0, cli.err
+    assert WARNING in cli.err and "complete" in cli.out
+    assert cli("codes", "icd10", "--load", str(files["order"])) == 0
+    assert cli("superbill", "--session", str(november[0]), "--check") == 0, cli.err
+    assert "warning" not in cli.err

@@ -29,6 +29,7 @@ CREATING = {
     "codes add",
     "auths add",
     "reason-codes add",
+    "letters evidence-add",  # a reference for the evidence library, a record like the others
 }
 
 

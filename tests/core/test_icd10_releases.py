@@ -174,3 +174,14 @@ def test_session_findings_name_each_session_and_count_the_warnings() -> None:
         "2 sessions: Sessions after 2026-09-30 are checked against FY2026 codes: load the FY2027 release "
         "with `kettrack codes icd10 --load FILE`"
     ]
+
+
+def test_each_finding_names_its_own_date() -> None:
+    problems, _ = session_findings(
+        BOTH, [(1, date(2026, 4, 10), ["F32.A1"]), (2, date(2026, 4, 27), ["F32.A1"])]
+    )
+    where = "F32.A1 takes effect 2026-10-01 (FY2027); the FY2026 codes apply on"
+    assert problems == [
+        f"session 1 (2026-04-10): {where} 2026-04-10",
+        f"session 2 (2026-04-27): {where} 2026-04-27",
+    ]

@@ -64,6 +64,14 @@ BASE: dict[str, Any] = {
 }
 
 
+@pytest.fixture(scope="module")
+def icd10(icd10: Any) -> Any:
+    """The session's bundled release, as the releases side by side the checks take."""
+    from kettrack.core.icd10_releases import Icd10Releases
+
+    return Icd10Releases([icd10])
+
+
 def _check(kind: str, record: Any, icd: Any) -> Any:
     if kind == "patient":
         return v.check_patient(record, TODAY)

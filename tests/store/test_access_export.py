@@ -46,7 +46,7 @@ def test_a_zip_holds_the_whole_record_and_nothing_of_others(workspace: Workspace
     assert all(
         c.startswith(b"%PDF") for n, c in carried.items() if not n.startswith("documents/attachments/")
     )
-    assert {s["patient_id"] for s in record["sessions"]} == {1} and len(record["claims"]) == 4
+    assert {s["patient_id"] for s in record["sessions"]} == {1} and len(record["claims"]) == 5
     assert all(c["row"]["patient_id"] == 1 for c in record["claims"])
     assert "Harold" not in json.dumps(record)
     assert any(e["action"] == "update" and e["record"] == "patient 1" for e in record["audit"])

@@ -75,7 +75,7 @@ def test_a_backup_is_verified_private_and_holds_the_documents(filled: Path) -> N
     assert (info.patients, info.sessions, info.claims, info.documents, info.reason) == (
         2,
         26,
-        7,
+        11,  # the demo's claims: one per denial-triage route among them
         len(held),
         "manual",
     )

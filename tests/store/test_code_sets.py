@@ -20,13 +20,8 @@ from kettrack.services import code_sets
 from kettrack.services.workspace import Workspace
 from kettrack.store.database import Database
 from kettrack.store.models import AuditLogEntry, Icd10Release, Icd10ReleaseCode
-from tests.code_sets_kit import AFTER, BEFORE, CHILDREN, SPLIT, write_order_file, write_tabular_xml
+from tests.code_sets_kit import AFTER, BEFORE, CHILDREN, SPLIT, WARNING, write_order_file, write_tabular_xml
 from tests.conftest import TODAY
-
-WARNING = (
-    "Sessions after 2026-09-30 are checked against FY2026 codes: load the FY2027 release with "
-    "`kettrack codes icd10 --load FILE`"
-)
 
 
 @pytest.fixture(scope="session")

@@ -78,7 +78,7 @@ def test_every_demo_record_passes_validation(demo, icd10) -> None:  # type: igno
         assert validation.check_treatment(treatment, TODAY) == treatment
     for session in ws.infusions.list():
         checked = validation.check_infusion(
-            session, today=TODAY, icd=icd10, date_of_birth=births[session.patient_id]
+            session, today=TODAY, icd=Icd10Releases([icd10]), date_of_birth=births[session.patient_id]
         )
         assert checked == session
         assert session.service_date < TODAY

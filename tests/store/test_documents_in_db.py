@@ -149,7 +149,9 @@ def test_an_encrypted_database_and_its_backup_hold_nothing_in_plaintext(
     ws = _open(db_path, icd10, PASS)
     try:
         bill, claim = _denied_claim_of_new_patient(ws, name, member_id)
-        letter = ws.appeals.issue(claim, ws.appeals.draft(claim).paragraphs, filed_on=TODAY)
+        letter = ws.appeals.issue(
+            claim, ws.appeals.draft(claim).paragraphs, filed_on=TODAY, no_claim_number=True
+        )
         outside = tmp_path.parent / f"{tmp_path.name}-scan.png"  # the person's own file, elsewhere
         outside.write_bytes(scan_bytes)
         try:
@@ -215,7 +217,12 @@ def schema_0003(tmp_path_factory: pytest.TempPathFactory) -> Iterator[set[tuple[
         finally:
             migrate._revision_graph.cache_clear()
             migrate._script_directory.cache_clear()
-    yield _schema(root / "old.sqlite3")
+    schema = _schema(root / "old.sqlite3")
+    _SCHEMA_0003.update(schema)
+    yield schema
+
+
+_SCHEMA_0003: set[tuple[str, ...]] = set()
 
 
 def _schema(path: Path) -> set[tuple[str, ...]]:
@@ -232,15 +239,47 @@ def _schema(path: Path) -> set[tuple[str, ...]]:
 
 
 def _back_to_0003(path: Path) -> None:
-    """What 0004 added, taken away: the documents and audit_seals tables (the triggers go with them)."""
-    connection = sqlite3.connect(path)
+    """A database as kettrack before 0004 left it: what 0004 and every later migration added taken
+    away, table by table, down to the schema the real migrations up to 0003 make (``_SCHEMA_0003``,
+    set by the ``schema_0003`` fixture): tables 0003 did not have are dropped, tables whose definition
+    changed are rebuilt from 0003's statement with the columns it had, and indexes follow."""
+    assert _SCHEMA_0003, "the schema_0003 fixture runs first"
+    old_tables = {name: sql for kind, name, _tbl, sql in _SCHEMA_0003 if kind == "table"}
+    old_other = {(kind, name): sql for kind, name, _tbl, sql in _SCHEMA_0003 if kind != "table"}
+    connection = sqlite3.connect(path, isolation_level=None)
     try:
-        with connection:
-            connection.execute("DROP TABLE documents")
-            connection.execute("DROP TABLE audit_seals")
-            connection.execute("UPDATE alembic_version SET version_num = '0003'")
+        connection.execute("PRAGMA foreign_keys=OFF")
+        # A rename must not rewrite the other tables' references to the table renamed.
+        connection.execute("PRAGMA legacy_alter_table=ON")
+        connection.execute("BEGIN")
+        now = {name: sql for kind, name, _t, sql in connection.execute(_MASTER) if kind == "table"}
+        for kind, name, _tbl, sql in list(connection.execute(_MASTER)):
+            if kind != "table" and old_other.get((kind, name)) != sql and sql is not None:
+                connection.execute(f"DROP {kind.upper()} IF EXISTS {name}")
+        for name, sql in now.items():
+            if name not in old_tables:
+                connection.execute(f"DROP TABLE {name}")
+            elif old_tables[name] != sql:
+                columns = [row[1] for row in connection.execute(f"PRAGMA table_info({name})")]
+                connection.execute(f"ALTER TABLE {name} RENAME TO _rewind_{name}")
+                connection.execute(old_tables[name])
+                kept = [
+                    row[1] for row in connection.execute(f"PRAGMA table_info({name})") if row[1] in columns
+                ]
+                listed = ", ".join(kept)
+                connection.execute(f"INSERT INTO {name} ({listed}) SELECT {listed} FROM _rewind_{name}")
+                connection.execute(f"DROP TABLE _rewind_{name}")
+        present = {(kind, name) for kind, name, _t, _s in connection.execute(_MASTER)}
+        for (kind, name), sql in old_other.items():
+            if (kind, name) not in present and sql is not None:
+                connection.execute(sql)
+        connection.execute("UPDATE alembic_version SET version_num = '0003'")
+        connection.execute("COMMIT")
     finally:
         connection.close()
+
+
+_MASTER = "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
 
 
 def _named_documents(path: Path) -> list[tuple[str, int, str, str, bytes]]:
@@ -379,8 +418,12 @@ def test_a_record_that_cannot_be_written_leaves_no_document_and_no_file(
                     f"BEGIN SELECT RAISE(ABORT, 'no room for {table}'); END"
                 )
             )
+    # A session not billed yet (the demo's are: a session is billed once).
+    first = workspace.infusions.get(1)
+    fresh = workspace.infusions.add(replace(first, id=None, service_date=date(2026, 6, 3), payments=()))
+    before = document_shas(db_path)
     with pytest.raises(IntegrityError, match="no room for superbills"):
-        workspace.superbills.issue(SuperbillRequest(infusion_ids=(1,)))
+        workspace.superbills.issue(SuperbillRequest(infusion_ids=(fresh.id or 0,)))
     outside = tmp_path.parent / f"{tmp_path.name}-eob.png"
     outside.write_bytes(PNG + os.urandom(256))
     try:
@@ -400,7 +443,7 @@ def test_a_record_that_cannot_be_written_leaves_no_document_and_no_file(
     with workspace.db.session() as session:
         for table in ("superbills", "claim_attachments"):
             session.execute(text(f"DROP TRIGGER test_no_{table}"))
-    issued = workspace.superbills.issue(SuperbillRequest(infusion_ids=(1,)))
+    issued = workspace.superbills.issue(SuperbillRequest(infusion_ids=(fresh.id or 0,)))
     assert document_shas(db_path) == before | {issued.sha256}
 
 
@@ -472,8 +515,9 @@ def test_a_symbolic_link_as_output_is_refused_before_issuing(cli: Any, tmp_path:
 
 
 @pytest.fixture
-def with_backup(workspace: Workspace, db_path: Path) -> tuple[Path, Path]:
-    """A filled database (closed) and a backup of it; (database, backup)."""
+def with_backup(workspace: Workspace, db_path: Path, schema_0003: set[tuple[str, ...]]) -> tuple[Path, Path]:
+    """A filled database (closed) and a backup of it; (database, backup). (schema_0003: what an old-style
+    backup is turned back into.)"""
     fill_demo(workspace)
     backup = backups.back_up(db_path)
     workspace.patients.add(PatientRecord("Added After The Backup"))

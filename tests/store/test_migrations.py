@@ -11,7 +11,7 @@ import shutil
 import sqlite3
 import stat
 from collections.abc import Iterator
-from datetime import date, time
+from datetime import date, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -461,3 +461,10 @@ def test_every_real_revision_upgrades_a_seeded_first_schema_database(
     after = _dump(old_db, columns_of=kept)
     for table in SEEDED:
         assert after["rows"][table] == before["rows"][table], table
+    # Sessions were on file: the REMS forms of those older than a week are not tracked (0008).
+    connection = sqlite3.connect(old_db)
+    try:
+        start = connection.execute("SELECT value FROM app_settings WHERE key = 'rems_forms_from'").fetchone()
+    finally:
+        connection.close()
+    assert start == ((date.today() - timedelta(days=7)).isoformat(),)

@@ -327,3 +327,22 @@ def test_hostile_rems_values_are_refused(
     mine = [p for p in caught.value.problems if p.field.startswith(label) and "rems" in p.field]
     assert mine and words in mine[0].message, caught.value.problems
     assert target.patients.count() == 0 and target.infusions.count() == 0
+
+
+def test_an_upgraded_database_tracks_forms_from_a_week_before_the_upgrade(workspace: Workspace) -> None:
+    """Migration 0008 sets ``rems_forms_from`` on a database that already held sessions: the forms of
+    sessions before it were due before kettrack tracked them, and no sent date is invented for them."""
+    from kettrack.store.rems import TRACKED_FROM, RemsForms
+
+    patient = workspace.patients.add(PatientRecord(legal_name="Rae Old", date_of_birth=date(1970, 1, 1)))
+    assert patient.id is not None
+    for day in (date(2026, 6, 1), date(2026, 11, 20)):
+        workspace.infusions.add(
+            InfusionRecord(
+                patient_id=patient.id, service_date=day, drug=Drug.ESKETAMINE, route=Route.INTRANASAL
+            )
+        )
+    forms = RemsForms(workspace.db, lambda: TODAY)
+    assert [f.service_date for f in forms.open_forms()] == [date(2026, 6, 1), date(2026, 11, 20)]
+    workspace.settings.set(TRACKED_FROM, "2026-11-16")
+    assert [f.service_date for f in forms.open_forms()] == [date(2026, 11, 20)]

@@ -88,7 +88,10 @@ def test_set_a_fee_refuses_a_bad_amount_inline(
 def test_add_a_code_and_retire_it(qtbot: QtBot, workspace: Workspace, view: BillingView) -> None:
     tab = view.codes
     view.tabs.setCurrentWidget(tab)
-    assert "ICD-10-CM code set in use" in tab.icd.text() and workspace.icd10().version in tab.icd.text()
+    assert tab.icd.text().startswith("ICD-10-CM releases (each checks the sessions of its own dates): ")
+    assert "FY2026: 2025-10-01 to 2026-09-30, 74,719 codes" in tab.icd.text()
+    # Today (2026-11-23) is past FY2026: the section says which release to load, and how in the window.
+    assert "load the FY2027 release with Load ICD-10-CM release… in the status bar" in tab.icd.text()
 
     dialog = tab.new_item()
     qtbot.addWidget(dialog)
@@ -217,7 +220,7 @@ def test_billing_waits_for_the_database(
     assert isinstance(win.current_view(), BillingView)
     section = win.billing
     assert isinstance(section, BillingView)
-    assert "in use" in section.codes.icd.text()  # the index was loaded (inline here)
+    assert "FY2026: 2025-10-01" in section.codes.icd.text()  # the releases were loaded (inline here)
     # No provider yet: the tab says where to add one. Once there is, the Edit menu's New adds a fee.
     assert section.fees.empty_note.isVisibleTo(section) and not section.fees.add_button.isEnabled()
     workspace.providers.add(ProviderRecord(name="Calm Clinic", kind=ProviderKind.ORGANIZATION))

@@ -20,10 +20,11 @@ from kettrack.ui.infusion_dialog import InfusionDialog
 from kettrack.ui.main_window import INFUSIONS, MainWindow
 from tests.code_sets_kit import write_order_file
 
-WARNING = (
+FORM_WARNING = (
     "Sessions after 2026-09-30 are checked against FY2026 codes: load the FY2027 release with "
-    "`kettrack codes icd10 --load FILE`"
+    "Load ICD-10-CM release… in the status bar"
 )
+BAR_WARNING = "Sessions after 2026-09-30 are checked against FY2026 codes: load the FY2027 release"
 
 
 @pytest.fixture(scope="module")
@@ -95,9 +96,9 @@ def test_a_date_past_the_newest_release_warns_and_the_status_bar_loads_the_next(
     qtbot: QtBot, window: MainWindow, workspace: Workspace, people: dict[str, int], order_file: Path
 ) -> None:
     notice = window.code_set_notice
-    assert notice.isVisible() and notice.label.text() == WARNING  # today (2026-11-23) is past FY2026
+    assert notice.isVisible() and notice.label.text() == BAR_WARNING  # today (2026-11-23) is past FY2026
     dialog = _new_session(window, date(2026, 11, 2), people["ada"])
-    assert dialog.diagnoses.status.isVisible() and dialog.diagnoses.status.text() == WARNING
+    assert dialog.diagnoses.status.isVisible() and dialog.diagnoses.status.text() == FORM_WARNING
     dialog.service_date.edit.setDate(QDate(2026, 9, 2))
     assert not dialog.diagnoses.status.isVisible()
     dialog.reject()

@@ -271,6 +271,11 @@ def test_demo_session_is_complete_and_issues(
     qtbot.addWidget(dialog)
     assert "Complete: ready to send" in dialog.preflight.text()
     assert dialog.issue_button.isEnabled() and dialog.preview.page_count() >= 1
+    # The newest demo session is from November: no ICD-10-CM release loaded covers it (said, not blocking).
+    assert dialog.code_set_note.isVisibleTo(dialog)
+    assert dialog.code_set_note.text().startswith(
+        "Sessions after 2026-09-30 are checked against FY2026 codes"
+    )
     with qtbot.waitSignal(window.bus.changed) as announced:
         record = dialog.issue(draft=False)
     assert record is not None and announced.args == [frozenset({superbills.SUPERBILL})]
