@@ -128,6 +128,8 @@ class AppealDraft:
     warnings: tuple[str, ...] = ()  # advice for the person: never printed in the letter
     blocks: tuple[LetterBlock, ...] = ()  # the letter's parts with their titles
     kind: LetterKind = LetterKind.APPEAL  # an appeal, or an external review request
+    # Where to fix what the advice names: the kettrack command for each gap a record holds (never printed).
+    fixes: tuple[str, ...] = ()
 
 
 # --- from the record to the case -------------------------------------------------------------------

@@ -31,6 +31,7 @@ class LetterDraftView:
     amount_in_dispute: Decimal | None = None
     issued_number: str = ""
     about: str = ""  # "Avery J. Lindqvist, claim BRX-55012"
+    fixes: tuple[str, ...] = ()  # the commands that fill in what the advice says is missing
 
     @property
     def issued(self) -> bool:

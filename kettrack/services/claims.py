@@ -28,9 +28,9 @@ from kettrack.core.problems import InvalidInput, NotFound
 from kettrack.core.validation import text_problem
 from kettrack.services import claim_invariants
 from kettrack.services.claim_creation import check_links, lines_for
-from kettrack.services.claim_derivation import derive, refresh
+from kettrack.services.claim_derivation import DERIVATION, derive, rederive_in, refresh
 from kettrack.services.claim_events import ClaimChanged, actor, append_event, check_event
-from kettrack.store import audit, documents
+from kettrack.store import audit, documents, settings
 from kettrack.store.attachments import IncomingFile, read_in
 from kettrack.store.billing import superbill_auth_ids
 from kettrack.store.claim_records import attachment_of, payer_rules
@@ -231,18 +231,27 @@ class ClaimService:
         """The derived columns as of this service's today (the claims benchmark seeds with it)."""
         return derive(rules, claim, events, service_dates, self.today())
 
-    def rederive(self, claim_ids: Sequence[int] | None = None) -> int:
-        """Re-derive the stored next step (and state and money) of the given open claims, or of every
-        open claim: what is stored depends on more than the events (the user's role, the prior
-        authorizations on file, kettrack's own rules after an upgrade). Returns how many."""
+    def rederive(self, claim_ids: Sequence[int] | None = None, *, patient_id: int | None = None) -> int:
+        """Re-derive the stored next step (and state and money) of the given open claims, of one
+        patient's, or of every open claim: what is stored depends on more than the events (the user's
+        role, the prior authorizations on file, kettrack's own rules after an upgrade). Returns how
+        many. The role and authorization changes do this themselves, in their own transaction."""
         with self.db.session() as session:
-            query = select(Claim).where(Claim.closed == false())
-            if claim_ids is not None:
-                query = query.where(Claim.id.in_(list(claim_ids)))
-            claims = session.scalars(query).all()
-            for claim in claims:
-                refresh(session, claim, self.today())
-            return len(claims)
+            return rederive_in(session, self.today(), claim_ids=claim_ids, patient_id=patient_id)
+
+    def rederive_if_outdated(self) -> int | None:
+        """Re-derive every claim once when what is stored was derived by an older kettrack (one
+        before this DERIVATION: after an upgrade, say), and record that it was; returns how many, or
+        None when there was nothing to do. A database without claims is left untouched."""
+        with self.db.reader() as session:
+            if settings.read_value(session, settings.DERIVED_BY) == DERIVATION:
+                return None
+            if session.scalar(select(Claim.id).limit(1)) is None:
+                return None
+        with self.db.session() as session:
+            count = rederive_in(session, self.today(), open_only=False)
+            settings.write_value(session, settings.DERIVED_BY, DERIVATION)
+            return count
 
     def invariant_problems(self) -> list[str]:
         """Claims whose stored state, money or event count differ from what their events say, and

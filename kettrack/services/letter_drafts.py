@@ -6,12 +6,12 @@ PDF in ``documents``.
 
 The draft keeps only what the person decided (kind, what it is about, arguments, disputed lines, the
 text); the facts a letter prints (addresses, claim number, amounts) are read from the record each
-time, so a claim number recorded after drafting is in the letter issued.
+time, so a claim number recorded after drafting is in the letter issued. The case a provider's letter
+is drafted from is gathered in ``kettrack.services.clinical_cases``.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -19,17 +19,14 @@ from datetime import UTC, date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from kettrack.core.appeal import failed_treatments, score_points, treatment_plan
-from kettrack.core.claims import Filer
-from kettrack.core.enums import CoverageRank, Drug
+from kettrack.core.enums import Drug
 from kettrack.core.letter_clinical import (
-    ClinicalCase,
     clinical_facts,
     medical_necessity_blocks,
     prior_authorization_blocks,
 )
 from kettrack.core.letter_draft import IssuedLetter, LetterDraftView, blocks_from_json, blocks_to_json
-from kettrack.core.letter_evidence import EvidenceReference, check_citation, references_for
+from kettrack.core.letter_evidence import EvidenceReference, check_citation
 from kettrack.core.letter_kinds import Argument, LetterKind
 from kettrack.core.letter_text import (
     LetterBlock,
@@ -40,9 +37,8 @@ from kettrack.core.letter_text import (
     placeholder_problem,
 )
 from kettrack.core.problems import InvalidInput, NotFound
-from kettrack.core.rows import InfusionFilter
 from kettrack.reports.letter import render_letter
-from kettrack.services.appeal_drafting import text_lines
+from kettrack.services.clinical_cases import clinical_case, patient_of
 from kettrack.services.letters import AppealService
 from kettrack.store import audit, documents
 from kettrack.store.models import EvidenceReferenceEntry, IssuedLetterEntry, LetterDraftEntry
@@ -108,8 +104,8 @@ class LetterService:
                 period_from=period_from,
                 period_to=period_to,
             )
-            case, _ = self._clinical(row, patient_id)
-            row.patient_id = self._patient_of(claim_id, patient_id)
+            case, _ = clinical_case(self.appeals, row, patient_id, self.evidence)
+            row.patient_id = patient_of(self.appeals, claim_id, patient_id)
             builder = (
                 medical_necessity_blocks
                 if kind is LetterKind.MEDICAL_NECESSITY
@@ -122,101 +118,6 @@ class LetterService:
             audit.record(session, "create", "letter_draft", row.id, f"{kind.value} draft")
             draft_id = row.id
         return self.get(draft_id)
-
-    def _patient_of(self, claim_id: int | None, patient_id: int | None) -> int:
-        if claim_id is not None:
-            return self.appeals.views.row(claim_id).patient_id
-        if patient_id is None:
-            raise InvalidInput.single("patient", "say which patient the letter is about")
-        self.appeals.patients.get(patient_id)  # NotFound for a wrong id
-        return patient_id
-
-    def _clinical(
-        self, row: LetterDraftEntry, patient_id: int | None
-    ) -> tuple[ClinicalCase, tuple[str, ...]]:
-        """The provider's letter's case from the record, and the advice on what it lacks."""
-        ap = self.appeals
-        patient_id = self._patient_of(row.claim_id, patient_id or row.patient_id or None)
-        patient = ap.patients.get(patient_id)
-        claim_number = ""
-        service_dates: tuple[date, ...] = ()
-        claimed_ids: set[int | None] = set()
-        coverage_id = row.coverage_id
-        if row.claim_id is not None:
-            detail = ap.views.get(row.claim_id)
-            claim_number = detail.row.payer_claim_number.strip()
-            service_dates = tuple(sorted({line.service_date for line in detail.lines}))
-            coverage_id = coverage_id or detail.coverage_id
-            claimed_ids = {
-                s.id
-                for s in ap.infusions.list(InfusionFilter(patient_id=patient_id))
-                if s.service_date in service_dates
-            }
-        if coverage_id is None:
-            primary = [c for c in ap.coverages.for_patient(patient_id) if c.rank is CoverageRank.PRIMARY]
-            if not primary:
-                raise InvalidInput.single("coverage", "the patient has no primary coverage: choose one")
-            coverage_id = primary[0].id
-        assert coverage_id is not None
-        coverage = ap.coverages.get(coverage_id)
-        if coverage.patient_id != patient_id:
-            raise InvalidInput.single("coverage", "the coverage is another patient's")
-        payer = ap.payers.get(coverage.payer_id)
-        sessions = ap.infusions.list(InfusionFilter(patient_id=patient_id))
-        claimed = [s for s in sessions if s.id in claimed_ids] or sessions
-        drug = Counter(s.drug for s in claimed).most_common(1)[0][0] if claimed else None
-        course = [s for s in sessions if s.drug is drug]
-        provider_name, provider_npi, office = ap._people(claimed, Filer.CLINIC, patient_id)
-        address = text_lines(payer.appeals_address) or text_lines(payer.claims_address)
-        if address and address[0].casefold() == payer.name.strip().casefold():
-            address = address[1:]
-        case = ClinicalCase(
-            patient_name=patient.legal_name,
-            patient_dob=patient.date_of_birth,
-            member_id=coverage.member_id,
-            group_number=coverage.group_number,
-            payer_name=payer.name,
-            payer_address=address,
-            provider_name=provider_name,
-            provider_npi=provider_npi,
-            office_name=office[0] if provider_name else "",
-            office_address=office[1] if provider_name else (),
-            office_phone=office[2] if provider_name else "",
-            diagnoses=ap._diagnoses(claimed),
-            treatments=failed_treatments(ap.treatments.for_patient(patient_id)),
-            plan=treatment_plan(course),
-            scores=tuple(score_points(course)),
-            drug=drug,
-            claim_number=claim_number,
-            service_dates=service_dates,
-            codes=row.codes,
-            units=row.units,
-            period_from=row.period_from,
-            period_to=row.period_to,
-            evidence=references_for(drug, self.evidence()) if drug is Drug.KETAMINE else (),
-        )
-        advice: list[str] = []
-        if not address:
-            advice.append(
-                "The payer has no address on its record: add its appeals address (Payers in the window, or "
-                "kettrack payers edit ID --appeals-address ...) before sending the letter"
-            )
-        if not provider_name:
-            advice.append(
-                "No treating provider is recorded on the patient's sessions: the letter has no signer"
-            )
-        if not case.diagnoses:
-            advice.append("The patient's sessions have no diagnosis codes")
-        if not case.treatments:
-            advice.append("No earlier treatments are recorded: add those tried before (they show necessity)")
-        if len(case.scores) < 2:
-            advice.append("Fewer than two sessions have outcome scores: the letter cannot show a response")
-        if row.kind is LetterKind.PRIOR_AUTHORIZATION:
-            advice.append(
-                "Authorization requests usually go to the plan's utilization management (fax or portal), "
-                "not its appeals address: check where this one goes"
-            )
-        return case, tuple(advice)
 
     # --- reading and editing ----------------------------------------------------------------------
 
@@ -249,13 +150,15 @@ class LetterService:
                 return LetterFacts(row.kind, (), (), "", (), ()), (), replace(base, arguments=arguments)
             draft = self.appeals.draft(row.claim_id, disputed=disputed or None, arguments=arguments or None)
             facts = appeal_facts(draft.case, row.kind)
-            advice = draft.warnings
+            advice, fixes = draft.warnings, draft.fixes
             if row.no_claim_number:
                 advice = tuple(a for a in advice if not a.startswith("No payer claim number"))
+                fixes = tuple(f for f in fixes if "--payer-claim-number" not in f)
             about = f"{draft.case.patient_name}, claim {draft.case.claim_number or draft.case.reference}"
             view = replace(
                 base,
                 advice=advice,
+                fixes=fixes,
                 arguments=draft.case.arguments,
                 disputed_lines=disputed,
                 payer_claim_number=draft.case.claim_number,
@@ -263,7 +166,7 @@ class LetterService:
                 about=about,
             )
             return facts, advice, view
-        case, advice = self._clinical(row, None)
+        case, advice = clinical_case(self.appeals, row, None, self.evidence)
         facts = clinical_facts(case, row.kind)
         view = replace(base, advice=advice, payer_claim_number=case.claim_number, about=case.patient_name)
         return facts, advice, view

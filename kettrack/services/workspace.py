@@ -26,6 +26,9 @@ from kettrack.store.people import (
 from kettrack.store.settings import SettingsRepository
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from kettrack.core.enums import UserRole
     from kettrack.services.claims import ClaimService
     from kettrack.services.letters import AppealService
     from kettrack.services.superbills import SuperbillService
@@ -50,7 +53,7 @@ class Workspace:
         self.coverages = CoverageRepository(db, today)
         self.treatments = TreatmentRepository(db, today)
         self.infusions = InfusionRepository(db, self.icd10, today)
-        self.settings = SettingsRepository(db)
+        self.settings = SettingsRepository(db, on_role_change=self._role_changed)
         self.codes = CodeRepository(db)
         self.fees = FeeScheduleRepository(db)
         self.service_lines = ServiceLineRepository(db, self.codes, self.fees, self.infusions.get)
@@ -63,6 +66,10 @@ class Workspace:
             # Entries written before seals existed (or while the key was away) are sealed once here;
             # it never raises and does nothing on a server database.
             seal_on_open(db)
+            # Claims derived by an older kettrack (a database just upgraded) get today's next steps once.
+            from kettrack.services.claims import ClaimService
+
+            ClaimService(db, today=self.today).rederive_if_outdated()
 
     def _adopt_old_documents(self) -> None:
         """Move the files of the old ``<database>-documents/`` folder (kettrack before documents lived in
@@ -136,13 +143,25 @@ class Workspace:
     def auths(self) -> PriorAuthRepository:
         from kettrack.store.prior_auths import PriorAuthRepository
 
-        return PriorAuthRepository(self.db, today=self.today)
+        return PriorAuthRepository(self.db, today=self.today, on_change=self._auths_changed)
 
     @cached_property
     def reason_codes(self) -> ReasonCodeRepository:
         from kettrack.store.prior_auths import ReasonCodeRepository
 
         return ReasonCodeRepository(self.db)
+
+    # A claim's stored next step depends on the role and the authorizations on file: a change of either
+    # re-derives the claims it can affect, in the transaction that made it.
+    def _role_changed(self, session: Session, role: UserRole | None) -> None:
+        from kettrack.services.claim_derivation import rederive_in
+
+        rederive_in(session, self.today(), role=role)
+
+    def _auths_changed(self, session: Session, patient_id: int) -> None:
+        from kettrack.services.claim_derivation import rederive_in
+
+        rederive_in(session, self.today(), patient_id=patient_id)
 
     @classmethod
     def open(cls, location: str | Path | None = None, *, create: bool = True, **kwargs: object) -> Workspace:

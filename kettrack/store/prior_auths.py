@@ -1,5 +1,10 @@
 """Prior authorizations (requested, decided, valid dates, approved codes and units, linked to the
-claims they cover) and the user's own claim adjustment reason and remark codes."""
+claims they cover) and the user's own claim adjustment reason and remark codes.
+
+A claim's stored next step cites the authorization on file (kettrack.core.denial_triage): adding or
+linking one calls the ``on_change`` the workspace gives (re-deriving that patient's claims) in the same
+transaction.
+"""
 
 from __future__ import annotations
 
@@ -18,11 +23,26 @@ from kettrack.store.claim_records import auth_of
 from kettrack.store.database import Database
 from kettrack.store.models import Claim, ClaimAuthorization, Coverage, PriorAuthorization, ReasonCodeEntry
 
+# Called inside the transaction that added or linked an authorization, with its patient's id.
+AuthsChanged = Callable[[Session, int], object]
+
 
 class PriorAuthRepository:
-    def __init__(self, db: Database, today: Callable[[], date] = date.today) -> None:
+    def __init__(
+        self,
+        db: Database,
+        today: Callable[[], date] = date.today,
+        *,
+        on_change: AuthsChanged | None = None,
+    ) -> None:
         self.db = db
         self.today = today
+        self.on_change = on_change
+
+    def _changed(self, session: Session, patient_id: int) -> None:
+        if self.on_change is not None:
+            session.flush()
+            self.on_change(session, patient_id)
 
     # --- prior authorizations -----------------------------------------------------------------------
 
@@ -68,6 +88,7 @@ class PriorAuthRepository:
             session.flush()
             for claim_id in new.claim_ids:
                 self._link(session, claim_id, row)
+            self._changed(session, row.patient_id)
             return row.id
 
     def _link(self, session: Session, claim_id: int, auth: PriorAuthorization) -> None:
@@ -85,6 +106,7 @@ class PriorAuthRepository:
             if auth is None:
                 raise NotFound("prior authorization", auth_id)
             self._link(session, claim_id, auth)
+            self._changed(session, auth.patient_id)
 
     def auths(self, patient_id: int | None = None) -> list[PriorAuthInfo]:
         with self.db.reader() as session:

@@ -1,9 +1,11 @@
 """One claim in its own window: who and what it bills, its money, what the latest EOB or denial
 says and the next step it leads to (the denial triage), its deadlines with the rule and source each
-comes from, its timeline of events with their files, its appeal letters, and a button
-for each thing that can happen next (only those the claim's state allows). The claim is read, and
-every event written, on the database worker (kettrack.ui.operations). The appeal letter dialog is in
-kettrack.ui.appeal_dialog (re-exported here)."""
+comes from, its timeline of events with their files, its appeal letters, a button for each thing
+that can happen next (only those the claim's state allows), and a Letters menu that starts a letter
+of medical necessity, a prior authorization request or an external review request for the claim in
+the letter editor (kettrack.ui.letter_editor). The claim is read, and every event written, on the
+database worker (kettrack.ui.operations). The appeal letter dialog is in kettrack.ui.appeal_dialog
+(re-exported here)."""
 
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from kettrack.core.claim_states import ALLOWED, ClaimState, EventKind
 from kettrack.core.claims import ClaimDetail
+from kettrack.core.letter_kinds import LetterKind
 from kettrack.core.money import format_usd
 from kettrack.core.problems import InvalidInput, NotFound
 from kettrack.ui import changes
@@ -37,13 +40,15 @@ from kettrack.ui.appeal_dialog import AppealDialog
 from kettrack.ui.basics import tell, tr
 from kettrack.ui.changes import ChangeBus
 from kettrack.ui.claim_event_dialog import EventDialog
+from kettrack.ui.claim_letters import LETTERS, LettersButton
 from kettrack.ui.operations import change, query
 
 if TYPE_CHECKING:
     from kettrack.core.appeal import AppealDraft
+    from kettrack.core.letter_draft import LetterDraftView
     from kettrack.services.workspace import Workspace
 
-__all__ = ["ACTIONS", "AppealDialog", "ClaimWindow", "possible"]
+__all__ = ["ACTIONS", "LETTERS", "AppealDialog", "ClaimWindow", "possible"]
 
 # States in which the latest notice's triage is the next step (after it, an appeal or a close is).
 AWAITING_STEP = frozenset({ClaimState.DENIED, ClaimState.PARTIALLY_PAID, ClaimState.PAID})
@@ -139,6 +144,13 @@ class ClaimWindow(QDialog):
             button.clicked.connect(lambda _checked=False, k=kind: self.record(k))
             self.buttons[kind] = button
             actions.addWidget(button, number // 6, number % 6)
+        # Letters drafted from the claim's record: each opens the letter editor (nothing is filed).
+        self.letters_button = LettersButton(self.start_letter)
+        self.letters_menu, self.letter_actions = (
+            self.letters_button.menu_of_letters,
+            self.letters_button.actions_by_kind,
+        )
+        actions.addWidget(self.letters_button, len(ACTIONS) // 6, len(ACTIONS) % 6)
 
         deadline_box = QGroupBox(tr("Deadlines"))
         column = QVBoxLayout(deadline_box)
@@ -167,7 +179,7 @@ class ClaimWindow(QDialog):
         done.clicked.connect(self.close)
         close.addWidget(done)
         layout.addLayout(close)
-        for button in (*self.buttons.values(), self.rules_button, self.attach_button):
+        for button in (*self.buttons.values(), self.rules_button, self.attach_button, self.letters_button):
             button.setEnabled(False)  # until the claim is in
         bus.changed.connect(self._on_changed)
         self.refresh()
@@ -186,6 +198,7 @@ class ClaimWindow(QDialog):
         self.detail = detail
         self.rules_button.setEnabled(True)
         self.attach_button.setEnabled(True)
+        self.letters_button.setEnabled(True)
         row = detail.row
         self.setWindowTitle(tr("Claim {0}").format(row.number))
         number = f" · {tr('payer claim number')} {row.payer_claim_number}" if row.payer_claim_number else ""
@@ -257,6 +270,10 @@ class ClaimWindow(QDialog):
             self.documents.addItem(item)
         for kind, button in self.buttons.items():
             button.setEnabled(possible(detail, kind))
+        # An external review follows a final internal appeal that was upheld (the service says so too).
+        self.letter_actions[LetterKind.EXTERNAL_REVIEW].setEnabled(
+            possible(detail, EventKind.EXTERNAL_REVIEW_FILED)
+        )
 
     def _show_triage(self, detail: ClaimDetail) -> None:
         """The notice in plain words and what to do about it; each code's words as the tooltip."""
@@ -298,6 +315,30 @@ class ClaimWindow(QDialog):
         )
         dialog.open()
         return dialog
+
+    def start_letter(self, kind: LetterKind) -> QDialog | None:
+        """Draft a letter of ``kind`` about this claim (stored, nothing filed) and open it in the letter
+        editor; returns the editor once open (at once when the database work runs inline)."""
+        from kettrack.services.letter_drafts import LetterService
+
+        letters, claim_id = LetterService(self.ws.appeals), self.claim_id
+        started = change(
+            self,
+            lambda: letters.start(kind, claim_id=claim_id),
+            self._open_letter,
+            what=f"draft {kind.value} letter",
+            bus=self.bus,
+            changes=(changes.CLAIM,),
+            handle={InvalidInput: lambda exc: tell(self, tr("No letter drafted"), str(exc))},
+        )
+        return started.returned  # type: ignore[no-any-return]
+
+    def _open_letter(self, draft: LetterDraftView) -> QDialog:
+        from kettrack.ui.letter_editor import LetterEditor
+
+        editor = LetterEditor(self.ws, self.bus, draft, self)
+        editor.show()
+        return editor
 
     def _open_appeal(self, draft: AppealDraft) -> QDialog:
         dialog = AppealDialog(self.ws, self.bus, self.claim_id, draft, parent=self)

@@ -1,8 +1,8 @@
-"""Reminders while the app runs: a system-tray notification when a claim deadline or an
-authorization becomes due (today or overdue), checked after start-up and then every few hours, so a
-day that turns over while the window stays open is noticed. Each item is announced once a day; a
-click on the notification opens the window. Where the platform has no tray, the Dashboard is the
-reminder and nothing else happens."""
+"""Reminders while the app runs: a system-tray notification when a claim deadline, an authorization or
+a Spravato REMS Patient Monitoring Form becomes due (today or overdue), checked after start-up and then
+every few hours, so a day that turns over while the window stays open is noticed. Each item is
+announced once a day; a click on the notification opens the window. Where the platform has no tray,
+the Dashboard is the reminder and nothing else happens."""
 
 from __future__ import annotations
 
@@ -24,7 +24,39 @@ CHECK_EVERY_MS = 3 * 60 * 60 * 1000  # a few times a day: deadlines move by whol
 
 
 def _key(item: DueItem) -> str:
-    return f"{item.claim_id or ''}/{item.auth_id or ''}/{item.kind.value}/{item.due.isoformat()}"
+    return (
+        f"{item.claim_id or ''}/{item.auth_id or ''}/{item.session_id or ''}/{item.kind.value}/"
+        f"{item.due.isoformat()}"
+    )
+
+
+def _due_today(ws: Workspace) -> list[DueItem]:
+    """What is due today or overdue: the claims' and authorizations' steps and the REMS forms."""
+    # Imported here, on the database worker: the services' queries load SQLAlchemy, which the
+    # window's start does not wait for.
+    from kettrack.services import rems
+
+    return rems.due(ws, 0)
+
+
+def _where(item: DueItem) -> str:
+    """Which record an item is about, after its action."""
+    if item.session_id is not None:
+        return f"{tr('Spravato REMS')}, {item.patient_name}"
+    return f"{item.claim_number or tr('authorization')}, {item.payer_name}"
+
+
+def _title(items: list[DueItem], overdue: int) -> str:
+    forms = sum(1 for i in items if i.session_id is not None)
+    if not forms:
+        what = tr("claim deadlines")
+    elif forms == len(items):
+        what = tr("REMS forms")
+    else:
+        what = tr("deadlines")
+    if overdue:
+        return tr("{0} {1} overdue").format(overdue, what)
+    return tr("{0} {1} due today").format(len(items), what)
 
 
 def _ignore(_error: BaseException) -> None:
@@ -49,7 +81,7 @@ class Reminders(QObject):
         if notify is None and QSystemTrayIcon.isSystemTrayAvailable():
             icon = QApplication.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxInformation)
             self.tray = QSystemTrayIcon(icon, self)
-            self.tray.setToolTip(tr("kettrack: claim deadlines"))
+            self.tray.setToolTip(tr("kettrack: claim deadlines and REMS forms"))
             self.tray.messageClicked.connect(self._raise_window)
             self.tray.activated.connect(lambda _reason: self._raise_window())
             self.tray.show()
@@ -65,9 +97,11 @@ class Reminders(QObject):
 
     def check(self) -> None:
         if self.active:
-            views = self.ws.claim_views
+            ws = self.ws
             # A check that fails is logged and tried again at the next; the Dashboard says what is due.
-            query(self, lambda: views.due(0), self._show, what="check reminders", handle={Exception: _ignore})
+            query(
+                self, lambda: _due_today(ws), self._show, what="check reminders", handle={Exception: _ignore}
+            )
 
     def pending(self, items: list[DueItem]) -> list[DueItem]:
         """The items not yet announced today (and remember them as announced)."""
@@ -83,12 +117,8 @@ class Reminders(QObject):
             return
         today = self.ws.today()
         overdue = sum(1 for i in fresh if i.due < today)
-        title = (
-            tr("{0} claim deadlines overdue").format(overdue)
-            if overdue
-            else tr("{0} claim deadlines due today").format(len(fresh))
-        )
-        lines = [f"{i.action} ({i.claim_number or tr('authorization')}, {i.payer_name})" for i in fresh[:3]]
+        title = _title(fresh, overdue)
+        lines = [f"{i.action} ({_where(i)})" for i in fresh[:3]]
         if len(fresh) > 3:
             lines.append(tr("…and {0} more: see the Dashboard").format(len(fresh) - 3))
         self.notify(title, "\n".join(lines))

@@ -53,6 +53,8 @@ def test_a_draft_files_nothing_and_issuing_needs_the_claim_number(demo: Cli, tmp
     assert _filed(cli.db) == before  # nothing filed, no document kept
     assert "letter draft 1: Appeal letter (draft)" in cli.out and "nothing was filed" in cli.err
     assert "advice: No payer claim number" in cli.err
+    # Under the advice, the command that records what it says is missing (never in the letter).
+    assert f"fix: kettrack claims note {claim} --payer-claim-number CLAIM_NUMBER" in cli.err
     written = text.read_text(encoding="utf-8")
     assert "## Medical necessity" in written and "advice" not in written and claim not in written
 
