@@ -55,8 +55,9 @@ def _print_draft(draft: LetterDraftView, *, text: bool = True) -> None:
     # Advice goes to stderr: a letter's text redirected to a file never carries it.
     for line in draft.advice:
         print(f"advice: {line}", file=sys.stderr)
-    for command in draft.fixes:
-        print(f"fix: {command}", file=sys.stderr)
+    for gap in draft.gaps:
+        if gap.fix:
+            print(f"fix: {gap.fix}", file=sys.stderr)
     if text:
         print("\n" + blocks_to_text(draft.blocks))
 

@@ -14,6 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from kettrack.core.bill_problems import BillProblem
 from kettrack.core.claims import PriorAuthInfo
 from kettrack.core.deadlines import Deadline
 from kettrack.core.enums import Drug, Network, PayerKind, Route, TreatmentOutcome
@@ -128,8 +129,9 @@ class AppealDraft:
     warnings: tuple[str, ...] = ()  # advice for the person: never printed in the letter
     blocks: tuple[LetterBlock, ...] = ()  # the letter's parts with their titles
     kind: LetterKind = LetterKind.APPEAL  # an appeal, or an external review request
-    # Where to fix what the advice names: the kettrack command for each gap a record holds (never printed).
-    fixes: tuple[str, ...] = ()
+    # What the advice names that a record holds: the record, its field and the command that fills it
+    # (kettrack.core.letter_fixes); never printed.
+    gaps: tuple[BillProblem, ...] = ()
 
 
 # --- from the record to the case -------------------------------------------------------------------

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 from decimal import Decimal
 
+from kettrack.core.bill_problems import BillProblem
 from kettrack.core.letter_kinds import Argument, LetterKind
 from kettrack.core.letter_text import LetterBlock
 from kettrack.core.problems import InvalidInput
@@ -31,7 +32,8 @@ class LetterDraftView:
     amount_in_dispute: Decimal | None = None
     issued_number: str = ""
     about: str = ""  # "Avery J. Lindqvist, claim BRX-55012"
-    fixes: tuple[str, ...] = ()  # the commands that fill in what the advice says is missing
+    # What the advice says is missing, with the record that holds it and the command that fills it.
+    gaps: tuple[BillProblem, ...] = ()
 
     @property
     def issued(self) -> bool:

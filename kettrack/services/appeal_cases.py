@@ -236,15 +236,13 @@ class AppealCases:
             warnings=tuple(warnings),
             blocks=blocks,
             kind=kind,
-            fixes=tuple(
-                problem.fix
-                for problem in letter_problems(
+            gaps=tuple(
+                letter_problems(
                     case,
                     LetterRecords(
                         claim_id, detail.row.number, payer.id, detail.row.patient_id, detail.coverage_id
                     ),
                 )
-                if problem.fix
             ),
         )
         return draft, len(events)

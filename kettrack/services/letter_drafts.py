@@ -150,15 +150,15 @@ class LetterService:
                 return LetterFacts(row.kind, (), (), "", (), ()), (), replace(base, arguments=arguments)
             draft = self.appeals.draft(row.claim_id, disputed=disputed or None, arguments=arguments or None)
             facts = appeal_facts(draft.case, row.kind)
-            advice, fixes = draft.warnings, draft.fixes
+            advice, gaps = draft.warnings, draft.gaps
             if row.no_claim_number:
                 advice = tuple(a for a in advice if not a.startswith("No payer claim number"))
-                fixes = tuple(f for f in fixes if "--payer-claim-number" not in f)
+                gaps = tuple(g for g in gaps if g.field != "payer_claim_number")
             about = f"{draft.case.patient_name}, claim {draft.case.claim_number or draft.case.reference}"
             view = replace(
                 base,
                 advice=advice,
-                fixes=fixes,
+                gaps=gaps,
                 arguments=draft.case.arguments,
                 disputed_lines=disputed,
                 payer_claim_number=draft.case.claim_number,

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kettrack.core.bill_problems import BillProblem
 from kettrack.core.letter_text import LetterBlock
 from kettrack.ui import changes
 from kettrack.ui.basics import tr
@@ -55,7 +56,20 @@ class LetterEditor(QDialog):
         self.advice.setObjectName("letter_advice")
         self.advice.setWordWrap(True)
         advice_box = QGroupBox(tr("Advice (for you: not part of the letter)"))
-        QVBoxLayout(advice_box).addWidget(self.advice)
+        advice_layout = QVBoxLayout(advice_box)
+        advice_layout.addWidget(self.advice)
+        # What the advice names that a record holds (a payer's appeals address...): its form, one click away.
+        from kettrack.ui.record_forms import PEOPLE_RECORDS
+
+        self.fix_buttons: list[QPushButton] = []
+        self.fix_dialog: QWidget | None = None
+        for gap in draft.gaps:
+            if gap.record in PEOPLE_RECORDS and gap.record_id is not None:
+                button = QPushButton(tr("Fix: {0}…").format(gap.message))
+                button.setObjectName(f"fix_{gap.record.value}_{gap.field}")
+                button.clicked.connect(lambda _=False, g=gap: self.open_gap(g))
+                advice_layout.addWidget(button)
+                self.fix_buttons.append(button)
 
         self.form = ErrorForm(self, stretch=False)
         self.date = event_date_edit(ws)
@@ -114,6 +128,18 @@ class LetterEditor(QDialog):
 
     def _confirmed(self) -> bool | None:
         return self.no_number.isChecked() if self.draft.kind.about_a_claim else None
+
+    def open_gap(self, gap: BillProblem) -> None:
+        """Open the form of the record that holds what the advice says is missing."""
+        from kettrack.ui.record_forms import open_people_record
+
+        assert gap.record_id is not None
+
+        def show(dialog: QWidget) -> None:
+            self.fix_dialog = dialog
+            dialog.show()
+
+        open_people_record(self, self.ws, self.bus, gap.record, gap.record_id, show)
 
     def save(self) -> None:
         letters, draft_id, blocks, confirmed = self.letters, self.draft.id, self.blocks(), self._confirmed()

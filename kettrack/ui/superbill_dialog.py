@@ -352,15 +352,9 @@ class SuperbillDialog(QDialog):
                 what="open fee",
             )
         else:
-            from kettrack.ui.people_sections import edit_record_dialog, sections
+            from kettrack.ui.record_forms import open_people_record
 
-            section = next(s for s in sections(ws) if s.name == f"{problem.record.value}s")
-            query(
-                self,
-                lambda: section.repository.get(record_id),
-                lambda record: self._show_fix(edit_record_dialog(self, section, bus, record)),
-                what=f"open {problem.record.value}",
-            )
+            open_people_record(self, ws, bus, problem.record, record_id, self._show_fix)
         return self.fix_dialog
 
     def _show_fix(self, dialog: QWidget) -> None:

@@ -92,3 +92,20 @@ def test_saving_a_draft_files_nothing_and_a_placeholder_blocks_issuing(
     assert "G2083, 24 units" in LetterService(workspace.appeals).get(editor.draft.id).blocks[0].text
     editor.issue()
     assert editor.issued is not None and editor.issued.number == "PAR-000001"
+
+
+def test_a_missing_appeals_address_opens_the_payer_form_from_the_advice(
+    qtbot: QtBot, workspace: Workspace, bus: ChangeBus
+) -> None:
+    from dataclasses import replace
+
+    fill_demo(workspace)
+    claim = _denied_without_number(workspace)
+    payer_id = workspace.claim_views.row(claim).payer_id
+    workspace.payers.update(replace(workspace.payers.get(payer_id), appeals_address=""))
+    editor = _editor(qtbot, workspace, bus, kind=LetterKind.APPEAL, claim_id=claim)
+    (button,) = [b for b in editor.fix_buttons if b.objectName() == "fix_payer_appeals_address"]
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert editor.fix_dialog is not None and editor.fix_dialog.isVisible()
+    assert editor.fix_dialog.windowTitle() == "Edit payer"  # the payer's own form, to add the address
+    editor.fix_dialog.close()
