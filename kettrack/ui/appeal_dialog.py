@@ -95,7 +95,7 @@ class AppealDialog(QDialog):
     def paragraphs(self) -> list[str]:
         return [p.strip() for p in self.text.toPlainText().split("\n\n") if p.strip()]
 
-    def preview(self) -> QDialog | None:
+    def preview(self) -> QWidget | None:
         """The letter as it would print; returns the preview once it shows (at once when the database
         work runs inline)."""
         appeals, claim_id, paragraphs = self.ws.appeals, self.claim_id, self.paragraphs()
@@ -108,17 +108,10 @@ class AppealDialog(QDialog):
         )
         return shown.returned  # type: ignore[no-any-return]
 
-    def _show_preview(self, pdf: bytes) -> QDialog:
-        from kettrack.ui.pdf_preview import PdfPreview
+    def _show_preview(self, pdf: bytes) -> QWidget:
+        from kettrack.ui.pdf_preview import preview_dialog
 
-        dialog = QDialog(self)
-        dialog.setWindowTitle(tr("Appeal letter preview"))
-        dialog.resize(760, 900)
-        view = PdfPreview()
-        view.show_pdf(pdf)
-        QVBoxLayout(dialog).addWidget(view)
-        dialog.show()
-        return dialog
+        return preview_dialog(self, tr("Appeal letter preview"), pdf)
 
     def open_editor(self) -> None:
         """Store the draft (files nothing) and open it in the letter editor instead of this dialog."""

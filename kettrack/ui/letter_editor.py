@@ -157,7 +157,7 @@ class LetterEditor(QDialog):
         self.draft = draft
         self.form.clear_problems()
 
-    def preview(self) -> QDialog | None:
+    def preview(self) -> QWidget | None:
         """The letter as it would print, marked DRAFT (returned at once when database work is inline)."""
         letters, draft_id, blocks = self.letters, self.draft.id, self.blocks()
         shown = query(
@@ -169,17 +169,10 @@ class LetterEditor(QDialog):
         )
         return shown.returned  # type: ignore[no-any-return]
 
-    def _show_preview(self, pdf: bytes) -> QDialog:
-        from kettrack.ui.pdf_preview import PdfPreview
+    def _show_preview(self, pdf: bytes) -> QWidget:
+        from kettrack.ui.pdf_preview import preview_dialog
 
-        dialog = QDialog(self)
-        dialog.setWindowTitle(tr("Letter preview"))
-        dialog.resize(760, 900)
-        view = PdfPreview()
-        view.show_pdf(pdf)
-        QVBoxLayout(dialog).addWidget(view)
-        dialog.show()
-        return dialog
+        return preview_dialog(self, tr("Letter preview"), pdf)
 
     def issue(self) -> None:
         from kettrack.ui.basics import pydate

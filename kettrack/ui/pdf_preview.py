@@ -257,3 +257,17 @@ def print_document(pdf: bytes, printer: QPrinter) -> int:
     finally:
         painter.end()
     return printed
+
+
+def preview_dialog(parent: QWidget, title: str, pdf: bytes) -> QWidget:
+    """A window showing ``pdf`` (a letter's or a draft's preview), shown at once and returned."""
+    from PySide6.QtWidgets import QDialog, QVBoxLayout
+
+    dialog = QDialog(parent)
+    dialog.setWindowTitle(title)
+    dialog.resize(760, 900)
+    view = PdfPreview()
+    view.show_pdf(pdf)
+    QVBoxLayout(dialog).addWidget(view)
+    dialog.show()
+    return dialog
