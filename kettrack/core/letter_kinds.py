@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from enum import StrEnum
 
-from kettrack.core.claims import Adjustment, GroupCode
+from kettrack.core.claims import Adjustment
 from kettrack.core.denial_triage import TriageRoute, triage
 from kettrack.core.enums import LabeledEnum
 
@@ -96,34 +96,10 @@ def arguments_for(route: TriageRoute | None) -> tuple[Argument, ...]:
     return _ARGUMENTS.get(route, (Argument.GENERAL,))
 
 
-# Until the triage table answers (it raises NotImplementedError while it is being written), the
-# letters read the reason codes that choose an argument themselves. Only the argument routes.
-_FALLBACK_ROUTES: dict[str, TriageRoute] = {
-    "50": TriageRoute.MEDICAL_NECESSITY,
-    "167": TriageRoute.MEDICAL_NECESSITY,
-    "11": TriageRoute.MEDICAL_NECESSITY,
-    "55": TriageRoute.EXPERIMENTAL,
-    "56": TriageRoute.EXPERIMENTAL,
-    "197": TriageRoute.AUTHORIZATION,
-    "15": TriageRoute.AUTHORIZATION,
-    "198": TriageRoute.AUTHORIZATION,
-    "29": TriageRoute.TIMELY_FILING,
-    "242": TriageRoute.NETWORK_GAP,
-    "243": TriageRoute.NETWORK_GAP,
-}
-_NOT_DENIALS = {(GroupCode.CO, "45"), (GroupCode.PR, "1"), (GroupCode.PR, "2"), (GroupCode.PR, "3")}
-
-
 def letter_route(adjustments: Iterable[Adjustment], remarks: Iterable[str] = ()) -> TriageRoute | None:
-    """The triage route of a decision's adjustment lines, for choosing an appeal's arguments."""
+    """The triage route of a decision's adjustment lines, for choosing an appeal's arguments; None
+    when the decision gives no adjustment lines at all (nothing to read: the general appeal rule)."""
     adjustments = tuple(adjustments)
-    try:
-        return triage(adjustments, remarks).route
-    except NotImplementedError:
-        pass
-    for adjustment in adjustments:
-        if (adjustment.group, adjustment.reason) in _NOT_DENIALS:
-            continue
-        if adjustment.reason in _FALLBACK_ROUTES:
-            return _FALLBACK_ROUTES[adjustment.reason]
-    return None
+    if not adjustments:
+        return None
+    return triage(adjustments, remarks).route

@@ -366,3 +366,9 @@ def test_seed_references_are_bibliographic_and_per_drug() -> None:
 def test_a_triage_value_constructed_directly_chooses_the_same() -> None:
     reading = Triage(TriageRoute.EXPERIMENTAL, "said it is experimental", "appeal with evidence", ("CO-55",))
     assert arguments_for(reading.route)[0] is Argument.EXPERIMENTAL
+
+
+def test_a_decision_without_adjustment_lines_takes_the_general_appeal_rule() -> None:
+    from kettrack.core.letter_kinds import letter_route
+
+    assert letter_route([]) is None

@@ -46,6 +46,8 @@ def test_editing_previewing_and_issuing_an_appeal(
     editor = _editor(qtbot, workspace, bus, kind=LetterKind.APPEAL, claim_id=claim)
     advice = editor.advice.text()
     assert "No payer claim number" in advice
+    # A denial that gives no adjustment lines is argued under the general appeal rule, never read as paid.
+    assert "paid as expected" not in advice
     # Every part is its own editor; change the closing.
     closing = editor.edits[-1][1]
     closing.selectAll()
