@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from kettrack.core.codes import CodeCatalog
 from kettrack.core.enums import CoverageRank
-from kettrack.core.line_rules import BillingContext, SessionFacts
+from kettrack.core.line_rules import DEFAULT_PLACE, TELEHEALTH_PLACES, BillingContext, SessionFacts, is_part_b
 from kettrack.core.problems import NotFound
 from kettrack.core.records import CoverageRecord, InfusionRecord, PatientRecord, PayerRecord, ProviderRecord
 from kettrack.core.service_lines import POINTER_LETTERS, ServiceLine
@@ -172,14 +172,26 @@ class SharedReads:
                 owners += [
                     i for i in (visit.clinic_id, visit.provider_id) if i is not None and i not in owners
                 ]
-            containers = containers_in(session, owners)
+            payer_kind = payer.kind if payer is not None else None
+            # Container types only decide JW/JZ, which only Medicare Part B asks for: no read otherwise.
+            containers = containers_in(session, owners) if is_part_b(payer_kind) else {}
             return BillingContext(
-                payer_kind=payer.kind if payer is not None else None,
+                payer_kind=payer_kind,
                 containers={ndc: kind for ndc, (kind, _) in containers.items()},
                 ndc_owners={ndc: owner for ndc, (_, owner) in containers.items()},
                 code_overrides=code_overrides_in(session, payer.id) if payer is not None and payer.id else {},
-                usual_place=usual_place_in(session),
+                # The usual place replaces a telehealth place on in-person lines: read only if one is there.
+                usual_place=usual_place_in(session) if self._telehealth(sessions) else DEFAULT_PLACE,
             )
+
+    def _telehealth(self, sessions: Sequence[InfusionRecord]) -> bool:
+        """Whether a session, or a saved line of one, is at a telehealth place of service."""
+        if any(s.place_of_service in TELEHEALTH_PLACES for s in sessions):
+            return True
+        if self._session is None:
+            return True  # the saved lines were not prefetched (outside a read session): not known here
+        saved = (line for s in sessions for line in self._lines.get(s.id or 0, ()))
+        return any(line.place_of_service in TELEHEALTH_PLACES for line in saved)
 
     def authorizations(
         self, patient_id: int, coverage: CoverageRecord | None, lines: Sequence[ServiceLine]
