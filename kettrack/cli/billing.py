@@ -190,8 +190,9 @@ def codes_icd10(ws: Workspace, args: argparse.Namespace) -> int:
         for r in periods
     ]
     print(table(("Release", "From", "To", "Codes", "Source"), rows, right=(3,)))
-    if warning := code_sets.coverage_warning(ws):
-        print(f"warning: {warning}", file=sys.stderr)
+    for warning in (code_sets.coverage_warning(ws), code_sets.legacy_release_note()):
+        if warning:
+            print(f"warning: {warning}", file=sys.stderr)
     return 0
 
 

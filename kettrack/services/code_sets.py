@@ -143,3 +143,18 @@ def load_code_list(ws: Workspace, source: Path) -> int:
     except OSError as exc:
         raise _file_problem(f"{source} cannot be read: {exc.strerror or exc}") from exc
     return save_code_list(ws.db, read_code_list(data), source.name)
+
+
+def legacy_release_note() -> str | None:
+    """Before releases lived in the database, ``codes icd10 --load`` replaced the bundled release with a
+    file in the cache folder; that file is no longer read. Said so the person loads it again, dated."""
+    from kettrack.core.icd10 import LEGACY_CUSTOM_FILE
+    from kettrack.store.location import cache_dir
+
+    if not (cache_dir() / LEGACY_CUSTOM_FILE).is_file():
+        return None
+    return (
+        "an earlier kettrack loaded an ICD-10-CM release outside the database; it is no longer used: "
+        "load its CDC file again with `kettrack codes icd10 --load FILE` (it then applies from its own "
+        "first day)"
+    )

@@ -129,3 +129,15 @@ def test_superbill_check_warns_past_the_newest_release(cli: Cli, files: dict[str
     assert cli("codes", "icd10", "--load", str(files["order"])) == 0
     assert cli("superbill", "--session", str(november[0]), "--check") == 0, cli.err
     assert "warning" not in cli.err
+
+
+def test_a_release_loaded_by_an_earlier_kettrack_is_named(cli: Cli) -> None:
+    import os
+
+    legacy = Path(os.environ["KETTRACK_CACHE_DIR"]) / "icd10cm-custom.tsv.gz"
+    legacy.write_bytes(b"old")
+    try:
+        assert cli("codes", "icd10") == 0
+        assert "an earlier kettrack loaded an ICD-10-CM release outside the database" in cli.err
+    finally:
+        legacy.unlink()
