@@ -85,10 +85,9 @@ def superbill_issue(ws: Workspace, args: argparse.Namespace) -> int:
     request = _request(args)
     if args.check:
         _skipped(ws.superbills.skipped(request))
-        bill = ws.superbills.assemble(request)
+        bill, problems = ws.superbills.assemble_checked(request)
         for warning in ws.superbills.code_set_warnings(bill):
             print(f"warning: {warning}", file=sys.stderr)
-        problems = ws.superbills.check(bill)
         if problems and not args.draft:
             return _incomplete(problems)
         print("complete: no problems found" if not problems else "\n".join(_problem_lines(problems)))

@@ -229,6 +229,14 @@ class SuperbillService:
             )
         return bill, sessions
 
+    def assemble_checked(self, request: SuperbillRequest) -> tuple[Superbill, list[BillProblem]]:
+        """A preview superbill and what keeps it from being issued, both from one read session (the
+        code list it is checked against is the one it was assembled with)."""
+        reads = SharedReads(self)
+        with reads.reading():
+            bill = self._assemble(request, "PREVIEW", 1, reads)[0]
+            return bill, preflight(bill, self.icd(), reads.catalog())
+
     def code_set_warnings(self, bill: Superbill, how: str | None = None) -> list[str]:
         """Said beside the problems, never blocking: dates of service past the newest ICD-10-CM release
         loaded (their diagnoses were checked against an older release). ``how`` says how to load one."""

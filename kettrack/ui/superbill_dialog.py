@@ -236,9 +236,9 @@ class SuperbillDialog(QDialog):
         superbills, request = self.ws.superbills, self.request
 
         def assemble() -> tuple[Superbill, list[BillProblem], int, list[str]]:
-            bill = superbills.assemble(request)
+            bill, problems = superbills.assemble_checked(request)
             warnings = superbills.code_set_warnings(bill, WINDOW_HOW)
-            return bill, superbills.check(bill), superbills.skipped(request), warnings
+            return bill, problems, superbills.skipped(request), warnings
 
         self.check_button.setEnabled(False)
         query(
