@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from kettrack.core.enums import Drug
 from kettrack.core.letter_clinical import (
@@ -45,6 +46,16 @@ from kettrack.store.models import EvidenceReferenceEntry, IssuedLetterEntry, Let
 
 _PREFIX = {LetterKind.MEDICAL_NECESSITY: "LMN-", LetterKind.PRIOR_AUTHORIZATION: "PAR-"}
 _ATTEMPTS = 3
+
+
+def _editable(session: Session, draft_id: int) -> LetterDraftEntry:
+    """The draft to change, in ``session``: an unknown one is NotFound, an issued one is refused."""
+    row = session.get(LetterDraftEntry, draft_id)
+    if row is None:
+        raise NotFound("letter draft", draft_id)
+    if row.issued_number:
+        raise InvalidInput.single("letter", f"this draft was issued as {row.issued_number}")
+    return row
 
 
 class LetterService:
@@ -194,11 +205,7 @@ class LetterService:
         """Keep the edited text (and the person's word that the payer gave no claim number)."""
         kept = check_blocks(blocks)
         with self.db.session() as session:
-            row = session.get(LetterDraftEntry, draft_id)
-            if row is None:
-                raise NotFound("letter draft", draft_id)
-            if row.issued_number:
-                raise InvalidInput.single("letter", f"this draft was issued as {row.issued_number}")
+            row = _editable(session, draft_id)
             row.blocks = blocks_to_json(kept)
             if no_claim_number is not None:
                 row.no_claim_number = no_claim_number
@@ -207,11 +214,7 @@ class LetterService:
 
     def discard(self, draft_id: int) -> None:
         with self.db.session() as session:
-            row = session.get(LetterDraftEntry, draft_id)
-            if row is None:
-                raise NotFound("letter draft", draft_id)
-            if row.issued_number:
-                raise InvalidInput.single("letter", f"this draft was issued as {row.issued_number}")
+            row = _editable(session, draft_id)
             session.delete(row)
             audit.record(session, "delete", "letter_draft", draft_id, "draft discarded")
 
