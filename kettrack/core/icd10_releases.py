@@ -100,11 +100,13 @@ class Icd10Releases:
         wanted = label.strip().upper()
         return next((r for r in self.releases if r.label.upper() == wanted), None)
 
-    def coverage_warning(self, on: date | None, how: str = f"with `{LOAD_COMMAND}`") -> str | None:
+    def coverage_warning(self, on: date | None, how: str | None = None) -> str | None:
         """One plain sentence when a date of service lies outside every release's period; ``how`` says
-        how to load a release where the sentence is shown (the window names its button instead)."""
+        how to load a release where the sentence is shown (by default the command; the window names its
+        button instead)."""
         if on is None:
             return None
+        how = f"with `{LOAD_COMMAND}`" if how is None else how
         newest, end = self.newest, self.newest.nominal_end
         if end is not None and on > end:
             next_year = f"FY{newest.fiscal_year + 1} " if newest.fiscal_year else "next "

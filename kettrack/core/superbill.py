@@ -148,7 +148,7 @@ def coverage_warnings(bill: Superbill, icd: Icd10Releases | None, how: str | Non
     if icd is None:
         return []
     days = sorted({ln.service_date for ln in bill.lines})
-    found = (icd.coverage_warning(day) if how is None else icd.coverage_warning(day, how) for day in days)
+    found = (icd.coverage_warning(day, how) for day in days)
     return list(dict.fromkeys(w for w in found if w))
 
 

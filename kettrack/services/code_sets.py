@@ -40,6 +40,15 @@ def _file_problem(message: str) -> InvalidInput:
     return InvalidInput.single("file", message)
 
 
+def _read_at_most(source: Path, limit: int) -> bytes:
+    """The file's bytes, one past ``limit`` at most (the reader refuses what is over)."""
+    try:
+        with source.open("rb") as handle:
+            return handle.read(limit + 1)
+    except OSError as exc:
+        raise _file_problem(f"{source} cannot be read: {exc.strerror or exc}") from exc
+
+
 def release_dates(fiscal_year: int, april_update: bool) -> tuple[str, date]:
     """A release's label and first day: FY2027 from 2026-10-01; an April update from April 1."""
     if april_update:
@@ -54,11 +63,7 @@ def load_icd10_release(
 
     The fiscal year comes from the file (the XML's version, a year in the file name) unless given; a
     file that is not a whole release, or that names no year, is refused with nothing stored."""
-    try:
-        with source.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise _file_problem(f"{source} cannot be read: {exc.strerror or exc}") from exc
+    data = _read_at_most(source, MAX_FILE_BYTES)
     try:
         parsed = read_release_file(data, source.name)
     except ReleaseFileError as exc:
@@ -123,9 +128,7 @@ def diff_icd10_releases(ws: Workspace, older: str, newer: str) -> ReleaseDiff:
 def coverage_warning(ws: Workspace, on: date | None = None, how: str | None = None) -> str | None:
     """The warning for a date of service (today's when none is given) past or before every release;
     ``how`` replaces the command line's way of loading one."""
-    releases = ws.icd10()
-    day = on or ws.today()
-    return releases.coverage_warning(day) if how is None else releases.coverage_warning(day, how)
+    return ws.icd10().coverage_warning(on or ws.today(), how)
 
 
 def session_code_findings(ws: Workspace) -> tuple[list[str], list[str]]:
@@ -137,11 +140,7 @@ def load_code_list(ws: Workspace, source: Path) -> int:
     """Load a CSV of CPT/HCPCS codes with their effective dates; all of it or, on any problem, none."""
     from kettrack.core.code_list_file import MAX_BYTES, read_code_list
 
-    try:
-        with source.open("rb") as handle:
-            data = handle.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise _file_problem(f"{source} cannot be read: {exc.strerror or exc}") from exc
+    data = _read_at_most(source, MAX_BYTES)
     return save_code_list(ws.db, read_code_list(data), source.name)
 
 

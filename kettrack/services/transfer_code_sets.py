@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kettrack.core import validation
@@ -31,6 +31,7 @@ from kettrack.core.problems import Problem
 from kettrack.services.code_sets import FIRST_FISCAL_YEAR, release_dates
 from kettrack.services.transfer_documents import sha256_problem
 from kettrack.services.transfer_format import clock_day, shown_name
+from kettrack.store.code_sets import insert_release, release_version
 from kettrack.store.models import Icd10Release, Icd10ReleaseCode
 
 __all__ = [
@@ -78,7 +79,7 @@ class CheckedRelease:
         """As the workspace reads a stored release (``kettrack.store.code_sets``)."""
         return Icd10Index(
             self.entries,
-            f"{self.label} (CDC {self.source_kind}, {self.source_name})",
+            release_version(self.label, self.source_kind, self.source_name),
             label=self.label,
             effective_from=self.effective_from,
             fiscal_year=self.fiscal_year,
@@ -293,19 +294,14 @@ def releases_held(session: Session) -> list[str]:
 def import_releases(session: Session, releases: list[CheckedRelease]) -> None:
     """Store the file's releases inside the import's transaction (codes in bulk, as loading does)."""
     for release in releases:
-        row = Icd10Release(
+        insert_release(
+            session,
             label=release.label,
             fiscal_year=release.fiscal_year,
             effective_from=release.effective_from,
+            entries=release.entries,
             source_name=release.source_name,
             source_kind=release.source_kind,
             source_sha256=release.source_sha256,
-            code_count=len(release.entries),
             loaded_at=release.loaded_at,
-        )
-        session.add(row)
-        session.flush()
-        session.execute(
-            insert(Icd10ReleaseCode),
-            [{"release_id": row.id, "code": c, "description": d} for c, d in release.entries.items()],
         )

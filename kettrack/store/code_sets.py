@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session
 
 from kettrack.core.codes import ProcedureCode
 from kettrack.core.icd10 import Icd10Index
@@ -55,6 +56,45 @@ def _stored(row: Icd10Release) -> StoredRelease:
     )
 
 
+def release_version(label: str, source_kind: str, source_name: str) -> str:
+    """How a loaded release is named to people: its label and the CDC file it came from."""
+    return f"{label} (CDC {source_kind}, {source_name})"
+
+
+def insert_release(
+    session: Session,
+    *,
+    label: str,
+    fiscal_year: int,
+    effective_from: date,
+    entries: dict[str, str],
+    source_name: str,
+    source_kind: str,
+    source_sha256: str,
+    loaded_at: datetime | None = None,
+) -> Icd10Release:
+    """Write a release and its codes in the caller's transaction (loading a file, importing an export)."""
+    row = Icd10Release(
+        label=label,
+        fiscal_year=fiscal_year,
+        effective_from=effective_from,
+        source_name=source_name[:200],
+        source_kind=source_kind,
+        source_sha256=source_sha256,
+        code_count=len(entries),
+    )
+    if loaded_at is not None:
+        row.loaded_at = loaded_at
+    session.add(row)
+    session.flush()
+    # Core insert with one parameter list: executemany, far faster than ORM objects for 74,000 rows.
+    session.execute(
+        insert(Icd10ReleaseCode),
+        [{"release_id": row.id, "code": c, "description": d} for c, d in entries.items()],
+    )
+    return row
+
+
 class CodeSetRepository:
     """The ICD-10-CM releases loaded into this database."""
 
@@ -68,7 +108,7 @@ class CodeSetRepository:
                 for r in session.scalars(select(Icd10Release).order_by(Icd10Release.effective_from))
             ]
 
-    def indexes(self, version_of: dict[int, str] | None = None) -> list[Icd10Index]:
+    def indexes(self) -> list[Icd10Index]:
         """Every loaded release with its codes, as indexes (one query for all the codes)."""
         with self.db.reader() as session:
             rows = list(session.scalars(select(Icd10Release).order_by(Icd10Release.effective_from)))
@@ -83,7 +123,7 @@ class CodeSetRepository:
             return [
                 Icd10Index(
                     entries[r.id],
-                    (version_of or {}).get(r.id) or f"{r.label} (CDC {r.source_kind}, {r.source_name})",
+                    release_version(r.label, r.source_kind, r.source_name),
                     label=r.label,
                     effective_from=r.effective_from,
                     fiscal_year=r.fiscal_year,
@@ -114,21 +154,15 @@ class CodeSetRepository:
                     f"{clash.label} (from {clash.effective_from.isoformat()}) is loaded already: remove it "
                     f"first with `kettrack codes icd10 --remove {clash.label}` to load another file instead"
                 )
-            row = Icd10Release(
+            row = insert_release(
+                session,
                 label=label,
                 fiscal_year=fiscal_year,
                 effective_from=effective_from,
-                source_name=source_name[:200],
+                entries=entries,
+                source_name=source_name,
                 source_kind=source_kind,
                 source_sha256=source_sha256,
-                code_count=len(entries),
-            )
-            session.add(row)
-            session.flush()
-            # Core insert with one parameter list: executemany, far faster than ORM objects for 74,000 rows.
-            session.execute(
-                insert(Icd10ReleaseCode),
-                [{"release_id": row.id, "code": c, "description": d} for c, d in entries.items()],
             )
             audit.record(
                 session,

@@ -19,6 +19,7 @@ from kettrack.services.workspace import Workspace
 from kettrack.ui import changes
 from kettrack.ui.changes import ChangeBus
 from kettrack.ui.code_dialogs import RetireDialog, code_completer, code_dialog, code_specs
+from kettrack.ui.code_set_notice import WINDOW_HOW
 from kettrack.ui.code_table_model import CodeTableModel, code_columns
 from kettrack.ui.fee_schedules import FeeDialog, FeeRow, FeeSchedulesTab, fee_columns, fee_saver
 from kettrack.ui.form_fields import CheckField, IntField
@@ -109,9 +110,7 @@ class CodesTab(QWidget):
         text = tr("ICD-10-CM releases (each checks the sessions of its own dates): {0}").format(
             "; ".join(parts)
         )
-        if warning := releases.coverage_warning(
-            self.ws.today(), tr("with Load ICD-10-CM release… in the status bar")
-        ):
+        if warning := releases.coverage_warning(self.ws.today(), tr(WINDOW_HOW)):
             text += "\n⚠ " + warning
         self.icd.setText(text)
 

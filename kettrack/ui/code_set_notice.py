@@ -18,6 +18,8 @@ from kettrack.ui.changes import BILLING, ChangeBus
 if TYPE_CHECKING:
     from kettrack.services.workspace import Workspace
 
+# How a release is loaded, as the window's warnings elsewhere say it (the command line names its command).
+WINDOW_HOW = "with Load ICD-10-CM release… in the status bar"
 FILE_FILTER = "CDC ICD-10-CM release (*.txt *.xml);;All files (*)"
 
 

@@ -24,12 +24,11 @@ from PySide6.QtWidgets import (
 from kettrack.core.icd10 import Icd10Index, has_code_shape, normalize
 from kettrack.core.icd10_releases import Icd10Releases
 from kettrack.ui.basics import tr
+from kettrack.ui.code_set_notice import WINDOW_HOW
 
 # Between a code and its words ("F33.2 — Major depressive ..."): here, and in the session dialog's
 # place of service.
 SEPARATOR = " — "
-# How a release is loaded, as the window's warnings say it (the command line names its command).
-WINDOW_HOW = "with Load ICD-10-CM release… in the status bar"
 
 
 class DiagnosisPicker(QWidget):

@@ -44,7 +44,7 @@ from kettrack.services.superbills import (
 from kettrack.ui import changes
 from kettrack.ui.basics import tell, tr
 from kettrack.ui.changes import ChangeBus
-from kettrack.ui.diagnosis_picker import WINDOW_HOW
+from kettrack.ui.code_set_notice import WINDOW_HOW
 from kettrack.ui.operations import change, query
 from kettrack.ui.pdf_preview import PdfPreview, open_in_viewer, viewer_copy
 from kettrack.ui.superbills import SUPERBILL
