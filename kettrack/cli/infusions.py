@@ -22,8 +22,7 @@ from kettrack.cli.kit import (
 )
 from kettrack.cli.record_options import (
     edit_command,
-    edited_id,
-    require_changes,
+    edit_record,
     session_changes,
     session_options,
 )
@@ -111,16 +110,14 @@ def _replaced(v: Values, diagnoses: tuple[str, ...], swaps: list[list[str]]) -> 
 def infusions_edit(ws: Workspace, args: argparse.Namespace) -> int:
     """Change the options given of a session; validated and audited as the window's edit (its payments
     and Spravato REMS form stay as they are)."""
-    from dataclasses import replace
 
-    session = ws.infusions.get(edited_id(args))
-    v = Values()
-    changes = session_changes(v, args)
-    if args.replace_dx:
-        changes["diagnoses"] = _replaced(v, changes.get("diagnoses", session.diagnoses), args.replace_dx)
-    v.done()
-    require_changes(changes, "infusions")
-    saved = ws.infusions.update(replace(session, **changes))
+    def changes_of(v: Values, session: Any) -> dict[str, Any]:
+        changes = session_changes(v, args)
+        if args.replace_dx:
+            changes["diagnoses"] = _replaced(v, changes.get("diagnoses", session.diagnoses), args.replace_dx)
+        return changes
+
+    saved = edit_record(ws.infusions, args, "infusions", changes_of)
     print(f"session {saved.id} of {saved.service_date.isoformat()} saved")
     _warn_after_saving(ws, saved)
     return 0

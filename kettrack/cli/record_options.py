@@ -11,13 +11,19 @@ itself is validated by its repository, the same one the window saves through.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, time
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from kettrack.cli.kit import UsageError, Values, enum_choices
 
+R = TypeVar("R", bound="DataclassInstance")  # a record: a dataclass the edit replaces fields of
+
 if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
     from kettrack.core.records import Address
 
 __all__ = [
@@ -137,6 +143,29 @@ def require_changes(changes: dict[str, Any], group: str) -> None:
     """Refuse an ``edit`` that gives nothing to change."""
     if not changes:
         raise UsageError(f"say what to change: see kettrack {group} edit --help")
+
+
+class Editable(Protocol[R]):
+    """A repository an ``edit`` command changes a record through (validated and audited there)."""
+
+    def get(self, record_id: int) -> R: ...
+    def update(self, record: R) -> R: ...
+
+
+def edit_record(
+    repository: Editable[R],
+    args: argparse.Namespace,
+    group: str,
+    changes_of: Callable[[Values, R], dict[str, Any]],
+) -> R:
+    """The ``edit`` commands' one way: read the record, read the options given (all their problems at
+    once), refuse an edit that changes nothing, and save it through its repository."""
+    record = repository.get(edited_id(args))
+    v = Values()
+    changes = changes_of(v, record)
+    v.done()
+    require_changes(changes, group)
+    return repository.update(replace(record, **changes))
 
 
 # --- patients ------------------------------------------------------------------------------------

@@ -24,14 +24,13 @@ from kettrack.cli.record_options import (
     coverage_changes,
     coverage_options,
     edit_command,
-    edited_id,
+    edit_record,
     patient_changes,
     patient_options,
     payer_changes,
     payer_options,
     provider_changes,
     provider_options,
-    require_changes,
 )
 
 if TYPE_CHECKING:
@@ -102,12 +101,7 @@ def patients_add(ws: Workspace, args: argparse.Namespace) -> int:
 
 def patients_edit(ws: Workspace, args: argparse.Namespace) -> int:
     """Change the options given of a patient; validated and audited as the window's edit."""
-    patient = ws.patients.get(edited_id(args))
-    v = Values()
-    changes = patient_changes(v, args, patient.address)
-    v.done()
-    require_changes(changes, "patients")
-    saved = ws.patients.update(replace(patient, **changes))
+    saved = edit_record(ws.patients, args, "patients", lambda v, p: patient_changes(v, args, p.address))
     print(f"patient {saved.id} saved: {saved.legal_name}")
     return 0
 
@@ -183,12 +177,7 @@ def providers_add(ws: Workspace, args: argparse.Namespace) -> int:
 
 def providers_edit(ws: Workspace, args: argparse.Namespace) -> int:
     """Change the options given of a clinician or clinic; validated and audited as the window's edit."""
-    provider = ws.providers.get(edited_id(args))
-    v = Values()
-    changes = provider_changes(v, args, provider.address)
-    v.done()
-    require_changes(changes, "providers")
-    saved = ws.providers.update(replace(provider, **changes))
+    saved = edit_record(ws.providers, args, "providers", lambda v, p: provider_changes(v, args, p.address))
     print(f"provider {saved.id} saved: {saved.display_name}")
     return 0
 
@@ -216,12 +205,7 @@ def _warn_no_appeals_address(address: str) -> None:
 
 
 def payers_edit(ws: Workspace, args: argparse.Namespace) -> int:
-    payer = ws.payers.get(edited_id(args))
-    v = Values()
-    changes = payer_changes(v, args)
-    v.done()
-    require_changes(changes, "payers")
-    saved = ws.payers.update(replace(payer, **changes))
+    saved = edit_record(ws.payers, args, "payers", lambda v, _: payer_changes(v, args))
     print(f"payer {saved.id} saved: {saved.name}")
     _warn_no_appeals_address(saved.appeals_address)
     return 0
@@ -281,12 +265,7 @@ def coverages_add(ws: Workspace, args: argparse.Namespace) -> int:
 
 def coverages_edit(ws: Workspace, args: argparse.Namespace) -> int:
     """Change the options given of a coverage; validated and audited as the window's edit."""
-    coverage = ws.coverages.get(edited_id(args))
-    v = Values()
-    changes = coverage_changes(v, args)
-    v.done()
-    require_changes(changes, "coverages")
-    saved = ws.coverages.update(replace(coverage, **changes))
+    saved = edit_record(ws.coverages, args, "coverages", lambda v, _: coverage_changes(v, args))
     print(f"coverage {saved.id} saved: member ID {saved.member_id}")
     return 0
 
